@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+// Entry points of the elementwise, copy and reduction kernels. Argument conversion only: shapes
+// and dtypes were validated by the TS op that calls these.
+#include "../cpu/elementwise.h"
+#include "../cpu/reduce.h"
+#include "../cuda/cuda_ops.h"
+#include "binding.h"
+
+namespace lcss {
+namespace {
+
+// unary(op, p1, p2, y(4), x(4))
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  return guarded(info, "unary", [&]() -> Napi::Value {
+    int op = int(arg_int(info, 0, "unary op"));
+    double p1 = arg_num(info, 1, "p1"), p2 = arg_num(info, 2, "p2");
+    View y = arg_view(info, 3, "unary out"), x = arg_view(info, 7, "unary x");
+    if (y.cuda) cuda_unary(op, y, x, p1, p2);
+    else elementwise().unary(op, y, x, p1, p2);
+    return info.Env().Undefined();
+  });
+}
+
+// binary(op, p1, p2, y(4), a(4), b(4))
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  return guarded(info, "binary", [&]() -> Napi::Value {
+    int op = int(arg_int(info, 0, "binary op"));
+    double p1 = arg_num(info, 1, "p1"), p2 = arg_num(info, 2, "p2");
+    View y = arg_view(info, 3, "binary out"), a = arg_view(info, 7, "binary a"), b = arg_view(info, 11, "binary b");
+    if (y.cuda) cuda_binary(op, y, a, b, p1, p2);
+    else elementwise().binary(op, y, a, b, p1, p2);
+    return info.Env().Undefined();
+  });
+}
+
+// where(y(4), cond(4), a(4), b(4))
+Napi::Value Where(const Napi::CallbackInfo& info) {
+  return guarded(info, "where", [&]() -> Napi::Value {
+    View y = arg_view(info, 0, "where out"), c = arg_view(info, 4, "where cond");
+    View a = arg_view(info, 8, "where a"), b = arg_view(info, 12, "where b");
+    if (y.cuda) cuda_where(y, c, a, b);
+    else elementwise().where(y, c, a, b);
+    return info.Env().Undefined();
+  });
+}
+
+// copy(y(4), x(4)): strided copy with dtype conversion
+Napi::Value Copy(const Napi::CallbackInfo& info) {
+  return guarded(info, "copy", [&]() -> Napi::Value {
+    View y = arg_view(info, 0, "copy out"), x = arg_view(info, 4, "copy x");
+    if (y.cuda || x.cuda) cuda_copy(y, x);
+    else elementwise().copy(y, x);
+    return info.Env().Undefined();
+  });
+}
+
+// fill(y(4), value)
+Napi::Value Fill(const Napi::CallbackInfo& info) {
+  return guarded(info, "fill", [&]() -> Napi::Value {
+    View y = arg_view(info, 0, "fill out");
+    double v = arg_num(info, 4, "fill value");
+    if (y.cuda) cuda_fill(y, v);
+    else ew_fill(y, v);
+    return info.Env().Undefined();
+  });
+}
+
+// reduce(op, nkeep, y(4), x(4))
+Napi::Value Reduce(const Napi::CallbackInfo& info) {
+  return guarded(info, "reduce", [&]() -> Napi::Value {
+    int op = int(arg_int(info, 0, "reduce op"));
+    int nkeep = int(arg_int(info, 1, "reduce nkeep"));
+    View y = arg_view(info, 2, "reduce out"), x = arg_view(info, 6, "reduce x");
+    if (y.cuda) cuda_reduce(op, y, x, nkeep);
+    else reduce(op, y, x, nkeep);
+    return info.Env().Undefined();
+  });
+}
+
+}  // namespace
+
+void register_elementwise(Napi::Env env, Napi::Object exports) {
+  exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("where", Napi::Function::New(env, Where));
+  exports.Set("copy", Napi::Function::New(env, Copy));
+  exports.Set("fill", Napi::Function::New(env, Fill));
+  exports.Set("reduce", Napi::Function::New(env, Reduce));
+}
+
+}  // namespace lcss

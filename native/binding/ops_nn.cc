@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: MIT
+// Entry points of the NN kernels (convolution, normalisation, softmax, pooling, indexing, the
+// fused Stein loss, Adam). Operands are contiguous (buffer, offset) pairs; sizes come as numbers.
+#include "../cpu/conv.h"
+#include "../cpu/nn.h"
+#include "../cpu/norm.h"
+#include "../cpu/stein.h"
+#include "../cuda/cuda_ops.h"
+#include "binding.h"
+
+namespace lcss {
+namespace {
+
+void same_device(const Napi::CallbackInfo& info, const char* op, std::initializer_list<const Ptr*> ps) {
+  const Ptr* first = nullptr;
+  for (const Ptr* p : ps) {
+    if (!p->p) continue;
+    if (!first) first = p;
+    else if (p->cuda != first->cuda || p->device_index != first->device_index)
+      throw Napi::Error::New(info.Env(), std::string("lcss.") + op + ": operands are on different devices");
+  }
+}
+
+ConvShape conv_shape(const Napi::CallbackInfo& info, int i) {
+  Napi::Array a = info[i].As<Napi::Array>();
+  LCSS_CHECK(a.Length() == 16, "conv2d: expected 16 shape numbers");
+  int64_t v[16];
+  for (uint32_t k = 0; k < 16; ++k) v[k] = int64_t(a.Get(k).As<Napi::Number>().DoubleValue());
+  return ConvShape{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]};
+}
+
+// conv2dForward(shape[16], x(2), w(2), bias(2|null), y(2))
+Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
+  return guarded(info, "conv2d", [&]() -> Napi::Value {
+    ConvShape s = conv_shape(info, 0);
+    Ptr x = arg_ptr(info, 1, "conv2d x", s.N * s.C * s.H * s.W);
+    Ptr w = arg_ptr(info, 3, "conv2d weight", s.O * (s.C / s.groups) * s.KH * s.KW);
+    Ptr b = arg_ptr(info, 5, "conv2d bias", s.O, true);
+    Ptr y = arg_ptr(info, 7, "conv2d out", s.N * s.O * s.OH * s.OW);
+    same_device(info, "conv2d", {&x, &w, &b, &y});
+    if (x.cuda) cuda_conv2d_forward(x.device_index, x.dtype, s, x.p, w.p, b.p, y.p);
+    else conv2d_forward(x.dtype, s, x.p, w.p, b.p, y.p);
+    return info.Env().Undefined();
+  });
+}
+
+// conv2dBackwardInput(shape[16], gy(2), w(2), gx(2))
+Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
+  return guarded(info, "conv2d_backward_input", [&]() -> Napi::Value {
+    ConvShape s = conv_shape(info, 0);
+    Ptr gy = arg_ptr(info, 1, "conv2d_backward_input grad", s.N * s.O * s.OH * s.OW);
+    Ptr w = arg_ptr(info, 3, "conv2d_backward_input weight", s.O * (s.C / s.groups) * s.KH * s.KW);
+    Ptr gx = arg_ptr(info, 5, "conv2d_backward_input out", s.N * s.C * s.H * s.W);
+    same_device(info, "conv2d_backward_input", {&gy, &w, &gx});
+    if (gy.cuda) cuda_conv2d_backward_input(gy.device_index, gy.dtype, s, gy.p, w.p, gx.p);
+    else conv2d_backward_input(gy.dtype, s, gy.p, w.p, gx.p);
+    return info.Env().Undefined();
+  });
+}
+
+// conv2dBackwardWeight(shape[16], x(2), gy(2), gw(2))
+Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
+  return guarded(info, "conv2d_backward_weight", [&]() -> Napi::Value {
+    ConvShape s = conv_shape(info, 0);
+    Ptr x = arg_ptr(info, 1, "conv2d_backward_weight x", s.N * s.C * s.H * s.W);
+    Ptr gy = arg_ptr(info, 3, "conv2d_backward_weight grad", s.N * s.O * s.OH * s.OW);
+    Ptr gw = arg_ptr(info, 5, "conv2d_backward_weight out", s.O * (s.C / s.groups) * s.KH * s.KW);
+    same_device(info, "conv2d_backward_weight", {&x, &gy, &gw});
+    if (x.cuda) cuda_conv2d_backward_weight(x.device_index, x.dtype, s, x.p, gy.p, gw.p);
+    else conv2d_backward_weight(x.dtype, s, x.p, gy.p, gw.p);
+    return info.Env().Undefined();
+  });
+}
+
+// groupNormForward(N, C, HW, G, eps, silu, x(2), gamma(2|null), beta(2|null), y(2), mean(2), rstd(2))
+Napi::Value GroupNormForward(const Napi::CallbackInfo& info) {
+  return guarded(info, "group_norm", [&]() -> Napi::Value {
+    int64_t N = arg_int(info, 0, "N"), C = arg_int(info, 1, "C"), HW = arg_int(info, 2, "HW"), G = arg_int(info, 3, "G");
+    double eps = arg_num(info, 4, "eps");
+    bool silu = info[5].ToBoolean();
+    Ptr x = arg_ptr(info, 6, "group_norm x", N * C * HW);
+    Ptr ga = arg_ptr(info, 8, "group_norm weight", C, true);
+    Ptr be = arg_ptr(info, 10, "group_norm bias", C, true);
+    Ptr y = arg_ptr(info, 12, "group_norm out", N * C * HW);
+    Ptr mu = arg_ptr(info, 14, "group_norm mean", N * G);
+    Ptr rs = arg_ptr(info, 16, "group_norm rstd", N * G);
+    same_device(info, "group_norm", {&x, &ga, &be, &y, &mu, &rs});
+    if (x.cuda) cuda_groupnorm_forward(x.device_index, x.dtype, N, C, HW, G, eps, silu, x.p, ga.p, be.p, y.p, mu.p, rs.p);
+    else groupnorm_forward(x.dtype, N, C, HW, G, eps, silu, x.p, ga.p, be.p, y.p, mu.p, rs.p);
+    return info.Env().Undefined();
+  });
+}
+
+// groupNormBackward(N, C, HW, G, silu, gy(2), x(2), mean(2), rstd(2), gamma(2|null), beta(2|null), gx(2), ggamma(2|null), gbeta(2|null))
+Napi::Value GroupNormBackward(const Napi::CallbackInfo& info) {
+  return guarded(info, "group_norm_backward", [&]() -> Napi::Value {
+    int64_t N = arg_int(info, 0, "N"), C = arg_int(info, 1, "C"), HW = arg_int(info, 2, "HW"), G = arg_int(info, 3, "G");
+    bool silu = info[4].ToBoolean();
+    Ptr gy = arg_ptr(info, 5, "group_norm_backward grad", N * C * HW);
+    Ptr x = arg_ptr(info, 7, "group_norm_backward x", N * C * HW);
+    Ptr mu = arg_ptr(info, 9, "group_norm_backward mean", N * G);
+    Ptr rs = arg_ptr(info, 11, "group_norm_backward rstd", N * G);
+    Ptr ga = arg_ptr(info, 13, "group_norm_backward weight", C, true);
+    Ptr be = arg_ptr(info, 15, "group_norm_backward bias", C, true);
+    Ptr gx = arg_ptr(info, 17, "group_norm_backward out", N * C * HW);
+    Ptr gga = arg_ptr(info, 19, "group_norm_backward weight grad", C, true);
+    Ptr gbe = arg_ptr(info, 21, "group_norm_backward bias grad", C, true);
+    same_device(info, "group_norm_backward", {&gy, &x, &mu, &rs, &ga, &be, &gx, &gga, &gbe});
+    if (x.cuda)
+      cuda_groupnorm_backward(x.device_index, x.dtype, N, C, HW, G, silu, gy.p, x.p, mu.p, rs.p, ga.p, be.p, gx.p, gga.p, gbe.p);
+    else
+      groupnorm_backward(x.dtype, N, C, HW, G, silu, gy.p, x.p, mu.p, rs.p, ga.p, be.p, gx.p, gga.p, gbe.p);
+    return info.Env().Undefined();
+  });
+}
+
+// layerNormForward(R, D, eps, x(2), w(2|null), b(2|null), y(2), mean(2), rstd(2))
+Napi::Value LayerNormForward(const Napi::CallbackInfo& info) {
+  return guarded(info, "layer_norm", [&]() -> Napi::Value {
+    int64_t R = arg_int(info, 0, "R"), D = arg_int(info, 1, "D");
+    double eps = arg_num(info, 2, "eps");
+    Ptr x = arg_ptr(info, 3, "layer_norm x", R * D);
+    Ptr w = arg_ptr(info, 5, "layer_norm weight", D, true);
+    Ptr b = arg_ptr(info, 7, "layer_norm bias", D, true);
+    Ptr y = arg_ptr(info, 9, "layer_norm out", R * D);
+    Ptr mu = arg_ptr(info, 11, "layer_norm mean", R);
+    Ptr rs = arg_ptr(info, 13, "layer_norm rstd", R);
+    same_device(info, "layer_norm", {&x, &w, &b, &y, &mu, &rs});
+    if (x.cuda) cuda_layernorm_forward(x.device_index, x.dtype, R, D, eps, x.p, w.p, b.p, y.p, mu.p, rs.p);
+    else layernorm_forward(x.dtype, R, D, eps, x.p, w.p, b.p, y.p, mu.p, rs.p);
+    return info.Env().Undefined();
+  });
+}
+
+// layerNormBackward(R, D, gy(2), x(2), mean(2), rstd(2), w(2|null), gx(2), gw(2|null), gb(2|null))
+Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
+  return guarded(info, "layer_norm_backward", [&]() -> Napi::Value {
+    int64_t R = arg_int(info, 0, "R"), D = arg_int(info, 1, "D");
+    Ptr gy = arg_ptr(info, 2, "layer_norm_backward grad", R * D);
+    Ptr x = arg_ptr(info, 4, "layer_norm_backward x", R * D);
+    Ptr mu = arg_ptr(info, 6, "layer_norm_backward mean", R);
+    Ptr rs = arg_ptr(info, 8, "layer_norm_backward rstd", R);
+    Ptr w = arg_ptr(info, 10, "layer_norm_backward weight", D, true);
+    Ptr gx = arg_ptr(info, 12, "layer_norm_backward out", R * D);
+    Ptr gw = arg_ptr(info, 14, "layer_norm_backward weight grad", D, true);
+    Ptr gb = arg_ptr(info, 16, "layer_norm_backward bias grad", D, true);
+    same_device(info, "layer_norm_backward", {&gy, &x, &mu, &rs, &w, &gx, &gw, &gb});
+    if (x.cuda) cuda_layernorm_backward(x.device_index, x.dtype, R, D, gy.p, x.p, mu.p, rs.p, w.p, gx.p, gw.p, gb.p);
+    else layernorm_backward(x.dtype, R, D, gy.p, x.p, mu.p, rs.p, w.p, gx.p, gw.p, gb.p);
+    return info.Env().Undefined();
+  });
+}
+
+// softmaxForward(outer, D, inner, log, x(2), y(2))
+Napi::Value SoftmaxForward(const Napi::CallbackInfo& info) {
+  return guarded(info, "softmax", [&]() -> Napi::Value {
+    int64_t o = arg_int(info, 0, "outer"), D = arg_int(info, 1, "D"), in = arg_int(info, 2, "inner");
+    bool lg = info[3].ToBoolean();
+    Ptr x = arg_ptr(info, 4, "softmax x", o * D * in), y = arg_ptr(info, 6, "softmax out", o * D * in);
+    same_device(info, "softmax", {&x, &y});
+    if (x.cuda) cuda_softmax_forward(x.device_index, x.dtype, o, D, in, lg, x.p, y.p);
+    else softmax_forward(x.dtype, o, D, in, lg, x.p, y.p);
+    return info.Env().Undefined();
+  });
+}
+
+// softmaxBackward(outer, D, inner, log, y(2), gy(2), gx(2))
+Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
+  return guarded(info, "softmax_backward", [&]() -> Napi::Value {
+    int64_t o = arg_int(info, 0, "outer"), D = arg_int(info, 1, "D"), in = arg_int(info, 2, "inner");
+    bool lg = info[3].ToBoolean();
+    int64_t n = o * D * in;
+    Ptr y = arg_ptr(info, 4, "softmax_backward y", n), gy = arg_ptr(info, 6, "softmax_backward grad", n);
+    Ptr gx = arg_ptr(info, 8, "softmax_backward out", n);
+    same_device(info, "softmax_backward", {&y, &gy, &gx});
+    if (y.cuda) cuda_softmax_backward(y.device_index, y.dtype, o, D, in, lg, y.p, gy.p, gx.p);
+    else softmax_backward(y.dtype, o, D, in, lg, y.p, gy.p, gx.p);
+    return info.Env().Undefined();
+  });
+}
+
+PoolShape pool_shape(const Napi::CallbackInfo& info, int i) {
+  Napi::Array a = info[i].As<Napi::Array>();
+  LCSS_CHECK(a.Length() == 12, "pool: expected 12 shape numbers");
+  int64_t v[12];
+  for (uint32_t k = 0; k < 12; ++k) v[k] = int64_t(a.Get(k).As<Napi::Number>().DoubleValue());
+  return PoolShape{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]};
+}
+
+// pool2d(kind, shape[12], flag, in(2), out(2), idx(2|null))
+//   kind 0: avg forward (in=x, out=y), 1: avg backward (in=gy, out=gx),
+//        2: max forward (in=x, out=y, idx written), 3: max backward (in=gy, out=gx, idx read)
+Napi::Value Pool2d(const Napi::CallbackInfo& info) {
+  return guarded(info, "pool2d", [&]() -> Napi::Value {
+    int kind = int(arg_int(info, 0, "pool kind"));
+    PoolShape s = pool_shape(info, 1);
+    bool flag = info[2].ToBoolean();
+    int64_t nin = s.N * s.C * s.H * s.W, nout = s.N * s.C * s.OH * s.OW;
+    bool bwd = kind == 1 || kind == 3;
+    Ptr a = arg_ptr(info, 3, "pool2d input", bwd ? nout : nin);
+    Ptr b = arg_ptr(info, 5, "pool2d output", bwd ? nin : nout);
+    Ptr idx = arg_ptr(info, 7, "pool2d indices", nout, kind < 2);
+    same_device(info, "pool2d", {&a, &b, &idx});
+    LCSS_CHECK(kind < 2 || idx.dtype == DType::I32, "max_pool2d: indices must be int32");
+    if (a.cuda) {
+      cuda_pool2d(a.device_index, a.dtype, kind, s, flag, a.p, b.p, idx.as<int32_t>());
+    } else {
+      switch (kind) {
+        case 0: avgpool2d_forward(a.dtype, s, flag, a.p, b.p); break;
+        case 1: avgpool2d_backward(a.dtype, s, flag, a.p, b.p); break;
+        case 2: maxpool2d_forward(a.dtype, s, a.p, b.p, idx.as<int32_t>()); break;
+        case 3: maxpool2d_backward(a.dtype, s, a.p, idx.as<int32_t>(), b.p); break;
+        default: LCSS_CHECK(false, "pool2d: unknown kind %d", kind);
+      }
+    }
+    return info.Env().Undefined();
+  });
+}
+
+// upsampleNearest(backward, NC, H, W, fh, fw, in(2), out(2))
+Napi::Value UpsampleNearest(const Napi::CallbackInfo& info) {
+  return guarded(info, "upsample_nearest", [&]() -> Napi::Value {
+    bool bwd = info[0].ToBoolean();
+    int64_t NC = arg_int(info, 1, "NC"), H = arg_int(info, 2, "H"), W = arg_int(info, 3, "W");
+    int64_t fh = arg_int(info, 4, "fh"), fw = arg_int(info, 5, "fw");
+    int64_t small = NC * H * W, big = small * fh * fw;
+    Ptr a = arg_ptr(info, 6, "upsample input", bwd ? big : small);
+    Ptr b = arg_ptr(info, 8, "upsample output", bwd ? small : big);
+    same_device(info, "upsample_nearest", {&a, &b});
+    if (a.cuda) cuda_upsample_nearest(a.device_index, a.dtype, bwd, NC, H, W, fh, fw, a.p, b.p);
+    else if (bwd) upsample_nearest_backward(a.dtype, NC, H, W, fh, fw, a.p, b.p);
+    else upsample_nearest_forward(a.dtype, NC, H, W, fh, fw, a.p, b.p);
+    return info.Env().Undefined();
+  });
+}
+
+// indexOp(kind, outer, D, inner, M, a(2), idx(2), b(2))
+//   kind 0 index_select: a = x[outer,D,inner], b = y[outer,M,inner], idx[M]
+//   kind 1 index_add:    a = y[outer,D,inner] (+=), b = src[outer,M,inner], idx[M]
+//   kind 2 gather:       a = x, b = y[outer,M,inner], idx[outer,M,inner]
+//   kind 3 scatter_add:  a = y (+=), b = src[outer,M,inner], idx[outer,M,inner]
+Napi::Value IndexOp(const Napi::CallbackInfo& info) {
+  return guarded(info, "index", [&]() -> Napi::Value {
+    int kind = int(arg_int(info, 0, "index kind"));
+    int64_t outer = arg_int(info, 1, "outer"), D = arg_int(info, 2, "D"), inner = arg_int(info, 3, "inner"),
+            M = arg_int(info, 4, "M");
+    Ptr a = arg_ptr(info, 5, "index big operand", outer * D * inner);
+    Ptr idx = arg_ptr(info, 7, "index indices", kind < 2 ? M : outer * M * inner);
+    Ptr b = arg_ptr(info, 9, "index small operand", outer * M * inner);
+    same_device(info, "index", {&a, &idx, &b});
+    LCSS_CHECK(idx.dtype == DType::I32, "index: indices must be int32");
+    if (a.cuda) {
+      cuda_index_op(a.device_index, a.dtype, kind, outer, D, inner, M, a.p, idx.as<int32_t>(), b.p);
+    } else {
+      switch (kind) {
+        case 0: index_select(a.dtype, outer, D, inner, a.p, idx.as<int32_t>(), M, b.p); break;
+        case 1: index_add(a.dtype, outer, D, inner, a.p, idx.as<int32_t>(), M, b.p); break;
+        case 2: gather(a.dtype, outer, D, inner, a.p, idx.as<int32_t>(), M, b.p); break;
+        case 3: scatter_add(a.dtype, outer, D, inner, a.p, idx.as<int32_t>(), M, b.p); break;
+        default: LCSS_CHECK(false, "index: unknown kind %d", kind);
+      }
+    }
+    return info.Env().Undefined();
+  });
+}
+
+SteinArgs stein_args(const Napi::CallbackInfo& info, int i) {
+  SteinArgs a;
+  a.B = arg_int(info, i, "B");
+  a.D = arg_int(info, i + 1, "D");
+  a.K = arg_int(info, i + 2, "K");
+  a.estimator = int(arg_int(info, i + 3, "estimator"));
+  a.norm_perturbed = info[i + 4].ToBoolean();
+  a.gamma = arg_num(info, i + 5, "gamma");
+  a.seed = uint64_t(arg_num(info, i + 6, "seed"));
+  a.offset = uint64_t(arg_num(info, i + 7, "offset"));
+  LCSS_CHECK(a.K >= 1 && a.B >= 0 && a.D >= 0, "stein: bad sizes");
+  return a;
+}
+
+// steinOp(kind, B, D, K, estimator, normPerturbed, gamma, seed, offset, sigma(2), p0(2), p1(2), p2(2|null))
+//   kind 0 perturb:  p0 = x[B,D],  p1 = y[rows,D]
+//   kind 1 forward:  p0 = s[rows,D], p1 = out[B]
+//   kind 2 backward: p0 = s[rows,D], p1 = gout[B], p2 = gs[rows,D]
+Napi::Value SteinOp(const Napi::CallbackInfo& info) {
+  return guarded(info, "stein_loss", [&]() -> Napi::Value {
+    int kind = int(arg_int(info, 0, "stein kind"));
+    SteinArgs a = stein_args(info, 1);
+    int64_t rows = stein_rows(a);
+    Ptr sigma = arg_ptr(info, 9, "stein sigma", a.B);
+    Ptr p0 = arg_ptr(info, 11, "stein input", kind == 0 ? a.B * a.D : rows * a.D);
+    Ptr p1 = arg_ptr(info, 13, "stein output", kind == 0 ? rows * a.D : a.B);
+    Ptr p2 = arg_ptr(info, 15, "stein grad", rows * a.D, kind != 2);
+    same_device(info, "stein_loss", {&sigma, &p0, &p1, &p2});
+    LCSS_CHECK(sigma.dtype == p0.dtype && p0.dtype == p1.dtype, "stein: operands must share a dtype");
+    if (p0.cuda) {
+      cuda_stein(p0.device_index, p0.dtype, kind, a, sigma.p, p0.p, p1.p, p2.p);
+    } else {
+      switch (kind) {
+        case 0: stein_perturb(p0.dtype, a, p0.p, sigma.p, p1.p); break;
+        case 1: stein_loss_forward(p0.dtype, a, p0.p, sigma.p, p1.p); break;
+        case 2: stein_loss_backward(p0.dtype, a, p1.p, p0.p, sigma.p, p2.p); break;
+        default: LCSS_CHECK(false, "stein: unknown kind %d", kind);
+      }
+    }
+    return info.Env().Undefined();
+  });
+}
+
+// adamStep(n, p(2), g(2), m(2), v(2), lr, beta1, beta2, eps, weightDecay, bc1, bc2, adamw)
+Napi::Value AdamStep(const Napi::CallbackInfo& info) {
+  return guarded(info, "adam", [&]() -> Napi::Value {
+    int64_t n = arg_int(info, 0, "n");
+    Ptr p = arg_ptr(info, 1, "adam param", n), g = arg_ptr(info, 3, "adam grad", n);
+    Ptr m = arg_ptr(info, 5, "adam m", n), v = arg_ptr(info, 7, "adam v", n);
+    same_device(info, "adam", {&p, &g, &m, &v});
+    LCSS_CHECK(p.dtype == g.dtype && g.dtype == m.dtype && m.dtype == v.dtype, "adam: operands must share a dtype");
+    double lr = arg_num(info, 9, "lr"), b1 = arg_num(info, 10, "beta1"), b2 = arg_num(info, 11, "beta2");
+    double eps = arg_num(info, 12, "eps"), wd = arg_num(info, 13, "weightDecay");
+    double bc1 = arg_num(info, 14, "bc1"), bc2 = arg_num(info, 15, "bc2");
+    bool adamw = info[16].ToBoolean();
+    if (p.cuda) cuda_adam_step(p.device_index, p.dtype, n, p.p, g.p, m.p, v.p, lr, b1, b2, eps, wd, bc1, bc2, adamw);
+    else adam_step(p.dtype, n, p.p, g.p, m.p, v.p, lr, b1, b2, eps, wd, bc1, bc2, adamw);
+    return info.Env().Undefined();
+  });
+}
+
+}  // namespace
+
+void register_nn(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv2dForward", Napi::Function::New(env, Conv2dForward));
+  exports.Set("conv2dBackwardInput", Napi::Function::New(env, Conv2dBackwardInput));
+  exports.Set("conv2dBackwardWeight", Napi::Function::New(env, Conv2dBackwardWeight));
+  exports.Set("groupNormForward", Napi::Function::New(env, GroupNormForward));
+  exports.Set("groupNormBackward", Napi::Function::New(env, GroupNormBackward));
+  exports.Set("layerNormForward", Napi::Function::New(env, LayerNormForward));
+  exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward));
+  exports.Set("softmaxForward", Napi::Function::New(env, SoftmaxForward));
+  exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward));
+  exports.Set("pool2d", Napi::Function::New(env, Pool2d));
+  exports.Set("upsampleNearest", Napi::Function::New(env, UpsampleNearest));
+  exports.Set("indexOp", Napi::Function::New(env, IndexOp));
+  exports.Set("steinOp", Napi::Function::New(env, SteinOp));
+  exports.Set("adamStep", Napi::Function::New(env, AdamStep));
+}
+
+}  // namespace lcss

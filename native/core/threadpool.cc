@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+#include "threadpool.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define LCSS_PAUSE() _mm_pause()
+#else
+#define LCSS_PAUSE() ((void)0)
+#endif
+
+namespace lcss {
+namespace {
+
+thread_local bool t_in_pool_region = false;
+
+class Pool {
+ public:
+  Pool() {
+    int n = 0;
+    if (const char* env = std::getenv("LCSS_NUM_THREADS")) n = std::atoi(env);
+    if (n <= 0) n = int(std::thread::hardware_concurrency());
+    if (n <= 0) n = 1;
+    target_ = n;
+  }
+  ~Pool() { stop(); }
+
+  int threads() const { return target_; }
+  void set_threads(int n) {
+    std::lock_guard<std::mutex> lk(run_mu_);
+    stop();
+    target_ = n < 1 ? 1 : n;
+  }
+
+  void run(int64_t n, int64_t grain, RangeFn f) {
+    std::unique_lock<std::mutex> lk(run_mu_, std::try_to_lock);
+    if (!lk.owns_lock() || t_in_pool_region) {  // busy or nested: run inline
+      f(0, n);
+      return;
+    }
+    ensure_workers();
+    int64_t chunks = std::min<int64_t>(target_, (n + grain - 1) / grain);
+    if (chunks <= 1) {
+      f(0, n);
+      return;
+    }
+    job_fn_.store(&f, std::memory_order_relaxed);
+    job_n_.store(n, std::memory_order_relaxed);
+    job_chunks_.store(chunks, std::memory_order_relaxed);
+    done_chunks_.store(0, std::memory_order_relaxed);
+    error_ = nullptr;
+    uint64_t gen;
+    {
+      std::lock_guard<std::mutex> g(wake_mu_);
+      gen = generation_.load(std::memory_order_relaxed) + 1;
+      // The chunk cursor carries the generation in its high half, so a worker that woke for an
+      // earlier job can never claim a chunk of this one with stale parameters.
+      cursor_.store(gen << 32, std::memory_order_release);
+      generation_.store(gen, std::memory_order_release);
+    }
+    wake_cv_.notify_all();
+    t_in_pool_region = true;
+    work(gen);
+    t_in_pool_region = false;
+    while (done_chunks_.load(std::memory_order_acquire) < chunks) LCSS_PAUSE();
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void work(uint64_t gen) {
+    for (;;) {
+      uint64_t v = cursor_.load(std::memory_order_acquire);
+      if ((v >> 32) != (gen & 0xffffffffu)) return;
+      int64_t chunks = job_chunks_.load(std::memory_order_relaxed);
+      int64_t c = int64_t(v & 0xffffffffu);
+      if (c >= chunks) return;
+      if (!cursor_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel)) continue;
+      int64_t n = job_n_.load(std::memory_order_relaxed);
+      int64_t b = n * c / chunks, e = n * (c + 1) / chunks;
+      try {
+        (*job_fn_.load(std::memory_order_relaxed))(b, e);
+      } catch (...) {
+        std::lock_guard<std::mutex> g(err_mu_);
+        if (!error_) error_ = std::current_exception();
+      }
+      done_chunks_.fetch_add(1, std::memory_order_acq_rel);
+    }
+  }
+
+  void worker_main() {
+    t_in_pool_region = true;
+    uint64_t seen = generation_.load(std::memory_order_acquire);
+    for (;;) {
+      // Spin briefly (back-to-back kernels arrive within microseconds), then sleep.
+      uint64_t g = seen;
+      for (int i = 0; i < 20000 && (g = generation_.load(std::memory_order_acquire)) == seen; ++i) {
+        if (quit_.load(std::memory_order_relaxed)) return;
+        LCSS_PAUSE();
+      }
+      if (g == seen) {
+        std::unique_lock<std::mutex> lk(wake_mu_);
+        wake_cv_.wait(lk, [&] {
+          return quit_.load() || generation_.load(std::memory_order_acquire) != seen;
+        });
+        g = generation_.load(std::memory_order_acquire);
+      }
+      if (quit_.load()) return;
+      seen = g;
+      work(g);
+    }
+  }
+
+  void ensure_workers() {
+    if (int(workers_.size()) == target_ - 1) return;
+    stop();
+    quit_.store(false);
+    for (int i = 0; i < target_ - 1; ++i) workers_.emplace_back([this] { worker_main(); });
+  }
+
+  void stop() {
+    if (workers_.empty()) return;
+    {
+      std::lock_guard<std::mutex> g(wake_mu_);
+      quit_.store(true);
+    }
+    wake_cv_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+  }
+
+  int target_ = 1;
+  std::vector<std::thread> workers_;
+  std::mutex run_mu_, wake_mu_, err_mu_;
+  std::condition_variable wake_cv_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> quit_{false};
+  std::atomic<RangeFn*> job_fn_{nullptr};
+  std::atomic<int64_t> job_n_{0}, job_chunks_{0}, done_chunks_{0};
+  std::atomic<uint64_t> cursor_{0};
+  std::exception_ptr error_;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool();  // leaked on purpose: joined threads at exit race with Node teardown
+  return *p;
+}
+
+}  // namespace
+
+int num_threads() { return pool().threads(); }
+void set_num_threads(int n) { pool().set_threads(n); }
+void parallel_for_impl(int64_t n, int64_t grain, RangeFn f) { pool().run(n, grain, f); }
+
+}  // namespace lcss

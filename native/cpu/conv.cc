@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+#include "conv.h"
+
+#include <cstring>
+#include <vector>
+
+#include "../core/allocator.h"
+#include "../core/error.h"
+#include "../core/threadpool.h"
+#include "gemm.h"
+
+namespace lcss {
+namespace {
+
+template <typename T>
+struct Scratch {  // pooled scratch memory, returned on scope exit (also on exceptions)
+  T* p = nullptr;
+  size_t n = 0;
+  explicit Scratch(size_t count) : n(count * sizeof(T)) { p = static_cast<T*>(cpu_alloc(n ? n : 1)); }
+  ~Scratch() { cpu_free(p, n ? n : 1); }
+};
+
+bool is_pointwise(const ConvShape& s) {
+  return s.KH == 1 && s.KW == 1 && s.sh == 1 && s.sw == 1 && s.ph == 0 && s.pw == 0;
+}
+
+// col[(c*KH + i)*KW + j][oh*OW + ow] for channels [c0, c0+cg) of one image x[C,H,W]
+template <typename T>
+void im2col(const ConvShape& s, const T* x, int64_t c0, int64_t cg, T* col) {
+  const int64_t HW = s.OH * s.OW;
+  for (int64_t c = 0; c < cg; ++c) {
+    const T* xc = x + (c0 + c) * s.H * s.W;
+    for (int64_t i = 0; i < s.KH; ++i)
+      for (int64_t j = 0; j < s.KW; ++j) {
+        T* row = col + ((c * s.KH + i) * s.KW + j) * HW;
+        for (int64_t oh = 0; oh < s.OH; ++oh) {
+          int64_t h = oh * s.sh - s.ph + i * s.dh;
+          T* r = row + oh * s.OW;
+          if (h < 0 || h >= s.H) {
+            std::memset(r, 0, sizeof(T) * size_t(s.OW));
+            continue;
+          }
+          const T* xr = xc + h * s.W;
+          int64_t wbase = j * s.dw - s.pw;
+          if (s.sw == 1) {
+            // contiguous run; zero the padded ends
+            int64_t lo = std::max<int64_t>(0, -wbase), hi = std::min<int64_t>(s.OW, s.W - wbase);
+            for (int64_t ow = 0; ow < std::min(lo, s.OW); ++ow) r[ow] = T(0);
+            if (hi > lo) std::memcpy(r + lo, xr + wbase + lo, sizeof(T) * size_t(hi - lo));
+            for (int64_t ow = std::max(hi, lo); ow < s.OW; ++ow) r[ow] = T(0);
+          } else {
+            for (int64_t ow = 0; ow < s.OW; ++ow) {
+              int64_t w = ow * s.sw + wbase;
+              r[ow] = (w >= 0 && w < s.W) ? xr[w] : T(0);
+            }
+          }
+        }
+      }
+  }
+}
+
+// x[C,H,W] channels [c0, c0+cg) += col2im(col)
+template <typename T>
+void col2im(const ConvShape& s, const T* col, int64_t c0, int64_t cg, T* x) {
+  const int64_t HW = s.OH * s.OW;
+  for (int64_t c = 0; c < cg; ++c) {
+    T* xc = x + (c0 + c) * s.H * s.W;
+    for (int64_t i = 0; i < s.KH; ++i)
+      for (int64_t j = 0; j < s.KW; ++j) {
+        const T* row = col + ((c * s.KH + i) * s.KW + j) * HW;
+        for (int64_t oh = 0; oh < s.OH; ++oh) {
+          int64_t h = oh * s.sh - s.ph + i * s.dh;
+          if (h < 0 || h >= s.H) continue;
+          T* xr = xc + h * s.W;
+          const T* r = row + oh * s.OW;
+          int64_t wbase = j * s.dw - s.pw;
+          if (s.sw == 1) {
+            int64_t lo = std::max<int64_t>(0, -wbase), hi = std::min<int64_t>(s.OW, s.W - wbase);
+            for (int64_t ow = lo; ow < hi; ++ow) xr[ow + wbase] += r[ow];
+          } else {
+            for (int64_t ow = 0; ow < s.OW; ++ow) {
+              int64_t w = ow * s.sw + wbase;
+              if (w >= 0 && w < s.W) xr[w] += r[ow];
+            }
+          }
+        }
+      }
+  }
+}
+
+// Images in parallel when there are enough of them (each GEMM then runs on one thread: nested
+// parallel regions run inline); otherwise one image at a time with the GEMM parallel inside.
+template <typename F>
+void over_images(int64_t N, F&& f) {
+  if (N >= num_threads() && num_threads() > 1)
+    parallel_for(N, 1, [&](int64_t b, int64_t e) { for (int64_t n = b; n < e; ++n) f(n); });
+  else
+    for (int64_t n = 0; n < N; ++n) f(n);
+}
+
+template <typename T>
+void forward_t(const ConvShape& s, const T* x, const T* w, const T* bias, T* y) {
+  const int64_t cg = s.C / s.groups, og = s.O / s.groups, HW = s.OH * s.OW, Kd = cg * s.KH * s.KW;
+  const bool pw = is_pointwise(s);
+  const DType dt = sizeof(T) == 4 ? DType::F32 : DType::F64;
+  over_images(s.N, [&](int64_t n) {
+    const T* xn = x + n * s.C * s.H * s.W;
+    T* yn = y + n * s.O * HW;
+    Scratch<T> col(pw ? 0 : size_t(Kd * HW));
+    for (int64_t g = 0; g < s.groups; ++g) {
+      const T* B;
+      if (pw) {
+        B = xn + g * cg * s.H * s.W;
+      } else {
+        im2col(s, xn, g * cg, cg, col.p);
+        B = col.p;
+      }
+      T* yg = yn + g * og * HW;
+      if (bias)
+        for (int64_t o = 0; o < og; ++o)
+          for (int64_t k = 0; k < HW; ++k) yg[o * HW + k] = bias[g * og + o];
+      GemmArgs a{1, og, HW, Kd, w + g * og * Kd, 0, Kd, 1, B, 0, HW, 1, yg, 0, HW, 1.0, bias ? 1.0 : 0.0};
+      gemm(dt, a);
+    }
+  });
+}
+
+template <typename T>
+void backward_input_t(const ConvShape& s, const T* gy, const T* w, T* gx) {
+  const int64_t cg = s.C / s.groups, og = s.O / s.groups, HW = s.OH * s.OW, Kd = cg * s.KH * s.KW;
+  const bool pw = is_pointwise(s);
+  const DType dt = sizeof(T) == 4 ? DType::F32 : DType::F64;
+  over_images(s.N, [&](int64_t n) {
+    const T* gyn = gy + n * s.O * HW;
+    T* gxn = gx + n * s.C * s.H * s.W;
+    Scratch<T> col(pw ? 0 : size_t(Kd * HW));
+    if (!pw) std::memset(gxn, 0, sizeof(T) * size_t(s.C * s.H * s.W));
+    for (int64_t g = 0; g < s.groups; ++g) {
+      // col[Kd, HW] = w_g^T [Kd, og] * gy_g [og, HW]
+      T* dst = pw ? gxn + g * cg * s.H * s.W : col.p;
+      GemmArgs a{1, Kd, HW, og, w + g * og * Kd, 0, 1, Kd, gyn + g * og * HW, 0, HW, 1, dst, 0, HW, 1.0, 0.0};
+      gemm(dt, a);
+      if (!pw) col2im(s, col.p, g * cg, cg, gxn);
+    }
+  });
+}
+
+template <typename T>
+void backward_weight_t(const ConvShape& s, const T* x, const T* gy, T* gw) {
+  const int64_t cg = s.C / s.groups, og = s.O / s.groups, HW = s.OH * s.OW, Kd = cg * s.KH * s.KW;
+  const bool pw = is_pointwise(s);
+  const DType dt = sizeof(T) == 4 ? DType::F32 : DType::F64;
+  const int64_t wsize = s.O * Kd;
+  const int nt = (s.N >= num_threads() && num_threads() > 1) ? num_threads() : 1;
+  // One partial weight gradient per thread, summed at the end (no atomics, deterministic).
+  Scratch<T> partial(size_t(nt > 1 ? nt * wsize : 0));
+  auto accumulate = [&](int64_t n, T* dst, bool first) {
+    const T* xn = x + n * s.C * s.H * s.W;
+    const T* gyn = gy + n * s.O * HW;
+    Scratch<T> col(pw ? 0 : size_t(Kd * HW));
+    for (int64_t g = 0; g < s.groups; ++g) {
+      const T* B;
+      if (pw) {
+        B = xn + g * cg * s.H * s.W;
+      } else {
+        im2col(s, xn, g * cg, cg, col.p);
+        B = col.p;
+      }
+      // dst_g [og, Kd] (+)= gy_g [og, HW] * col^T [HW, Kd]
+      GemmArgs a{1, og, Kd, HW, gyn + g * og * HW, 0, HW, 1, B, 0, 1, HW, dst + g * og * Kd, 0, Kd, 1.0, first ? 0.0 : 1.0};
+      gemm(dt, a);
+    }
+  };
+  if (nt == 1) {
+    for (int64_t n = 0; n < s.N; ++n) accumulate(n, gw, n == 0);
+    if (s.N == 0) std::memset(gw, 0, sizeof(T) * size_t(wsize));
+    return;
+  }
+  parallel_for(nt, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      T* dst = partial.p + t * wsize;
+      int64_t n0 = s.N * t / nt, n1 = s.N * (t + 1) / nt;
+      for (int64_t n = n0; n < n1; ++n) accumulate(n, dst, n == n0);
+      if (n1 == n0) std::memset(dst, 0, sizeof(T) * size_t(wsize));
+    }
+  });
+  for (int64_t i = 0; i < wsize; ++i) {
+    T acc = 0;
+    for (int t = 0; t < nt; ++t) acc += partial.p[t * wsize + i];
+    gw[i] = acc;
+  }
+}
+
+void check(const ConvShape& s) {
+  LCSS_CHECK(s.groups >= 1 && s.C % s.groups == 0 && s.O % s.groups == 0, "conv2d: channels not divisible by groups");
+  LCSS_CHECK(s.sh >= 1 && s.sw >= 1 && s.dh >= 1 && s.dw >= 1 && s.ph >= 0 && s.pw >= 0, "conv2d: bad stride/dilation/padding");
+  LCSS_CHECK(s.OH >= 0 && s.OW >= 0, "conv2d: negative output size");
+}
+
+}  // namespace
+
+void conv2d_forward(DType t, const ConvShape& s, const void* x, const void* w, const void* b, void* y) {
+  check(s);
+  if (t == DType::F32) return forward_t<float>(s, (const float*)x, (const float*)w, (const float*)b, (float*)y);
+  if (t == DType::F64) return forward_t<double>(s, (const double*)x, (const double*)w, (const double*)b, (double*)y);
+  LCSS_CHECK(false, "conv2d: dtype %s not supported", dtype_name(t));
+}
+
+void conv2d_backward_input(DType t, const ConvShape& s, const void* gy, const void* w, void* gx) {
+  check(s);
+  if (t == DType::F32) return backward_input_t<float>(s, (const float*)gy, (const float*)w, (float*)gx);
+  if (t == DType::F64) return backward_input_t<double>(s, (const double*)gy, (const double*)w, (double*)gx);
+  LCSS_CHECK(false, "conv2d_backward_input: dtype %s not supported", dtype_name(t));
+}
+
+void conv2d_backward_weight(DType t, const ConvShape& s, const void* x, const void* gy, void* gw) {
+  check(s);
+  if (t == DType::F32) return backward_weight_t<float>(s, (const float*)x, (const float*)gy, (float*)gw);
+  if (t == DType::F64) return backward_weight_t<double>(s, (const double*)x, (const double*)gy, (double*)gw);
+  LCSS_CHECK(false, "conv2d_backward_weight: dtype %s not supported", dtype_name(t));
+}
+
+}  // namespace lcss

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+// 2-D convolution (NCHW, weight [O, C/groups, KH, KW]) as im2col + packed GEMM, with a direct
+// path for 1x1 stride-1 unpadded convolutions (the input already is the column matrix).
+// Transposed convolution is the input-gradient of convolution, so it reuses conv2d_backward_input.
+#pragma once
+#include <cstdint>
+
+#include "../core/dtype.h"
+
+namespace lcss {
+
+struct ConvShape {
+  int64_t N, C, H, W;     // input
+  int64_t O, KH, KW;      // output channels, kernel
+  int64_t OH, OW;         // output spatial size
+  int64_t sh, sw, ph, pw, dh, dw, groups;
+};
+
+// y[N,O,OH,OW] = conv(x, w) (+ bias[O] if bias != nullptr). All contiguous.
+void conv2d_forward(DType t, const ConvShape& s, const void* x, const void* w, const void* bias, void* y);
+// gx[N,C,H,W] = conv2d^T(gy, w)  (overwrites gx)
+void conv2d_backward_input(DType t, const ConvShape& s, const void* gy, const void* w, void* gx);
+// gw[O,C/g,KH,KW] = sum_n gy_n * im2col(x_n)^T  (overwrites gw)
+void conv2d_backward_weight(DType t, const ConvShape& s, const void* x, const void* gy, void* gw);
+
+}  // namespace lcss

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// Branch-free float32 exp / tanh that GCC vectorises in the per-ISA translation units (std::expf
+// stays scalar). Cephes-style range reduction and minimax polynomials: <= 2 ulp on the whole range,
+// NaN propagated. float64 always goes through the C library for reference-grade accuracy.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace lcss {
+namespace fm {
+
+inline float bits_to_float(int32_t i) {
+  float f;
+  std::memcpy(&f, &i, 4);
+  return f;
+}
+
+inline float exp_f(float x) {
+  float xc = x < -104.0f ? -104.0f : x;
+  xc = xc > 88.8f ? 88.8f : xc;
+  // n = round(x / ln2) with the 1.5*2^23 trick (valid for |v| < 2^22, round-to-nearest mode)
+  float fn = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float r = xc - fn * 0.693359375f;
+  r = r - fn * -2.12194440e-4f;
+  float z = r * r;
+  float p = 1.9875691500E-4f;
+  p = p * r + 1.3981999507E-3f;
+  p = p * r + 8.3334519073E-3f;
+  p = p * r + 4.1665795894E-2f;
+  p = p * r + 1.6666665459E-1f;
+  p = p * r + 5.0000001201E-1f;
+  p = p * z + r + 1.0f;
+  // 2^n as two factors so n in [-150, 128] never leaves the normal exponent range
+  int32_t n = int32_t(fn);
+  int32_t n1 = n / 2, n2 = n - n1;
+  float s1 = bits_to_float((n1 + 127) << 23), s2 = bits_to_float((n2 + 127) << 23);
+  float res = p * s1 * s2;
+  return x != x ? x : res;
+}
+
+inline float sigmoid_f(float x) { return 1.0f / (1.0f + exp_f(-x)); }
+
+inline float tanh_f(float x) {
+  float ax = x < 0 ? -x : x;
+  // large |x|: 1 - 2/(e^{2|x|}+1); small |x|: odd minimax polynomial (Cephes tanhf)
+  float e = exp_f(2.0f * (ax > 9.0f ? 9.0f : ax));
+  float big = 1.0f - 2.0f / (e + 1.0f);
+  float z = x * x;
+  float small = -5.70498872745E-3f;
+  small = small * z + 2.06390887954E-2f;
+  small = small * z - 5.37397155531E-2f;
+  small = small * z + 1.33314422036E-1f;
+  small = small * z - 3.33332819422E-1f;
+  small = small * z * x + x;
+  float b = x < 0 ? -big : big;
+  float res = ax < 0.625f ? small : b;
+  return x != x ? x : res;
+}
+
+}  // namespace fm
+
+// Type-generic entry points: float uses the vectorisable forms, double the C library.
+inline float k_exp(float x) { return fm::exp_f(x); }
+inline double k_exp(double x) { return std::exp(x); }
+inline float k_tanh(float x) { return fm::tanh_f(x); }
+inline double k_tanh(double x) { return std::tanh(x); }
+inline float k_sigmoid(float x) { return fm::sigmoid_f(x); }
+inline double k_sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+}  // namespace lcss

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+// Packed, cache-blocked GEMM (Goto/BLIS loop order: NC -> KC -> MC -> NR -> MR) with a register
+// micro-kernel written with GCC vector extensions, so each per-ISA translation unit (gemm_*.cc)
+// gets 128/256/512-bit code from one source. Threads split the N dimension (each packs its own
+// panels: no barriers) or, for many small matrices, the batch.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "../core/allocator.h"
+#include "../core/threadpool.h"
+#include "gemm.h"
+
+#ifndef LCSS_VEC_BYTES
+#error "LCSS_VEC_BYTES must be defined by the including translation unit"
+#endif
+
+namespace lcss {
+namespace LCSS_ISA_NS {
+
+template <typename T>
+struct GemmCfg {
+  static constexpr int W = LCSS_VEC_BYTES / int(sizeof(T));  // lanes per vector
+  static constexpr int NV = 2;                               // vectors per micro-tile row
+  static constexpr int NR = W * NV;
+  static constexpr int MR = 6;
+  static constexpr int64_t KC = sizeof(T) == 4 ? 384 : 256;
+  static constexpr int64_t MC = 96;
+  static constexpr int64_t NC = 3072;
+};
+
+template <typename T>
+struct Vec {
+  typedef T type __attribute__((vector_size(LCSS_VEC_BYTES), aligned(alignof(T))));
+};
+
+// Packs A[i0:i0+mc, k0:k0+kc] into MR-row panels, k-major: panel p holds A[p*MR + r, k] at k*MR + r.
+template <typename T>
+void pack_a(T* dst, const T* A, int64_t rs, int64_t cs, int64_t mc, int64_t kc) {
+  constexpr int MR = GemmCfg<T>::MR;
+  for (int64_t p = 0; p < mc; p += MR) {
+    int64_t mr = std::min<int64_t>(MR, mc - p);
+    for (int64_t k = 0; k < kc; ++k) {
+      const T* src = A + p * rs + k * cs;
+      int64_t r = 0;
+      for (; r < mr; ++r) dst[k * MR + r] = src[r * rs];
+      for (; r < MR; ++r) dst[k * MR + r] = T(0);
+    }
+    dst += kc * MR;
+  }
+}
+
+// Packs B[k0:k0+kc, j0:j0+nc] into NR-column panels: panel q holds B[k, q*NR + c] at k*NR + c.
+template <typename T>
+void pack_b(T* dst, const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc) {
+  constexpr int NR = GemmCfg<T>::NR;
+  for (int64_t q = 0; q < nc; q += NR) {
+    int64_t nr = std::min<int64_t>(NR, nc - q);
+    if (cs == 1 && nr == NR) {
+      for (int64_t k = 0; k < kc; ++k) std::memcpy(dst + k * NR, B + k * rs + q, NR * sizeof(T));
+    } else {
+      for (int64_t k = 0; k < kc; ++k) {
+        const T* src = B + k * rs + q * cs;
+        int64_t c = 0;
+        for (; c < nr; ++c) dst[k * NR + c] = src[c * cs];
+        for (; c < NR; ++c) dst[k * NR + c] = T(0);
+      }
+    }
+    dst += kc * NR;
+  }
+}
+
+// C[MR x NR] (= or +=) alpha * Apanel * Bpanel; `first` means overwrite with beta*C.
+template <typename T>
+inline void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict b, T* c, int64_t ldc,
+                         int mr, int nr, T alpha, T beta) {
+  using V = typename Vec<T>::type;
+  constexpr int MR = GemmCfg<T>::MR, NV = GemmCfg<T>::NV, W = GemmCfg<T>::W, NR = GemmCfg<T>::NR;
+  V acc[MR][NV];
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NV; ++j) acc[i][j] = V{} ;
+  for (int64_t k = 0; k < kc; ++k) {
+    V bv[NV];
+    for (int j = 0; j < NV; ++j) std::memcpy(&bv[j], b + k * NR + j * W, sizeof(V));
+    for (int i = 0; i < MR; ++i) {
+      T av = a[k * MR + i];
+      for (int j = 0; j < NV; ++j) acc[i][j] += av * bv[j];
+    }
+  }
+  if (mr == MR && nr == NR) {
+    for (int i = 0; i < MR; ++i)
+      for (int j = 0; j < NV; ++j) {
+        V r = acc[i][j] * alpha;
+        if (beta != T(0)) {
+          V old;
+          std::memcpy(&old, c + i * ldc + j * W, sizeof(V));
+          r += old * beta;
+        }
+        std::memcpy(c + i * ldc + j * W, &r, sizeof(V));
+      }
+    return;
+  }
+  alignas(64) T tmp[MR * NR];
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NV; ++j) std::memcpy(tmp + i * NR + j * W, &acc[i][j], sizeof(V));
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < nr; ++j) {
+      T r = alpha * tmp[i * NR + j];
+      if (beta != T(0)) r += beta * c[i * ldc + j];
+      c[i * ldc + j] = r;
+    }
+}
+
+// One thread's share: columns [n0, n1) of one matrix.
+template <typename T>
+void gemm_block(const GemmArgs& g, const T* A, const T* B, T* C, int64_t n0, int64_t n1, T* pa, T* pb) {
+  using Cfg = GemmCfg<T>;
+  const T alpha = T(g.alpha);
+  for (int64_t jc = n0; jc < n1; jc += Cfg::NC) {
+    int64_t nc = std::min<int64_t>(Cfg::NC, n1 - jc);
+    for (int64_t pc = 0; pc < g.K; pc += Cfg::KC) {
+      int64_t kc = std::min<int64_t>(Cfg::KC, g.K - pc);
+      const T beta = pc == 0 ? T(g.beta) : T(1);
+      pack_b<T>(pb, B + pc * g.b_rs + jc * g.b_cs, g.b_rs, g.b_cs, kc, nc);
+      for (int64_t ic = 0; ic < g.M; ic += Cfg::MC) {
+        int64_t mc = std::min<int64_t>(Cfg::MC, g.M - ic);
+        pack_a<T>(pa, A + ic * g.a_rs + pc * g.a_cs, g.a_rs, g.a_cs, mc, kc);
+        for (int64_t jr = 0; jr < nc; jr += Cfg::NR) {
+          int nr = int(std::min<int64_t>(Cfg::NR, nc - jr));
+          const T* bp = pb + (jr / Cfg::NR) * kc * Cfg::NR;
+          for (int64_t ir = 0; ir < mc; ir += Cfg::MR) {
+            int mr = int(std::min<int64_t>(Cfg::MR, mc - ir));
+            micro_kernel<T>(kc, pa + (ir / Cfg::MR) * kc * Cfg::MR, bp, C + (ic + ir) * g.c_rs + jc + jr, g.c_rs,
+                            mr, nr, alpha, beta);
+          }
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
+struct PackBuffers {
+  T* pa = nullptr;
+  T* pb = nullptr;
+  size_t na = 0, nb = 0;
+  PackBuffers() {
+    using Cfg = GemmCfg<T>;
+    na = size_t(Cfg::MC + Cfg::MR) * Cfg::KC * sizeof(T);
+    nb = size_t(Cfg::NC + Cfg::NR) * Cfg::KC * sizeof(T);
+    pa = static_cast<T*>(cpu_alloc(na));
+    pb = static_cast<T*>(cpu_alloc(nb));
+  }
+  ~PackBuffers() {
+    cpu_free(pa, na);
+    cpu_free(pb, nb);
+  }
+};
+
+template <typename T>
+void gemm_small_k0(const GemmArgs& g) {  // K == 0: C = beta * C
+  T* C = static_cast<T*>(g.C);
+  for (int64_t b = 0; b < g.batch; ++b)
+    for (int64_t i = 0; i < g.M; ++i)
+      for (int64_t j = 0; j < g.N; ++j) {
+        T& c = C[b * g.c_bs + i * g.c_rs + j];
+        c = g.beta == 0 ? T(0) : T(g.beta) * c;
+      }
+}
+
+template <typename T>
+void gemm_t(const GemmArgs& g) {
+  using Cfg = GemmCfg<T>;
+  if (g.batch == 0 || g.M == 0 || g.N == 0) return;
+  if (g.K == 0) return gemm_small_k0<T>(g);
+  const T* A = static_cast<const T*>(g.A);
+  const T* B = static_cast<const T*>(g.B);
+  T* C = static_cast<T*>(g.C);
+  const double flops = 2.0 * double(g.M) * double(g.N) * double(g.K);
+  const int nt = num_threads();
+  // Many matrices, each too small to split well: one thread per matrix.
+  if (g.batch >= nt && (g.batch >= 4 * nt || flops < 4e6)) {
+    int64_t grain = std::max<int64_t>(1, int64_t(2e5 / std::max(flops, 1.0)));
+    parallel_for(g.batch, grain, [&](int64_t b0, int64_t b1) {
+      PackBuffers<T> buf;
+      for (int64_t b = b0; b < b1; ++b)
+        gemm_block<T>(g, A + b * g.a_bs, B + b * g.b_bs, C + b * g.c_bs, 0, g.N, buf.pa, buf.pb);
+    });
+    return;
+  }
+  for (int64_t b = 0; b < g.batch; ++b) {
+    const T* Ab = A + b * g.a_bs;
+    const T* Bb = B + b * g.b_bs;
+    T* Cb = C + b * g.c_bs;
+    int64_t panels = (g.N + Cfg::NR - 1) / Cfg::NR;
+    // Split N in whole NR panels; tiny products stay on one thread.
+    int64_t grain = flops < 2e5 ? panels : std::max<int64_t>(1, panels / (4 * nt));
+    parallel_for(panels, grain, [&](int64_t p0, int64_t p1) {
+      PackBuffers<T> buf;
+      gemm_block<T>(g, Ab, Bb, Cb, p0 * Cfg::NR, std::min<int64_t>(g.N, p1 * Cfg::NR), buf.pa, buf.pb);
+    });
+  }
+}
+
+}  // namespace LCSS_ISA_NS
+}  // namespace lcss
