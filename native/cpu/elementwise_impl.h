@@ -225,6 +225,8 @@ void binary_float(int op, const View& y, const View& a, const View& b, double p1
     case B_LOG_SIGMOID_BWD: return binary_apply<T, T>(y, a, b, H, [](T x, T g) { return g * k_sigmoid(-x); });
     case B_ELU_BWD:
       return binary_apply<T, T>(y, a, b, H, [=](T x, T g) { return x > 0 ? g : g * p1 * k_exp(x); });
+    case B_LERP: return binary_apply<T, T>(y, a, b, C, [=](T u, T v) { return u + p1 * (v - u); });
+    case B_AXPY: return binary_apply<T, T>(y, a, b, C, [=](T u, T v) { return u + p1 * v; });
   }
   LCSS_CHECK(false, "binary op %d is not defined for %s", op, dtype_name(a.dtype));
 }

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+// Finite-difference checks of first and second derivatives in float64, as torch.autograd.gradcheck:
+// the analytic Jacobian (one backward per output element) against central differences.
+import { ArgumentError, AutogradError, DTypeError } from '../errors.js';
+import { native } from '../native.js';
+import { zeros } from '../ops/creation.js';
+import { cat } from '../ops/join.js';
+import { reshape } from '../ops/view.js';
+import { tidy } from '../tensor/scope.js';
+import { Tensor } from '../tensor/tensor.js';
+import { grad } from './engine.js';
+import { noGrad } from './mode.js';
+
+export interface GradcheckOptions {
+  eps?: number;
+  atol?: number;
+  rtol?: number;
+  /** Throw with details on failure (default) or return false. */
+  raiseException?: boolean;
+}
+
+type Fn = (...inputs: Tensor[]) => Tensor;
+
+function readAll(t: Tensor): Float64Array {
+  return Float64Array.from(t.dataSync() as ArrayLike<number>);
+}
+
+/** Writes one element of a contiguous float64 tensor in place (bumps nothing: test-only). */
+function poke(t: Tensor, i: number, v: number): void {
+  native.write(t.storage.buffer, t.offset + i, new Float64Array([v]));
+}
+
+function checkInputs(op: string, inputs: Tensor[]): void {
+  inputs.forEach((t, i) => {
+    if (t.dtype !== 'float64') throw new DTypeError(`${op}: inputs[${i}] is ${t.dtype}; finite differences need float64 inputs`);
+    if (!t.isContiguous) throw new ArgumentError(`${op}: inputs[${i}] must be contiguous`);
+  });
+}
+
+function numericJacobian(fn: Fn, inputs: Tensor[], wrt: Tensor, eps: number): Float64Array[] {
+  // rows: input elements; each row = d(output)/d(input_i) flattened
+  const rows: Float64Array[] = [];
+  const base = readAll(wrt);
+  for (let i = 0; i < wrt.size; i++) {
+    const f = (v: number) => {
+      poke(wrt, i, v);
+      return tidy(() => readAll(fn(...inputs)));
+    };
+    const plus = f(base[i] + eps), minus = f(base[i] - eps);
+    poke(wrt, i, base[i]);
+    rows.push(plus.map((p, k) => (p - minus[k]) / (2 * eps)));
+  }
+  return rows;
+}
+
+function analyticJacobian(fn: Fn, inputs: Tensor[], createGraph: boolean): Float64Array[][] {
+  // jac[j][i] = d out / d input_j[i] as a row per input element
+  const out = fn(...inputs);
+  const n = out.size;
+  const jac = inputs.map((t) => Array.from({ length: t.size }, () => new Float64Array(n)));
+  for (let k = 0; k < n; k++) {
+    tidy(() => {
+      const go = Tensor.empty(out.shape, out.dtype, out.device);
+      native.fill(go.storage.buffer, 0, [n], [1], 0);
+      poke(go, k, 1);
+      const gs = grad(out, inputs, { gradOutputs: go, retainGraph: true, allowUnused: true, createGraph });
+      gs.forEach((g, j) => {
+        if (!g) return;
+        const v = readAll(g);
+        for (let i = 0; i < v.length; i++) jac[j][i][k] = v[i];
+      });
+    });
+  }
+  out.dispose();
+  return jac;
+}
+
+/**
+ * Checks fn's gradients against central finite differences. Inputs must be float64 tensors with
+ * requiresGrad; fn returns one tensor.
+ */
+export function gradcheck(fn: Fn, inputs: Tensor[], opts: GradcheckOptions = {}): boolean {
+  const eps = opts.eps ?? 1e-6, atol = opts.atol ?? 1e-5, rtol = opts.rtol ?? 1e-3;
+  checkInputs('gradcheck', inputs);
+  const analytic = tidy(() => analyticJacobian(fn, inputs, false));
+  for (let j = 0; j < inputs.length; j++) {
+    if (!inputs[j].requiresGrad) continue;
+    const numeric = numericJacobian(fn, inputs, inputs[j], eps);
+    for (let i = 0; i < numeric.length; i++)
+      for (let k = 0; k < numeric[i].length; k++) {
+        const a = analytic[j][i][k], b = numeric[i][k];
+        if (!(Math.abs(a - b) <= atol + rtol * Math.abs(b))) {
+          if (opts.raiseException === false) return false;
+          throw new AutogradError(`gradcheck: d output[${k}] / d inputs[${j}][${i}]: analytic ${a} vs numeric ${b} (atol ${atol}, rtol ${rtol})`);
+        }
+      }
+  }
+  return true;
+}
+
+/**
+ * Checks second derivatives: the gradient of <grad(fn), v> (v a fixed random-like vector) against
+ * finite differences of that gradient, i.e. gradcheck of the first-order gradient function.
+ */
+export function gradgradcheck(fn: Fn, inputs: Tensor[], opts: GradcheckOptions = {}): boolean {
+  checkInputs('gradgradcheck', inputs);
+  const probe = tidy(() => {
+    const out = noGrad(() => fn(...inputs));
+    // a fixed, non-symmetric upstream gradient so every output element matters
+    const vals = new Float64Array(out.size).map((_, i) => 0.3 + 0.7 * Math.sin(1.7 * i + 0.5));
+    const t = Tensor.empty(out.shape, 'float64', out.device);
+    if (t.size) native.write(t.storage.buffer, 0, vals);
+    return t;
+  });
+  const wanted = inputs.filter((t) => t.requiresGrad);
+  const gradFn = (...ins: Tensor[]) => {
+    const out = fn(...ins);
+    const gs = grad(out, ins.filter((t) => t.requiresGrad), { gradOutputs: probe, createGraph: true, allowUnused: true });
+    // flatten all first-order gradients into one output
+    const parts = gs.map((g, i) => g ?? zeros([wanted[i].size], { dtype: 'float64' }));
+    return parts.length === 1 ? reshape(parts[0], [-1]) : cat(parts.map((t) => reshape(t, [-1])), 0);
+  };
+  try {
+    return gradcheck(gradFn, inputs, { atol: 1e-4, rtol: 1e-3, ...opts });
+  } finally {
+    probe.dispose();
+  }
+}

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+// The public API of lcss: tensors, ops and autograd, and (as namespaces) the score-based
+// diffusion stack built on them.
+import './tensor/methods.js';
+
+export { Tensor, type NestedArray } from './tensor/tensor.js';
+export { type DType, DTYPES, isFloat, promote } from './tensor/dtype.js';
+export { Device, device, cuda, CPU, type DeviceLike } from './tensor/device.js';
+export { tidy, keep, dispose, numTensors, memory, emptyCache, type MemoryInfo } from './tensor/scope.js';
+export * from './errors.js';
+
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/mode.js';
+export { backward, grad, type GradOptions } from './autograd/engine.js';
+export { gradcheck, gradgradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
+
+export * from './ops/creation.js';
+export * from './ops/random.js';
+export * from './ops/unary.js';
+export * from './ops/binary.js';
+export * from './ops/cast.js';
+export * from './ops/view.js';
+export * from './ops/join.js';
+export * from './ops/reduce.js';
+export * from './ops/softmax.js';
+export * from './ops/linalg.js';
+export * from './ops/conv.js';
+export * from './ops/pool.js';
+export * from './ops/norm.js';
+export * from './ops/indexing.js';
+export * from './ops/dropout.js';
+export * from './ops/attention.js';
+export * from './ops/inplace.js';
+export * from './ops/stein.js';
+
+import { native } from './native.js';
+
+/** Threads used by the CPU kernels (LCSS_NUM_THREADS, default: the number of cores). */
+export function getNumThreads(): number {
+  return native.getNumThreads();
+}
+export function setNumThreads(n: number): void {
+  native.setNumThreads(n);
+}
+/** The instruction set the CPU kernels run with: 'avx512', 'avx2' or 'base'. */
+export function cpuIsa(): string {
+  return native.cpuIsa();
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+// 2-D convolution and transposed convolution (NCHW). Three native kernels (forward, input
+// gradient, weight gradient) close under differentiation: the gradient of each is made of the
+// other two, so any order of derivative stays on the fast kernels.
+import { argError, ShapeError, show } from '../errors.js';
+import { attachGrad } from '../autograd/node.js';
+import { native } from '../native.js';
+import { Tensor } from '../tensor/tensor.js';
+import { sum } from './reduce.js';
+import { checkFloatTensor, checkSameDevice, checkSameDType, nc, ncOpt, pair } from './util.js';
+import { contiguous } from './view.js';
+
+/** [N, C, H, W, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw, groups] as native/cpu/conv.h's ConvShape. */
+type ConvShape = readonly number[];
+
+export interface Conv2dOptions {
+  stride?: number | [number, number];
+  padding?: number | [number, number];
+  dilation?: number | [number, number];
+  groups?: number;
+}
+
+export interface ConvTranspose2dOptions extends Conv2dOptions {
+  outputPadding?: number | [number, number];
+}
+
+const xShape = (s: ConvShape) => [s[0], s[1], s[2], s[3]];
+const yShape = (s: ConvShape) => [s[0], s[4], s[7], s[8]];
+const wShape = (s: ConvShape) => [s[4], s[1] / s[15], s[5], s[6]];
+
+function withContiguous<T>(ts: Tensor[], fn: (cs: Tensor[]) => T): T {
+  const cs = ts.map((t) => contiguous(t));
+  try {
+    return fn(cs);
+  } finally {
+    cs.forEach((c, i) => c !== ts[i] && c.dispose());
+  }
+}
+
+/** y = conv(x, w) (+ bias). */
+function convForward(x: Tensor, w: Tensor, bias: Tensor | null, s: ConvShape): Tensor {
+  const y = Tensor.empty(yShape(s), x.dtype, x.device);
+  if (y.size) withContiguous([x, w], ([xc, wc]) => native.conv2dForward(s, ...nc(xc), ...nc(wc), ...ncOpt(bias), ...nc(y)));
+  return attachGrad(y, 'conv2d', [x, w, bias], [x, w], (g, [x, w], ctx) => [
+    ctx.needsGrad[0] ? convInputGrad(g, w, s) : null,
+    ctx.needsGrad[1] ? convWeightGrad(x, g, s) : null,
+    ctx.needsGrad[2] ? sum(g, [0, 2, 3]) : null,
+  ]);
+}
+
+/** gx = d<g, conv(x, w)>/dx: the transposed convolution of g with w. */
+function convInputGrad(g: Tensor, w: Tensor, s: ConvShape): Tensor {
+  const gx = Tensor.empty(xShape(s), g.dtype, g.device);
+  if (gx.size) withContiguous([g, w], ([gc, wc]) => native.conv2dBackwardInput(s, ...nc(gc), ...nc(wc), ...nc(gx)));
+  return attachGrad(gx, 'conv2dInputGrad', [g, w], [g, w], (gg, [g, w], ctx) => [
+    ctx.needsGrad[0] ? convForward(gg, w, null, s) : null,
+    ctx.needsGrad[1] ? convWeightGrad(gg, g, s) : null,
+  ]);
+}
+
+/** gw = d<g, conv(x, w)>/dw. */
+function convWeightGrad(x: Tensor, g: Tensor, s: ConvShape): Tensor {
+  const gw = Tensor.empty(wShape(s), x.dtype, x.device);
+  if (gw.size) withContiguous([x, g], ([xc, gc]) => native.conv2dBackwardWeight(s, ...nc(xc), ...nc(gc), ...nc(gw)));
+  return attachGrad(gw, 'conv2dWeightGrad', [x, g], [x, g], (gg, [x, g], ctx) => [
+    ctx.needsGrad[0] ? convInputGrad(g, gg, s) : null,
+    ctx.needsGrad[1] ? convForward(x, gg, null, s) : null,
+  ]);
+}
+
+function checkOperands(op: string, x: Tensor, w: Tensor, b: Tensor | null | undefined) {
+  const t = checkFloatTensor(op, 'x', x), W = checkFloatTensor(op, 'weight', w);
+  const B = b ? checkFloatTensor(op, 'bias', b) : null;
+  checkSameDevice(op, t, W, B);
+  checkSameDType(op, ['x', 'weight', 'bias'], [t, W, B]);
+  if (t.ndim !== 4) throw new ShapeError(`${op}: x must be [N, C, H, W], got ${show([...t.shape])}`);
+  if (W.ndim !== 4) throw new ShapeError(`${op}: weight must be 4-D, got ${show([...W.shape])}`);
+  return { t, W, B };
+}
+
+/** 2-D convolution: x [N, C, H, W], weight [O, C/groups, KH, KW], bias [O]. */
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  const op = 'conv2d';
+  const { t, W, B } = checkOperands(op, x, weight, bias);
+  const [sh, sw] = pair(op, 'stride', opts.stride ?? 1, 1);
+  const [ph, pw] = pair(op, 'padding', opts.padding ?? 0, 0);
+  const [dh, dw] = pair(op, 'dilation', opts.dilation ?? 1, 1);
+  const groups = opts.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw argError(op, 'groups', groups, 'a positive integer');
+  const [N, C, H, Wd] = t.shape;
+  const [O, Cg, KH, KW] = W.shape;
+  if (C % groups || O % groups) throw new ShapeError(`${op}: ${C} input and ${O} output channels must both be divisible by groups=${groups}`);
+  if (Cg * groups !== C) throw new ShapeError(`${op}: weight ${show([...W.shape])} expects ${Cg * groups} input channels, x has ${C}`);
+  if (B && (B.ndim !== 1 || B.shape[0] !== O)) throw new ShapeError(`${op}: bias has shape ${show([...B.shape])}, expected [${O}]`);
+  const OH = Math.floor((H + 2 * ph - dh * (KH - 1) - 1) / sh) + 1, OW = Math.floor((Wd + 2 * pw - dw * (KW - 1) - 1) / sw) + 1;
+  if (OH <= 0 || OW <= 0) throw new ShapeError(`${op}: input ${H}x${Wd} is too small for kernel ${KH}x${KW} (padding ${ph},${pw}, dilation ${dh},${dw})`);
+  return convForward(t, W, B, [N, C, H, Wd, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw, groups]);
+}
+
+/**
+ * Transposed convolution (the gradient of conv2d w.r.t. its input): x [N, Cin, H, W],
+ * weight [Cin, Cout/groups, KH, KW], output [N, Cout, (H-1)s - 2p + d(K-1) + outputPadding + 1, ...].
+ */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTranspose2dOptions = {}): Tensor {
+  const op = 'convTranspose2d';
+  const { t, W, B } = checkOperands(op, x, weight, bias);
+  const [sh, sw] = pair(op, 'stride', opts.stride ?? 1, 1);
+  const [ph, pw] = pair(op, 'padding', opts.padding ?? 0, 0);
+  const [dh, dw] = pair(op, 'dilation', opts.dilation ?? 1, 1);
+  const [oph, opw] = pair(op, 'outputPadding', opts.outputPadding ?? 0, 0);
+  const groups = opts.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw argError(op, 'groups', groups, 'a positive integer');
+  if (oph >= Math.max(sh, dh) || opw >= Math.max(sw, dw)) throw argError(op, 'outputPadding', opts.outputPadding, 'smaller than stride or dilation');
+  const [N, Cin, H, Wd] = t.shape;
+  const [Cin2, Cg, KH, KW] = W.shape;
+  if (Cin2 !== Cin) throw new ShapeError(`${op}: weight ${show([...W.shape])} expects ${Cin2} input channels, x has ${Cin}`);
+  if (Cin % groups) throw new ShapeError(`${op}: ${Cin} input channels not divisible by groups=${groups}`);
+  const Cout = Cg * groups;
+  if (B && (B.ndim !== 1 || B.shape[0] !== Cout)) throw new ShapeError(`${op}: bias has shape ${show([...B.shape])}, expected [${Cout}]`);
+  const OH = (H - 1) * sh - 2 * ph + dh * (KH - 1) + oph + 1, OW = (Wd - 1) * sw - 2 * pw + dw * (KW - 1) + opw + 1;
+  if (OH <= 0 || OW <= 0) throw new ShapeError(`${op}: output size ${OH}x${OW} is not positive`);
+  // As a convolution: input = our output [N, Cout, OH, OW], output = our input [N, Cin, H, W].
+  const s: ConvShape = [N, Cout, OH, OW, Cin, KH, KW, H, Wd, sh, sw, ph, pw, dh, dw, groups];
+  const y = convInputGrad(t, W, s);
+  if (!B) return y;
+  const out = Tensor.empty(y.shape, y.dtype, y.device);
+  native.copy(out.storage.buffer, 0, out.shape, out.strides, B.storage.buffer, B.offset, out.shape, [0, B.strides[0], 0, 0]);
+  native.binary(0, 0, 0, out.storage.buffer, 0, out.shape, out.strides, out.storage.buffer, 0, out.shape, out.strides, y.storage.buffer, y.offset, y.shape, y.strides);
+  y.dispose();
+  return attachGrad(out, 'convTranspose2d', [y, B], [], (g, _s, ctx) => [g, ctx.needsGrad[1] ? sum(g, [0, 2, 3]) : null]);
+}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+// Normalisation layers on fused native kernels (statistics, affine and an optional SiLU in one
+// pass; the backward in one pass). Under a higher-order backward the composite definition is
+// differentiated instead (localGrad), so second derivatives stay exact.
+import { argError, checkFinite, ShapeError, show } from '../errors.js';
+import { localGrad } from '../autograd/engine.js';
+import { attachGrad } from '../autograd/node.js';
+import { native } from '../native.js';
+import { tidy } from '../tensor/scope.js';
+import { numel } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { add, mul, sub } from './binary.js';
+import { mean } from './reduce.js';
+import { rsqrt, silu as siluOp, square } from './unary.js';
+import { checkFloatTensor, checkSameDevice, checkSameDType, nc, ncOpt } from './util.js';
+import { contiguous, reshape } from './view.js';
+
+export interface GroupNormOptions {
+  eps?: number;
+  /** Apply SiLU to the normalised output in the same pass. */
+  silu?: boolean;
+}
+
+/** GroupNorm's definition from primitive ops (reference and higher-order fallback). */
+export function groupNormComposite(x: Tensor, groups: number, weight: Tensor | null, bias: Tensor | null, eps: number, silu = false): Tensor {
+  return tidy(() => {
+    const [N, C] = x.shape;
+    const xr = reshape(x, [N, groups, -1]);
+    const mu = mean(xr, 2, true);
+    const xc = sub(xr, mu);
+    const xhat = reshape(mul(xc, rsqrt(add(mean(square(xc), 2, true), eps))), x.shape);
+    const cshape = [1, C, ...x.shape.slice(2).map(() => 1)];
+    let y = weight ? mul(xhat, reshape(weight, cshape)) : xhat;
+    if (bias) y = add(y, reshape(bias, cshape));
+    return silu ? siluOp(y) : y;
+  });
+}
+
+/** GroupNorm over x [N, C, ...] with `groups` groups of channels, per-channel affine weight/bias. */
+export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bias?: Tensor | null, opts: GroupNormOptions = {}): Tensor {
+  const op = 'groupNorm';
+  const t = checkFloatTensor(op, 'x', x);
+  const w = weight ? checkFloatTensor(op, 'weight', weight) : null;
+  const b = bias ? checkFloatTensor(op, 'bias', bias) : null;
+  checkSameDevice(op, t, w, b);
+  checkSameDType(op, ['x', 'weight', 'bias'], [t, w, b]);
+  const eps = checkFinite(op, 'eps', opts.eps ?? 1e-5, { min: 0 });
+  const silu = !!opts.silu;
+  if (t.ndim < 2) throw new ShapeError(`${op}: x must be [N, C, ...], got ${show([...t.shape])}`);
+  const [N, C] = t.shape;
+  if (!Number.isInteger(groups) || groups < 1 || C % groups) throw argError(op, 'groups', groups, `a positive divisor of the ${C} channels`);
+  for (const [name, p] of [['weight', w], ['bias', b]] as const)
+    if (p && (p.ndim !== 1 || p.shape[0] !== C)) throw new ShapeError(`${op}: ${name} has shape ${show([...p.shape])}, expected [${C}]`);
+  const HW = numel(t.shape.slice(2));
+  const xc = contiguous(t);
+  const y = Tensor.empty(t.shape, t.dtype, t.device);
+  const stats = Tensor.empty([2, N * groups], t.dtype, t.device);
+  if (y.size) {
+    native.groupNormForward(N, C, HW, groups, eps, silu, ...nc(xc), ...ncOpt(w), ...ncOpt(b), ...nc(y),
+      stats.storage.buffer, 0, stats.storage.buffer, N * groups);
+  }
+  const out = attachGrad(y, op, [t, w, b], [xc, stats, ...(w ? [w] : []), ...(b ? [b] : [])], (g, saved, ctx) => {
+    const [xs, st] = saved;
+    const ws = w ? saved[2] : null, bs = b ? saved[w ? 3 : 2] : null;
+    if (ctx.createGraph) {
+      const ins = [xs, ws, bs].filter((v, i): v is Tensor => !!v && ctx.needsGrad[i]);
+      const grads = localGrad(groupNormComposite(xs, groups, ws, bs, eps, silu), ins, g);
+      let k = 0;
+      return [xs, ws, bs].map((v, i) => (v && ctx.needsGrad[i] ? grads[k++] : null));
+    }
+    const gc = contiguous(g);
+    const gx = Tensor.empty(t.shape, t.dtype, t.device);
+    const gw = ws && ctx.needsGrad[1] ? Tensor.empty([C], t.dtype, t.device) : null;
+    const gb = bs && ctx.needsGrad[2] ? Tensor.empty([C], t.dtype, t.device) : null;
+    if (gx.size) {
+      native.groupNormBackward(N, C, HW, groups, silu, ...nc(gc), ...nc(xs), st.storage.buffer, st.offset,
+        st.storage.buffer, st.offset + N * groups, ...ncOpt(ws), ...ncOpt(bs), ...nc(gx), ...ncOpt(gw), ...ncOpt(gb));
+    }
+    return [ctx.needsGrad[0] ? gx : null, gw, gb];
+  });
+  if (xc !== t) xc.dispose();
+  stats.dispose();
+  return out;
+}
+
+/** LayerNorm's definition from primitive ops. */
+export function layerNormComposite(x: Tensor, normalizedShape: readonly number[], weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
+  return tidy(() => {
+    const D = numel(normalizedShape);
+    const xr = reshape(x, [-1, D]);
+    const xc = sub(xr, mean(xr, 1, true));
+    let y = reshape(mul(xc, rsqrt(add(mean(square(xc), 1, true), eps))), x.shape);
+    if (weight) y = mul(y, weight);
+    if (bias) y = add(y, bias);
+    return y;
+  });
+}
+
+/** LayerNorm over the trailing `normalizedShape` dims, with elementwise affine weight/bias of that shape. */
+export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  const op = 'layerNorm';
+  const t = checkFloatTensor(op, 'x', x);
+  const w = weight ? checkFloatTensor(op, 'weight', weight) : null;
+  const b = bias ? checkFloatTensor(op, 'bias', bias) : null;
+  checkSameDevice(op, t, w, b);
+  checkSameDType(op, ['x', 'weight', 'bias'], [t, w, b]);
+  checkFinite(op, 'eps', eps, { min: 0 });
+  const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+  const tail = t.shape.slice(t.ndim - ns.length);
+  if (ns.length > t.ndim || tail.some((s, i) => s !== ns[i]))
+    throw new ShapeError(`${op}: normalizedShape ${show(ns)} does not match the trailing dims of x ${show([...t.shape])}`);
+  for (const [name, p] of [['weight', w], ['bias', b]] as const)
+    if (p && (p.ndim !== ns.length || p.shape.some((s, i) => s !== ns[i]))) throw new ShapeError(`${op}: ${name} has shape ${show([...p.shape])}, expected ${show(ns)}`);
+  const D = numel(ns), R = t.size / Math.max(D, 1);
+  const xc = contiguous(t);
+  const y = Tensor.empty(t.shape, t.dtype, t.device);
+  const stats = Tensor.empty([2, R], t.dtype, t.device);
+  if (y.size) native.layerNormForward(R, D, eps, ...nc(xc), ...ncOpt(w), ...ncOpt(b), ...nc(y), stats.storage.buffer, 0, stats.storage.buffer, R);
+  const out = attachGrad(y, op, [t, w, b], [xc, stats, ...(w ? [w] : []), ...(b ? [b] : [])], (g, saved, ctx) => {
+    const [xs, st] = saved;
+    const ws = w ? saved[2] : null, bs = b ? saved[w ? 3 : 2] : null;
+    if (ctx.createGraph) {
+      const ins = [xs, ws, bs].filter((v, i): v is Tensor => !!v && ctx.needsGrad[i]);
+      const grads = localGrad(layerNormComposite(xs, ns, ws, bs, eps), ins, g);
+      let k = 0;
+      return [xs, ws, bs].map((v, i) => (v && ctx.needsGrad[i] ? grads[k++] : null));
+    }
+    const gc = contiguous(g);
+    const gx = Tensor.empty(t.shape, t.dtype, t.device);
+    const gw = ws && ctx.needsGrad[1] ? Tensor.empty(ns, t.dtype, t.device) : null;
+    const gb = bs && ctx.needsGrad[2] ? Tensor.empty(ns, t.dtype, t.device) : null;
+    if (gx.size) native.layerNormBackward(R, D, ...nc(gc), ...nc(xs), st.storage.buffer, 0, st.storage.buffer, R, ...ncOpt(ws), ...nc(gx), ...ncOpt(gw), ...ncOpt(gb));
+    return [ctx.needsGrad[0] ? gx : null, gw, gb];
+  });
+  if (xc !== t) xc.dispose();
+  stats.dispose();
+  return out;
+}
+
+/** InstanceNorm: GroupNorm with one group per channel. */
+export function instanceNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  const t = checkFloatTensor('instanceNorm', 'x', x);
+  return groupNorm(t, t.shape[1], weight, bias, { eps });
+}

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+// Elementwise unary ops. Each is one native kernel call; its gradient sits beside it, written with
+// ops. The hot activations (tanh, sigmoid, silu, gelu, softplus, elu, relu) use a fused native
+// gradient kernel unless a higher-order graph is being recorded, when the composite form is used.
+import { argError, checkFinite } from '../errors.js';
+import { attachGrad } from '../autograd/node.js';
+import { Binary, native, Unary } from '../native.js';
+import { isFloat, type DType } from '../tensor/dtype.js';
+import { Tensor } from '../tensor/tensor.js';
+import { add, div, mul, sub, where } from './binary.js';
+import { cast } from './cast.js';
+import { full, zerosLike } from './creation.js';
+import { checkTensor, nv } from './util.js';
+
+/** Runs a unary kernel into a new contiguous tensor. */
+export function unaryKernel(code: number, x: Tensor, p1 = 0, p2 = 0, outDType: DType = x.dtype): Tensor {
+  const y = Tensor.empty(x.shape, outDType, x.device);
+  if (y.size) native.unary(code, p1, p2, ...nv(y), ...nv(x));
+  return y;
+}
+
+/** Runs a fused activation-gradient kernel: out = f'(a) * g (a is x or y depending on the op). */
+function binaryGradKernel(code: number, a: Tensor, g: Tensor, p1 = 0, p2 = 0): Tensor {
+  const out = Tensor.empty(g.shape, g.dtype, g.device);
+  if (out.size) native.binary(code, p1, p2, ...nv(out), ...nv(a), ...nv(g));
+  return out;
+}
+
+/** Float input: ints and bools are promoted to float32, as math functions expect. */
+function floatInput(op: string, x: unknown): Tensor {
+  const t = checkTensor(op, 'x', x);
+  return isFloat(t.dtype) ? t : cast(t, 'float32');
+}
+
+function numericInput(op: string, x: unknown): Tensor {
+  const t = checkTensor(op, 'x', x);
+  if (t.dtype === 'bool') throw argError(op, 'x', t, 'a numeric tensor (not bool)');
+  return t;
+}
+
+const zeroGrad = (g: Tensor) => [zerosLike(g)];
+
+export function neg(x: Tensor): Tensor {
+  const t = numericInput('neg', x);
+  return attachGrad(unaryKernel(Unary.neg, t), 'neg', [t], [], (g) => [neg(g)]);
+}
+
+export function abs(x: Tensor): Tensor {
+  const t = numericInput('abs', x);
+  return attachGrad(unaryKernel(Unary.abs, t), 'abs', [t], [t], (g, [x]) => [mul(g, sign(x))]);
+}
+
+export function sign(x: Tensor): Tensor {
+  const t = numericInput('sign', x);
+  return attachGrad(unaryKernel(Unary.sign, t), 'sign', [t], [], zeroGrad);
+}
+
+export function exp(x: Tensor): Tensor {
+  const t = floatInput('exp', x);
+  const y = unaryKernel(Unary.exp, t);
+  return attachGrad(y, 'exp', [t], [y], (g, [y]) => [mul(g, y)]);
+}
+
+export function log(x: Tensor): Tensor {
+  const t = floatInput('log', x);
+  return attachGrad(unaryKernel(Unary.log, t), 'log', [t], [t], (g, [x]) => [div(g, x)]);
+}
+
+export function log1p(x: Tensor): Tensor {
+  const t = floatInput('log1p', x);
+  return attachGrad(unaryKernel(Unary.log1p, t), 'log1p', [t], [t], (g, [x]) => [div(g, add(x, 1))]);
+}
+
+export function expm1(x: Tensor): Tensor {
+  const t = floatInput('expm1', x);
+  const y = unaryKernel(Unary.expm1, t);
+  return attachGrad(y, 'expm1', [t], [y], (g, [y]) => [mul(g, add(y, 1))]);
+}
+
+export function sqrt(x: Tensor): Tensor {
+  const t = floatInput('sqrt', x);
+  const y = unaryKernel(Unary.sqrt, t);
+  return attachGrad(y, 'sqrt', [t], [y], (g, [y]) => [div(mul(g, 0.5), y)]);
+}
+
+export function rsqrt(x: Tensor): Tensor {
+  const t = floatInput('rsqrt', x);
+  const y = unaryKernel(Unary.rsqrt, t);
+  return attachGrad(y, 'rsqrt', [t], [y], (g, [y]) => [mul(mul(g, -0.5), powScalar(y, 3))]);
+}
+
+export function square(x: Tensor): Tensor {
+  const t = numericInput('square', x);
+  return attachGrad(unaryKernel(Unary.square, t), 'square', [t], [t], (g, [x]) => [mul(g, mul(x, 2))]);
+}
+
+export function reciprocal(x: Tensor): Tensor {
+  const t = floatInput('reciprocal', x);
+  const y = unaryKernel(Unary.reciprocal, t);
+  return attachGrad(y, 'reciprocal', [t], [y], (g, [y]) => [neg(mul(g, square(y)))]);
+}
+
+export function sin(x: Tensor): Tensor {
+  const t = floatInput('sin', x);
+  return attachGrad(unaryKernel(Unary.sin, t), 'sin', [t], [t], (g, [x]) => [mul(g, cos(x))]);
+}
+
+export function cos(x: Tensor): Tensor {
+  const t = floatInput('cos', x);
+  return attachGrad(unaryKernel(Unary.cos, t), 'cos', [t], [t], (g, [x]) => [neg(mul(g, sin(x)))]);
+}
+
+export function tan(x: Tensor): Tensor {
+  const t = floatInput('tan', x);
+  const y = unaryKernel(Unary.tan, t);
+  return attachGrad(y, 'tan', [t], [y], (g, [y]) => [mul(g, add(square(y), 1))]);
+}
+
+export function atan(x: Tensor): Tensor {
+  const t = floatInput('atan', x);
+  return attachGrad(unaryKernel(Unary.atan, t), 'atan', [t], [t], (g, [x]) => [div(g, add(square(x), 1))]);
+}
+
+export function tanh(x: Tensor): Tensor {
+  const t = floatInput('tanh', x);
+  const y = unaryKernel(Unary.tanh, t);
+  return attachGrad(y, 'tanh', [t], [y], (g, [y], ctx) =>
+    [ctx.createGraph ? mul(g, sub(1, square(y))) : binaryGradKernel(Binary.tanhBwd, y, g)]);
+}
+
+export function sigmoid(x: Tensor): Tensor {
+  const t = floatInput('sigmoid', x);
+  const y = unaryKernel(Unary.sigmoid, t);
+  return attachGrad(y, 'sigmoid', [t], [y], (g, [y], ctx) =>
+    [ctx.createGraph ? mul(g, mul(y, sub(1, y))) : binaryGradKernel(Binary.sigmoidBwd, y, g)]);
+}
+
+export function silu(x: Tensor): Tensor {
+  const t = floatInput('silu', x);
+  return attachGrad(unaryKernel(Unary.silu, t), 'silu', [t], [t], (g, [x], ctx) => {
+    if (!ctx.createGraph) return [binaryGradKernel(Binary.siluBwd, x, g)];
+    const s = sigmoid(x);
+    return [mul(g, add(s, mul(x, mul(s, sub(1, s)))))];
+  });
+}
+
+export function logSigmoid(x: Tensor): Tensor {
+  const t = floatInput('logSigmoid', x);
+  return attachGrad(unaryKernel(Unary.logSigmoid, t), 'logSigmoid', [t], [t], (g, [x], ctx) =>
+    [ctx.createGraph ? mul(g, sigmoid(neg(x))) : binaryGradKernel(Binary.logSigmoidBwd, x, g)]);
+}
+
+/** log(1 + exp(beta x)) / beta, linear above `threshold` (as torch.nn.Softplus). */
+export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  const t = floatInput('softplus', x);
+  checkFinite('softplus', 'beta', beta, { min: 0, minExclusive: true });
+  checkFinite('softplus', 'threshold', threshold);
+  return attachGrad(unaryKernel(Unary.softplus, t, beta, threshold), 'softplus', [t], [t], (g, [x], ctx) => {
+    if (!ctx.createGraph) return [binaryGradKernel(Binary.softplusBwd, x, g, beta, threshold)];
+    const bx = mul(x, beta);
+    return [where(gt(bx, threshold), g, mul(g, sigmoid(bx)))];
+  });
+}
+
+export function relu(x: Tensor): Tensor {
+  const t = numericInput('relu', x);
+  return attachGrad(unaryKernel(Unary.relu, t), 'relu', [t], [t], (g, [x], ctx) =>
+    [ctx.createGraph ? where(gt(x, 0), g, 0) : binaryGradKernel(Binary.reluBwd, x, g)]);
+}
+
+export function elu(x: Tensor, alpha = 1): Tensor {
+  const t = floatInput('elu', x);
+  checkFinite('elu', 'alpha', alpha);
+  return attachGrad(unaryKernel(Unary.elu, t, alpha), 'elu', [t], [t], (g, [x], ctx) =>
+    [ctx.createGraph ? where(gt(x, 0), g, mul(g, mul(exp(x), alpha))) : binaryGradKernel(Binary.eluBwd, x, g, alpha)]);
+}
+
+/** GELU, exact (erf) by default; approximate: 'tanh' for the tanh form. */
+export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
+  const t = floatInput('gelu', x);
+  if (approximate !== 'none' && approximate !== 'tanh') throw argError('gelu', 'approximate', approximate, "'none' or 'tanh'");
+  const tanhForm = approximate === 'tanh';
+  const y = unaryKernel(tanhForm ? Unary.geluTanh : Unary.gelu, t);
+  return attachGrad(y, 'gelu', [t], [t], (g, [x], ctx) => {
+    if (!ctx.createGraph) return [binaryGradKernel(tanhForm ? Binary.geluTanhBwd : Binary.geluBwd, x, g)];
+    if (tanhForm) {
+      const c = Math.sqrt(2 / Math.PI);
+      const th = tanh(mul(add(x, mul(powScalar(x, 3), 0.044715)), c));
+      const du = mul(add(mul(square(x), 3 * 0.044715), 1), c);
+      return [mul(g, add(mul(add(th, 1), 0.5), mul(mul(mul(x, 0.5), sub(1, square(th))), du)))];
+    }
+    const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
+    const pdf = mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+    return [mul(g, add(cdf, mul(x, pdf)))];
+  });
+}
+
+export function erf(x: Tensor): Tensor {
+  const t = floatInput('erf', x);
+  return attachGrad(unaryKernel(Unary.erf, t), 'erf', [t], [t], (g, [x]) =>
+    [mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI)))]);
+}
+
+export function floor(x: Tensor): Tensor {
+  const t = numericInput('floor', x);
+  if (!isFloat(t.dtype)) return unaryKernel(Unary.addS, t, 0);
+  return attachGrad(unaryKernel(Unary.floor, t), 'floor', [t], [], zeroGrad);
+}
+
+export function ceil(x: Tensor): Tensor {
+  const t = numericInput('ceil', x);
+  if (!isFloat(t.dtype)) return unaryKernel(Unary.addS, t, 0);
+  return attachGrad(unaryKernel(Unary.ceil, t), 'ceil', [t], [], zeroGrad);
+}
+
+/** Round half to even. */
+export function round(x: Tensor): Tensor {
+  const t = numericInput('round', x);
+  if (!isFloat(t.dtype)) return unaryKernel(Unary.addS, t, 0);
+  return attachGrad(unaryKernel(Unary.round, t), 'round', [t], [], zeroGrad);
+}
+
+/** Elementwise clamp to [min, max] (either bound may be omitted). Gradient 1 inside, 0 outside. */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  const t = numericInput('clamp', x);
+  const lo = min ?? -Infinity, hi = max ?? Infinity;
+  if (typeof lo !== 'number' || Number.isNaN(lo)) throw argError('clamp', 'min', min, 'a number');
+  if (typeof hi !== 'number' || Number.isNaN(hi)) throw argError('clamp', 'max', max, 'a number');
+  if (lo > hi) throw argError('clamp', 'max', max, `a number >= min (${lo})`);
+  const y = t.dtype === 'int32'
+    ? unaryKernel(Unary.clamp, t, Math.max(lo, -(2 ** 31)), Math.min(hi, 2 ** 31 - 1))
+    : unaryKernel(Unary.clamp, t, lo, hi);
+  return attachGrad(y, 'clamp', [t], [t], (g, [x]) => [where(logicalAnd(ge(x, lo), le(x, hi)), g, 0)]);
+}
+
+/** x ** p for a scalar exponent. */
+export function powScalar(x: Tensor, p: number): Tensor {
+  const t = floatInput('pow', x);
+  checkFinite('pow', 'exponent', p);
+  if (p === 1) return attachGrad(unaryKernel(Unary.mulS, t, 1), 'pow', [t], [], (g) => [g]);
+  return attachGrad(unaryKernel(Unary.powS, t, p), 'pow', [t], [t], (g, [x]) =>
+    [p === 2 ? mul(g, mul(x, 2)) : mul(g, mul(powScalar(x, p - 1), p))]);
+}
+
+// Comparisons with a scalar and predicates (bool results, no gradient) are defined here because
+// the gradients above use them; binary.ts re-exports the tensor-tensor forms under the same names.
+function cmpS(code: number, name: string, x: Tensor, v: number): Tensor {
+  const t = checkTensor(name, 'x', x);
+  if (typeof v !== 'number') throw argError(name, 'other', v, 'a number or a tensor');
+  return unaryKernel(code, t.dtype === 'bool' ? cast(t, 'int32') : t, v, 0, 'bool');
+}
+export const gtS = (x: Tensor, v: number) => cmpS(Unary.gtS, 'gt', x, v);
+export const geS = (x: Tensor, v: number) => cmpS(Unary.geS, 'ge', x, v);
+export const ltS = (x: Tensor, v: number) => cmpS(Unary.ltS, 'lt', x, v);
+export const leS = (x: Tensor, v: number) => cmpS(Unary.leS, 'le', x, v);
+export const eqS = (x: Tensor, v: number) => cmpS(Unary.eqS, 'eq', x, v);
+export const neS = (x: Tensor, v: number) => cmpS(Unary.neS, 'ne', x, v);
+
+export function isnan(x: Tensor): Tensor {
+  const t = checkTensor('isnan', 'x', x);
+  return isFloat(t.dtype) ? unaryKernel(Unary.isnan, t, 0, 0, 'bool') : full([...t.shape], false, { device: t.device });
+}
+
+export function isfinite(x: Tensor): Tensor {
+  const t = checkTensor('isfinite', 'x', x);
+  return isFloat(t.dtype) ? unaryKernel(Unary.isfinite, t, 0, 0, 'bool') : full([...t.shape], true, { device: t.device });
+}
+
+export function logicalNot(x: Tensor): Tensor {
+  const t = checkTensor('logicalNot', 'x', x);
+  return unaryKernel(Unary.not, t.dtype === 'bool' ? t : cast(t, 'bool'));
+}
+
+// binary.ts provides the tensor-or-scalar forms; these local aliases keep the gradients readable.
+import { ge, gt, le, logicalAnd } from './binary.js';
