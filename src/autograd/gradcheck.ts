@@ -31,7 +31,9 @@ function poke(t: Tensor, i: number, v: number): void {
 }
 
 function checkInputs(op: string, inputs: Tensor[]): void {
+  // integer and bool inputs (indices, masks) are constants; differentiated ones must be float64
   inputs.forEach((t, i) => {
+    if (!t.requiresGrad) return;
     if (t.dtype !== 'float64') throw new DTypeError(`${op}: inputs[${i}] is ${t.dtype}; finite differences need float64 inputs`);
     if (!t.isContiguous) throw new ArgumentError(`${op}: inputs[${i}] must be contiguous`);
   });
@@ -58,13 +60,20 @@ function analyticJacobian(fn: Fn, inputs: Tensor[], createGraph: boolean): Float
   const out = fn(...inputs);
   const n = out.size;
   const jac = inputs.map((t) => Array.from({ length: t.size }, () => new Float64Array(n)));
+  // an output that does not depend on any input (e.g. the gradient of a linear op) has a zero Jacobian
+  if (!out.requiresGrad) {
+    out.dispose();
+    return jac;
+  }
   for (let k = 0; k < n; k++) {
     tidy(() => {
       const go = Tensor.empty(out.shape, out.dtype, out.device);
       native.fill(go.storage.buffer, 0, [n], [1], 0);
       poke(go, k, 1);
-      const gs = grad(out, inputs, { gradOutputs: go, retainGraph: true, allowUnused: true, createGraph });
-      gs.forEach((g, j) => {
+      const diff = inputs.map((t, j) => j).filter((j) => inputs[j].requiresGrad);
+      const gs = grad(out, diff.map((j) => inputs[j]), { gradOutputs: go, retainGraph: true, allowUnused: true, createGraph });
+      gs.forEach((g, q) => {
+        const j = diff[q];
         if (!g) return;
         const v = readAll(g);
         for (let i = 0; i < v.length; i++) jac[j][i][k] = v[i];

@@ -27,7 +27,7 @@ export class Node {
   constructor(
     readonly name: string,
     readonly inputs: (Node | null)[],
-    private saved: Tensor[] | null,
+    public saved: Tensor[] | null,
     private readonly fn: BackwardFn | null,
     readonly shape: readonly number[],
     readonly dtype: DType,
@@ -80,8 +80,11 @@ export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
 export function attachGrad(out: Tensor, name: string, inputs: (Tensor | null | undefined)[], saves: Tensor[], fn: BackwardFn): Tensor {
   if (!needsGrad(...inputs)) return out;
   const edges = inputs.map((t) => (t && t.node ? t.node : null));
-  const node = new Node(name, edges, saves.map((s) => TensorClass.saved(s)), fn, out.shape, out.dtype);
+  const node = new Node(name, edges, null, fn, out.shape, out.dtype);
   trackNode(node);
   out.node = node;
+  // Saved after out.node is set, so a saved output keeps its place in the graph (second
+  // derivatives flow through it).
+  node.saved = saves.map((s) => TensorClass.saved(s));
   return out;
 }

@@ -40,7 +40,8 @@ function withContiguous<T>(ts: Tensor[], fn: (cs: Tensor[]) => T): T {
 /** y = conv(x, w) (+ bias). */
 function convForward(x: Tensor, w: Tensor, bias: Tensor | null, s: ConvShape): Tensor {
   const y = Tensor.empty(yShape(s), x.dtype, x.device);
-  if (y.size) withContiguous([x, w], ([xc, wc]) => native.conv2dForward(s, ...nc(xc), ...nc(wc), ...ncOpt(bias), ...nc(y)));
+  if (y.size)
+    withContiguous(bias ? [x, w, bias] : [x, w], ([xc, wc, bc]) => native.conv2dForward(s, ...nc(xc), ...nc(wc), ...ncOpt(bc), ...nc(y)));
   return attachGrad(y, 'conv2d', [x, w, bias], [x, w], (g, [x, w], ctx) => [
     ctx.needsGrad[0] ? convInputGrad(g, w, s) : null,
     ctx.needsGrad[1] ? convWeightGrad(x, g, s) : null,
@@ -124,7 +125,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
   const y = convInputGrad(t, W, s);
   if (!B) return y;
   const out = Tensor.empty(y.shape, y.dtype, y.device);
-  native.copy(out.storage.buffer, 0, out.shape, out.strides, B.storage.buffer, B.offset, out.shape, [0, B.strides[0], 0, 0]);
+  native.copy(out.storage.buffer, 0, out.shape, out.strides, B.storage.buffer, B.offset, out.shape, [0, B.strides[0], 0, 0]);  // bias broadcast
   native.binary(0, 0, 0, out.storage.buffer, 0, out.shape, out.strides, out.storage.buffer, 0, out.shape, out.strides, y.storage.buffer, y.offset, y.shape, y.strides);
   y.dispose();
   return attachGrad(out, 'convTranspose2d', [y, B], [], (g, _s, ctx) => [g, ctx.needsGrad[1] ? sum(g, [0, 2, 3]) : null]);

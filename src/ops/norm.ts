@@ -53,15 +53,16 @@ export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bia
     if (p && (p.ndim !== 1 || p.shape[0] !== C)) throw new ShapeError(`${op}: ${name} has shape ${show([...p.shape])}, expected [${C}]`);
   const HW = numel(t.shape.slice(2));
   const xc = contiguous(t);
+  const wc = w ? contiguous(w) : null, bc = b ? contiguous(b) : null;
   const y = Tensor.empty(t.shape, t.dtype, t.device);
   const stats = Tensor.empty([2, N * groups], t.dtype, t.device);
   if (y.size) {
-    native.groupNormForward(N, C, HW, groups, eps, silu, ...nc(xc), ...ncOpt(w), ...ncOpt(b), ...nc(y),
+    native.groupNormForward(N, C, HW, groups, eps, silu, ...nc(xc), ...ncOpt(wc), ...ncOpt(bc), ...nc(y),
       stats.storage.buffer, 0, stats.storage.buffer, N * groups);
   }
-  const out = attachGrad(y, op, [t, w, b], [xc, stats, ...(w ? [w] : []), ...(b ? [b] : [])], (g, saved, ctx) => {
+  const out = attachGrad(y, op, [t, w, b], [xc, stats, ...(wc ? [wc] : []), ...(bc ? [bc] : [])], (g, saved, ctx) => {
     const [xs, st] = saved;
-    const ws = w ? saved[2] : null, bs = b ? saved[w ? 3 : 2] : null;
+    const ws = wc ? saved[2] : null, bs = bc ? saved[wc ? 3 : 2] : null;
     if (ctx.createGraph) {
       const ins = [xs, ws, bs].filter((v, i): v is Tensor => !!v && ctx.needsGrad[i]);
       const grads = localGrad(groupNormComposite(xs, groups, ws, bs, eps, silu), ins, g);
@@ -79,6 +80,8 @@ export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bia
     return [ctx.needsGrad[0] ? gx : null, gw, gb];
   });
   if (xc !== t) xc.dispose();
+  if (wc && wc !== w) wc.dispose();
+  if (bc && bc !== b) bc.dispose();
   stats.dispose();
   return out;
 }
@@ -113,12 +116,13 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
     if (p && (p.ndim !== ns.length || p.shape.some((s, i) => s !== ns[i]))) throw new ShapeError(`${op}: ${name} has shape ${show([...p.shape])}, expected ${show(ns)}`);
   const D = numel(ns), R = t.size / Math.max(D, 1);
   const xc = contiguous(t);
+  const wc = w ? contiguous(w) : null, bc = b ? contiguous(b) : null;
   const y = Tensor.empty(t.shape, t.dtype, t.device);
   const stats = Tensor.empty([2, R], t.dtype, t.device);
-  if (y.size) native.layerNormForward(R, D, eps, ...nc(xc), ...ncOpt(w), ...ncOpt(b), ...nc(y), stats.storage.buffer, 0, stats.storage.buffer, R);
-  const out = attachGrad(y, op, [t, w, b], [xc, stats, ...(w ? [w] : []), ...(b ? [b] : [])], (g, saved, ctx) => {
+  if (y.size) native.layerNormForward(R, D, eps, ...nc(xc), ...ncOpt(wc), ...ncOpt(bc), ...nc(y), stats.storage.buffer, 0, stats.storage.buffer, R);
+  const out = attachGrad(y, op, [t, w, b], [xc, stats, ...(wc ? [wc] : []), ...(bc ? [bc] : [])], (g, saved, ctx) => {
     const [xs, st] = saved;
-    const ws = w ? saved[2] : null, bs = b ? saved[w ? 3 : 2] : null;
+    const ws = wc ? saved[2] : null, bs = bc ? saved[wc ? 3 : 2] : null;
     if (ctx.createGraph) {
       const ins = [xs, ws, bs].filter((v, i): v is Tensor => !!v && ctx.needsGrad[i]);
       const grads = localGrad(layerNormComposite(xs, ns, ws, bs, eps), ins, g);
@@ -133,6 +137,8 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
     return [ctx.needsGrad[0] ? gx : null, gw, gb];
   });
   if (xc !== t) xc.dispose();
+  if (wc && wc !== w) wc.dispose();
+  if (bc && bc !== b) bc.dispose();
   stats.dispose();
   return out;
 }

@@ -82,6 +82,8 @@ function endScope(s: Scope, keep: Set<Tensor>): void {
     if (reach.has(n)) continue;
     reach.add(n);
     for (const i of n.inputs) if (i && i.scope === s && !reach.has(i)) todo.push(i);
+    // tensors saved for backward keep their own graph alive (second derivatives go through them)
+    for (const t of n.saved ?? []) if (t.node && t.node.scope === s && !reach.has(t.node)) todo.push(t.node);
   }
   for (const n of s.nodes) {
     if (reach.has(n)) {
