@@ -2,7 +2,7 @@
 // Elementwise unary ops. Each is one native kernel call; its gradient sits beside it, written with
 // ops. The hot activations (tanh, sigmoid, silu, gelu, softplus, elu, relu) use a fused native
 // gradient kernel unless a higher-order graph is being recorded, when the composite form is used.
-import { argError, checkFinite } from '../errors.js';
+import { argError, checkFinite, DTypeError } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
 import { Binary, native, Unary } from '../native.js';
 import { isFloat, type DType } from '../tensor/dtype.js';
@@ -34,7 +34,7 @@ function floatInput(op: string, x: unknown): Tensor {
 
 function numericInput(op: string, x: unknown): Tensor {
   const t = checkTensor(op, 'x', x);
-  if (t.dtype === 'bool') throw argError(op, 'x', t, 'a numeric tensor (not bool)');
+  if (t.dtype === 'bool') throw new DTypeError(`${op}: argument 'x' has dtype bool, expected a numeric tensor (cast it first)`);
   return t;
 }
 
