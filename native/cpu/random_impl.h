@@ -107,9 +107,9 @@ inline void normal_f32_impl(uint64_t seed, uint64_t offset, uint64_t first, int6
         z[2 * p + 1][j] = r * s;
       }
     }
-    for (int j = 0; j < kBlk && done < n; ++j)
+    // `skip` applies to the first counter block only (a draw starting mid-block)
+    for (int j = 0; j < kBlk && done < n; ++j, skip = 0)
       for (int l = skip; l < 4 && done < n; ++l) out[done++] = z[l][j];
-    skip = 0;
     blk += kBlk;
   }
 }
@@ -135,9 +135,8 @@ inline void bits_impl(uint64_t seed, uint64_t offset, uint64_t first, int64_t n,
   uint32_t u[4][kBlk];
   while (done < n) {
     philox16(seed, offset + blk, u);
-    for (int j = 0; j < kBlk && done < n; ++j)
+    for (int j = 0; j < kBlk && done < n; ++j, skip = 0)
       for (int l = skip; l < 4 && done < n; ++l) out[done++] = u[l][j];
-    skip = 0;
     blk += kBlk;
   }
 }

@@ -131,6 +131,7 @@ export function steinLossComposite(scores: Tensor, sigma: Tensor | number, opts:
   const r = resolve(op, opts);
   const blocks = steinBlocks(r.K, r.est);
   if (s.dtype !== 'float32' && s.dtype !== 'float64') throw new DTypeError(`${op}: scores must be float`);
+  if (s.ndim < 1 || s.shape[0] % blocks) throw new ShapeError(`${op}: scores has ${s.ndim ? s.shape[0] : 0} rows, expected a multiple of ${blocks} (1 + ${r.est === 'antithetic' ? '2K' : 'K'} blocks of B)`);
   const B = s.shape[0] / blocks, D = numel(s.shape.slice(1));
   return tidy(() => {
     const sg = sigmaTensor(op, sigma, B, s);
