@@ -32,6 +32,9 @@ export * from './ops/attention.js';
 export * from './ops/inplace.js';
 export * from './ops/stein.js';
 
+/** Score-matching objectives: lcss, dsm, ssm, ssmVr, fdssm, exact, and makeLoss(name, options). */
+export * as losses from './losses/index.js';
+
 import { native } from './native.js';
 
 /** Threads used by the CPU kernels (LCSS_NUM_THREADS, default: the number of cores). */
