@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+// Training checkpoints as safetensors files: model, EMA and optimizer tensors under the prefixes
+// `model.`, `ema.`, `optim.`, and as string metadata the step, the RNG states, the config and any
+// other JSON state (a data loader's position, say). Files are named ckpt-<step>.safetensors,
+// written atomically (see atomic.ts), the last `keep` are kept, and latestCheckpoint() returns the
+// newest file that validates, so a run killed mid-write resumes from the previous checkpoint.
+import { readdirSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { argError, checkInt } from '../errors.js';
+import type { RandomKey } from '../ops/random.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { DataFormatError } from '../data/errors.js';
+import { removeOrphanTemps } from './atomic.js';
+import { inspectSafetensors, readSafetensors, readSafetensorsRaw, writeSafetensors } from './safetensors.js';
+
+export const CHECKPOINT_FORMAT = 'lcss-checkpoint/1';
+const NAME = /^ckpt-(\d{10})\.safetensors$/;
+const GROUPS = ['model', 'ema', 'optim'] as const;
+type Group = (typeof GROUPS)[number];
+
+type TensorMap = Map<string, Tensor> | Record<string, Tensor>;
+type RngLike = RandomKey | { getState(): RandomKey };
+
+export interface CheckpointState {
+  /** Training step (a non-negative integer; names the file). */
+  step: number;
+  /** Model parameters and buffers (Module.stateDict()). */
+  model: TensorMap;
+  /** EMA copy of the parameters. */
+  ema?: TensorMap;
+  /** Optimizer state tensors (moments, step counts as 0-d tensors...). */
+  optim?: TensorMap;
+  /** Random generators or their states, by name (stored as JSON). */
+  rng?: Record<string, RngLike>;
+  /** The run's configuration (any JSON value). */
+  config?: unknown;
+  /** Any other JSON state to resume with (e.g. { loader: loader.position() }). */
+  state?: unknown;
+}
+
+export interface SaveOptions {
+  /** Keep this many newest checkpoints in the directory, deleting older ones (default 3; 0 keeps all). */
+  keep?: number;
+}
+
+export interface Checkpoint {
+  path: string;
+  step: number;
+  model: Map<string, Tensor>;
+  ema: Map<string, Tensor>;
+  optim: Map<string, Tensor>;
+  rng: Record<string, RandomKey>;
+  config: unknown;
+  state: unknown;
+  /** The raw string metadata of the file. */
+  metadata: Record<string, string>;
+  /** Frees every tensor of the checkpoint. */
+  dispose(): void;
+}
+
+export function checkpointPath(dir: string, step: number): string {
+  return join(dir, `ckpt-${String(step).padStart(10, '0')}.safetensors`);
+}
+
+/** Checkpoint files of `dir` by name, oldest step first (not validated). */
+export function listCheckpoints(dir: string): { path: string; step: number }[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.flatMap((n) => {
+    const m = NAME.exec(n);
+    return m ? [{ path: join(dir, n), step: Number(m[1]) }] : [];
+  }).sort((a, b) => a.step - b.step);
+}
+
+function entries(fn: string, group: Group, m: TensorMap | undefined): [string, Tensor][] {
+  if (m === undefined) return [];
+  if (!(m instanceof Map) && (typeof m !== 'object' || m === null)) throw argError(fn, group, m, 'a Map or object of tensors');
+  return (m instanceof Map ? [...m] : Object.entries(m)).map(([k, t]) => [`${group}.${k}`, t]);
+}
+
+function json(fn: string, arg: string, v: unknown): string {
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch (e) {
+    throw argError(fn, arg, v, `a JSON-serialisable value (${(e as Error).message})`);
+  }
+  if (s === undefined) throw argError(fn, arg, v, 'a JSON-serialisable value');
+  return s;
+}
+
+/** Writes `state` as dir/ckpt-<step>.safetensors (atomically) and prunes to the newest `keep`. */
+export function saveCheckpoint(dir: string, state: CheckpointState, o: SaveOptions = {}): string {
+  const fn = 'saveCheckpoint';
+  const step = checkInt(fn, 'state.step', state?.step, 0, 9_999_999_999);
+  const keep = checkInt(fn, 'keep', o.keep ?? 3, 0);
+  const tensors = new Map<string, Tensor>([...entries(fn, 'model', state.model), ...entries(fn, 'ema', state.ema), ...entries(fn, 'optim', state.optim)]);
+  const rng: Record<string, RandomKey> = {};
+  for (const [k, g] of Object.entries(state.rng ?? {})) {
+    const s = typeof (g as { getState?: unknown }).getState === 'function' ? (g as { getState(): RandomKey }).getState() : (g as RandomKey);
+    rng[k] = { seed: checkInt(fn, `rng.${k}.seed`, s?.seed, 0), offset: checkInt(fn, `rng.${k}.offset`, s?.offset, 0) };
+  }
+  const metadata: Record<string, string> = {
+    'lcss.format': CHECKPOINT_FORMAT,
+    'lcss.step': String(step),
+    'lcss.rng': JSON.stringify(rng),
+    'lcss.config': json(fn, 'config', state.config ?? null),
+    'lcss.state': json(fn, 'state', state.state ?? null),
+  };
+  removeOrphanTemps(dir);
+  const path = checkpointPath(dir, step);
+  writeSafetensors(path, tensors, { metadata });
+  if (keep > 0) {
+    // the newest `keep` by step stay; the file just written is never removed
+    const all = listCheckpoints(dir);
+    for (const c of all.slice(0, Math.max(0, all.length - keep))) {
+      if (c.path === path) continue;
+      try {
+        unlinkSync(c.path);
+      } catch {
+        /* removed by someone else */
+      }
+    }
+  }
+  return path;
+}
+
+function checkFormat(fn: string, path: string, meta: Record<string, string>): number {
+  if (meta['lcss.format'] !== CHECKPOINT_FORMAT)
+    throw new DataFormatError(`${fn}: ${path} at byte 8: expected metadata lcss.format = ${CHECKPOINT_FORMAT}, got ${JSON.stringify(meta['lcss.format'])} (not an lcss checkpoint)`, path, 8);
+  const step = Number(meta['lcss.step']);
+  if (!Number.isSafeInteger(step) || step < 0) throw new DataFormatError(`${fn}: ${path} at byte 8: metadata lcss.step ${JSON.stringify(meta['lcss.step'])} is not a step number`, path, 8);
+  return step;
+}
+
+function parseJson(fn: string, path: string, meta: Record<string, string>, key: string): unknown {
+  if (meta[key] === undefined) return null;
+  try {
+    return JSON.parse(meta[key]);
+  } catch (e) {
+    throw new DataFormatError(`${fn}: ${path} at byte 8: metadata ${key} is not JSON (${(e as Error).message})`, path, 8);
+  }
+}
+
+/** Loads a checkpoint file (validated, checksum verified); its tensors are owned by the caller. */
+export function loadCheckpoint(path: string): Checkpoint {
+  const fn = 'loadCheckpoint';
+  const { tensors, metadata } = readSafetensors(path);
+  const all = [...tensors.values()];
+  try {
+    const step = checkFormat(fn, path, metadata);
+    const groups: Record<Group, Map<string, Tensor>> = { model: new Map(), ema: new Map(), optim: new Map() };
+    for (const [name, t] of tensors) {
+      const dot = name.indexOf('.');
+      const g = name.slice(0, dot) as Group;
+      if (dot < 1 || !GROUPS.includes(g)) throw new DataFormatError(`${fn}: ${path} at byte 8: tensor ${JSON.stringify(name)} is not under model., ema. or optim.`, path, 8);
+      groups[g].set(name.slice(dot + 1), t);
+    }
+    return {
+      path, step, ...groups,
+      rng: (parseJson(fn, path, metadata, 'lcss.rng') ?? {}) as Record<string, RandomKey>,
+      config: parseJson(fn, path, metadata, 'lcss.config'),
+      state: parseJson(fn, path, metadata, 'lcss.state'),
+      metadata,
+      dispose: () => all.forEach((t) => t.dispose()),
+    };
+  } catch (e) {
+    all.forEach((t) => t.dispose());
+    throw e;
+  }
+}
+
+export interface LatestOptions {
+  /**
+   * 'header' (default): the header parses, its offsets tile the file exactly and the metadata is an
+   * lcss checkpoint's, which catches every truncated or half-written file cheaply. 'full': also
+   * reads all the data and checks its SHA-256 (catches bit rot, costs a full read per file).
+   */
+  verify?: 'header' | 'full';
+  /** Told about each file skipped as invalid, newest first. */
+  onSkip?: (path: string, error: Error) => void;
+}
+
+/** The newest checkpoint in `dir` that validates, or null. Never returns a temp or damaged file. */
+export function latestCheckpoint(dir: string, o: LatestOptions = {}): string | null {
+  const verify = o.verify ?? 'header';
+  if (verify !== 'header' && verify !== 'full') throw argError('latestCheckpoint', 'verify', verify, "'header' or 'full'");
+  for (const c of listCheckpoints(dir).reverse()) {
+    try {
+      const meta = verify === 'full' ? readSafetensorsRaw(c.path).metadata : inspectSafetensors(c.path).metadata;
+      const step = checkFormat('latestCheckpoint', c.path, meta);
+      if (step !== c.step) throw new DataFormatError(`latestCheckpoint: ${c.path} records step ${step} but is named for step ${c.step}`, c.path, 8);
+      return c.path;
+    } catch (e) {
+      o.onSkip?.(c.path, e as Error);
+    }
+  }
+  return null;
+}
