@@ -2,8 +2,19 @@
 // The SDE interface shared by losses, samplers and likelihoods (docs: SCORE_MATCHING.md section 3).
 // dx = f(x, t) dt + g(t) dw on t in [0, T]. Affine SDEs (VE, VP, subVP) have a Gaussian
 // perturbation kernel p_0t(x_t | x_0) = N(mean(x_0, t), std(t)^2 I); others only simulate.
+// Every tensor of times has shape [B] (one time per sample); x has shape [B, ...].
+import { LcssError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Generator } from '../ops/random.js';
+import { mul, sub } from '../ops/binary.js';
+import { zerosLike } from '../ops/creation.js';
+import { square } from '../ops/unary.js';
+import { checkScore, checkTime, perSample } from './util.js';
+// Layers above the ops use the method forms (x.add(y)); attach them however this module is loaded.
+import '../tensor/methods.js';
+
+/** A score function s(x, t) ~ grad_x log p_t(x): a model wrapper, an analytic score, anything. */
+export type ScoreFn = (x: Tensor, t: Tensor) => Tensor;
 
 export interface DriftDiffusion {
   /** f(x, t), same shape as x */
@@ -18,6 +29,24 @@ export interface Marginal {
   /** std(t) per sample, shape [B] */
   std: Tensor;
 }
+
+/** One step of a discretised SDE: x_{i+1} = x_i + f_i + G_i z_i (score_sde's `discretize`). */
+export interface Discretized {
+  /** f_i, same shape as x */
+  f: Tensor;
+  /** G_i per sample, shape [B] */
+  G: Tensor;
+}
+
+/** Options of SDE.sampleXt. */
+export interface SampleXtOptions {
+  generator?: Generator;
+  /** Euler-Maruyama steps from 0 to t (SDEs without a closed-form kernel only). */
+  steps?: number;
+}
+
+/** Thrown by `marginal` of SDEs whose perturbation kernel has no closed form. */
+export class NotAffineError extends LcssError {}
 
 export abstract class SDE {
   /** End time T (1 for every SDE here). */
@@ -34,7 +63,7 @@ export abstract class SDE {
   /** f(x, t) and g(t); t has shape [B]. */
   abstract sde(x: Tensor, t: Tensor): DriftDiffusion;
 
-  /** Mean and std of p_0t(x_t | x_0); throws for SDEs without a closed-form kernel. */
+  /** Mean and std of p_0t(x_t | x_0); throws NotAffineError for SDEs without a closed-form kernel. */
   abstract marginal(x0: Tensor, t: Tensor): Marginal;
 
   /**
@@ -45,11 +74,65 @@ export abstract class SDE {
   abstract sigmaBar(t: Tensor): Tensor;
 
   /** Samples x_t given x_0: from the kernel when affine, else by Euler-Maruyama simulation. */
-  abstract sampleXt(x0: Tensor, t: Tensor, opts?: { generator?: Generator; steps?: number }): Tensor;
+  abstract sampleXt(x0: Tensor, t: Tensor, opts?: SampleXtOptions): Tensor;
 
   /** A sample of the prior p_T. */
   abstract priorSample(shape: number[], opts?: { generator?: Generator; dtype?: 'float32' | 'float64' }): Tensor;
 
   /** log p_T(z) per sample, shape [B]. */
   abstract priorLogp(z: Tensor): Tensor;
+
+  /**
+   * One step of the discretised forward SDE, x_{i+1} = x_i + f + G z, at time t: Euler-Maruyama
+   * with dt = T / N by default (f = f(x, t) dt, G = g(t) sqrt(dt)). VP (DDPM) and VE (SMLD)
+   * override it with their discrete chains, as score_sde does.
+   */
+  discretize(x: Tensor, t: Tensor): Discretized {
+    const dt = this.T / this.N;
+    const { drift, diffusion } = this.sde(x, t);
+    return { f: mul(drift, dt), G: mul(diffusion, Math.sqrt(dt)) };
+  }
+
+  /**
+   * The reverse-time SDE dx = [f - g^2 s] dt + g dw_bar or, with probabilityFlow, the
+   * probability-flow ODE dx = [f - g^2 s / 2] dt, for a score function s.
+   */
+  reverse(score: ScoreFn, probabilityFlow = false): ReverseSDE {
+    return new ReverseSDE(this, score, probabilityFlow);
+  }
+}
+
+/** The reverse of a forward SDE for a given score (score_sde's `RSDE`). */
+export class ReverseSDE {
+  constructor(readonly forward: SDE, readonly score: ScoreFn, readonly probabilityFlow = false) {}
+
+  get N(): number {
+    return this.forward.N;
+  }
+  get T(): number {
+    return this.forward.T;
+  }
+
+  /** Score at (x, t), with its shape checked (a wrong shape would broadcast silently). */
+  scoreAt(x: Tensor, t: Tensor): Tensor {
+    return checkScore('ReverseSDE', this.score(x, t), x);
+  }
+
+  /** Drift f - c g^2 s (c = 1, or 1/2 for the ODE) and diffusion g (zeros for the ODE). */
+  sde(x: Tensor, t: Tensor): DriftDiffusion {
+    checkTime('ReverseSDE.sde', t, x);
+    const { drift, diffusion } = this.forward.sde(x, t);
+    const c = this.probabilityFlow ? 0.5 : 1;
+    const rdrift = sub(drift, mul(perSample(mul(square(diffusion), c), x), this.scoreAt(x, t)));
+    return { drift: rdrift, diffusion: this.probabilityFlow ? zerosLike(diffusion) : diffusion };
+  }
+
+  /** Discretised reverse step: f_rev = f - c G^2 s, G_rev = G (zeros for the ODE). */
+  discretize(x: Tensor, t: Tensor): Discretized {
+    checkTime('ReverseSDE.discretize', t, x);
+    const { f, G } = this.forward.discretize(x, t);
+    const c = this.probabilityFlow ? 0.5 : 1;
+    const rf = sub(f, mul(perSample(mul(square(G), c), x), this.scoreAt(x, t)));
+    return { f: rf, G: this.probabilityFlow ? zerosLike(G) : G };
+  }
 }
