@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+// From a network to a score function s(x, t) ~ grad_x log p_t(x), per SDE, as score_sde's
+// get_score_fn does for continuously trained models:
+//   VP / subVP: labels = 999 t, s = -model(x, labels) / std(t)   (the net predicts the noise)
+//   VE:         labels = sigma(t), s = model(x, labels)          (the net, scale_by_sigma or not, is the score)
+import { argError, ShapeError, show } from '../errors.js';
+import { div, mul, neg } from '../ops/binary.js';
+import { reshape } from '../ops/view.js';
+import { tidy } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { SDE } from '../sde/sde.js';
+
+/** Anything with forward(x, labels): every model of this folder. */
+export interface ScoreNetwork {
+  forward(x: Tensor, labels: Tensor): Tensor;
+  train?(on?: boolean): unknown;
+}
+
+export type ScoreFunction = (x: Tensor, t: Tensor) => Tensor;
+
+/**
+ * 'sigma': labels are sigmaBar(t) and the output is the score (VE, NCSN-style models).
+ * 'noise': labels are 999 t and the score is -output / sigmaBar(t) (VP, subVP, DDPM-style models).
+ */
+export type Parameterization = 'sigma' | 'noise';
+
+export interface ScoreFnOptions {
+  /** Default: 'sigma' for sde.name 've', 'noise' otherwise (VP, subVP and SDEs without a kernel). */
+  parameterization?: Parameterization;
+  /** Put the model in training (true) or eval (false) mode before each call, as score_sde's get_model_fn; default: leave it. */
+  train?: boolean;
+}
+
+/** The parameterisation score_sde uses for this SDE. */
+export function defaultParameterization(sde: Pick<SDE, 'name'>): Parameterization {
+  return sde.name === 've' ? 'sigma' : 'noise';
+}
+
+/** Network labels for times t [B] under a parameterisation. */
+export function scoreLabels(sde: Pick<SDE, 'sigmaBar'>, t: Tensor, p: Parameterization): Tensor {
+  return p === 'sigma' ? sde.sigmaBar(t) : mul(t, 999);
+}
+
+/**
+ * s(x, t) for a network trained on `sde`. sigmaBar(t) is the marginal std for affine SDEs (and the
+ * accumulated diffusion scale otherwise), so the 'noise' form also gives non-affine SDEs a score
+ * with the right magnitude.
+ */
+export function scoreFn(sde: SDE, model: ScoreNetwork, o: ScoreFnOptions = {}): ScoreFunction {
+  const p = o.parameterization ?? defaultParameterization(sde);
+  if (p !== 'sigma' && p !== 'noise') throw argError('scoreFn', 'parameterization', p, "'sigma' or 'noise'");
+  if (!model || typeof model.forward !== 'function') throw argError('scoreFn', 'model', model, 'a model with forward(x, labels)');
+  return (x: Tensor, t: Tensor) => {
+    if (t.ndim !== 1 || t.shape[0] !== x.shape[0]) throw new ShapeError(`score: t must be [B] = [${x.shape[0]}], got ${show([...t.shape])}`);
+    if (o.train !== undefined) model.train?.(o.train);
+    return tidy(() => {
+      if (p === 'sigma') return model.forward(x, sde.sigmaBar(t));
+      const out = model.forward(x, mul(t, 999));
+      const std = reshape(sde.sigmaBar(t), [x.shape[0], ...x.shape.slice(1).map(() => 1)]);
+      return neg(div(out, std));
+    });
+  };
+}
