@@ -10,7 +10,7 @@ import { DoubleWell, Mlp, ToyVE, maxAbs, maxAbsDiff, toArray, type F } from './h
 const { lcss, dsm, makeLoss, LOSS_NAMES } = lc.losses;
 
 function paramGrads(model: Mlp, loss: Tensor): Tensor[] {
-  return lc.grad(loss, model.parameters(), { retainGraph: true });
+  return lc.grad(loss, model.parameters(), { retainGraph: true }) as Tensor[];
 }
 
 describe("LCSS with normAt 'perturbed', K = 1, plain, gamma = 1 is DSM in disguise", () => {
