@@ -17,7 +17,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { priorShape, type PriorOptions } from './affine.js';
 import { radialQuantiles, radialTable } from './radial.js';
 import { NotAffineError, SDE, type DriftDiffusion, type Marginal, type SampleXtOptions } from './sde.js';
-import { checkBatch, checkKeys, checkTime, perSample, perSampleSize, rowSum, steps } from './util.js';
+import { checkBatch, checkKeys, checkTime, validateTime, perSample, perSampleSize, rowSum, steps } from './util.js';
 import { BetaSchedule } from './vp.js';
 
 export interface DoubleWellOptions {
@@ -75,8 +75,8 @@ export class DoubleWellSDE extends SDE {
 
   sde(x: Tensor, t: Tensor): DriftDiffusion {
     checkBatch('DoubleWellSDE.sde', 'x', x);
-    const tt = checkTime('DoubleWellSDE.sde', t, x);
     return tidy(() => {
+      const tt = checkTime('DoubleWellSDE.sde', t, x);
       const beta = this.schedule.beta(tt);
       return { drift: mul(perSample(mul(beta, -0.5), x), this.gradPotential(x)), diffusion: sqrt(beta) };
     });
@@ -101,10 +101,11 @@ export class DoubleWellSDE extends SDE {
     const op = 'DoubleWellSDE.sampleXt';
     checkKeys(op, opts, ['generator', 'steps']);
     checkBatch(op, 'x0', x0);
-    const tt = checkTime(op, t, x0);
+    validateTime(op, t, x0);
     const n = steps(op, 'steps', opts.steps ?? this.steps);
     const gen: Generator | undefined = opts.generator;
     const out = tidy(() => {
+      const tt = checkTime(op, t, x0);
       const dt = div(tt, n);
       const sqrtDt = sqrt(dt);
       let x = x0;

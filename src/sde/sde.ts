@@ -9,7 +9,8 @@ import type { Generator } from '../ops/random.js';
 import { mul, sub } from '../ops/binary.js';
 import { zerosLike } from '../ops/creation.js';
 import { square } from '../ops/unary.js';
-import { checkScore, checkTime, perSample } from './util.js';
+import { tidy } from '../tensor/scope.js';
+import { checkScore, perSample, validateTime } from './util.js';
 // Layers above the ops use the method forms (x.add(y)); attach them however this module is loaded.
 import '../tensor/methods.js';
 
@@ -89,8 +90,10 @@ export abstract class SDE {
    */
   discretize(x: Tensor, t: Tensor): Discretized {
     const dt = this.T / this.N;
-    const { drift, diffusion } = this.sde(x, t);
-    return { f: mul(drift, dt), G: mul(diffusion, Math.sqrt(dt)) };
+    return tidy(() => {
+      const { drift, diffusion } = this.sde(x, t);
+      return { f: mul(drift, dt), G: mul(diffusion, Math.sqrt(dt)) };
+    });
   }
 
   /**
@@ -120,19 +123,23 @@ export class ReverseSDE {
 
   /** Drift f - c g^2 s (c = 1, or 1/2 for the ODE) and diffusion g (zeros for the ODE). */
   sde(x: Tensor, t: Tensor): DriftDiffusion {
-    checkTime('ReverseSDE.sde', t, x);
-    const { drift, diffusion } = this.forward.sde(x, t);
-    const c = this.probabilityFlow ? 0.5 : 1;
-    const rdrift = sub(drift, mul(perSample(mul(square(diffusion), c), x), this.scoreAt(x, t)));
-    return { drift: rdrift, diffusion: this.probabilityFlow ? zerosLike(diffusion) : diffusion };
+    validateTime('ReverseSDE.sde', t, x);
+    return tidy(() => {
+      const { drift, diffusion } = this.forward.sde(x, t);
+      const c = this.probabilityFlow ? 0.5 : 1;
+      const rdrift = sub(drift, mul(perSample(mul(square(diffusion), c), x), this.scoreAt(x, t)));
+      return { drift: rdrift, diffusion: this.probabilityFlow ? zerosLike(diffusion) : diffusion };
+    });
   }
 
   /** Discretised reverse step: f_rev = f - c G^2 s, G_rev = G (zeros for the ODE). */
   discretize(x: Tensor, t: Tensor): Discretized {
-    checkTime('ReverseSDE.discretize', t, x);
-    const { f, G } = this.forward.discretize(x, t);
-    const c = this.probabilityFlow ? 0.5 : 1;
-    const rf = sub(f, mul(perSample(mul(square(G), c), x), this.scoreAt(x, t)));
-    return { f: rf, G: this.probabilityFlow ? zerosLike(G) : G };
+    validateTime('ReverseSDE.discretize', t, x);
+    return tidy(() => {
+      const { f, G } = this.forward.discretize(x, t);
+      const c = this.probabilityFlow ? 0.5 : 1;
+      const rf = sub(f, mul(perSample(mul(square(G), c), x), this.scoreAt(x, t)));
+      return { f: rf, G: this.probabilityFlow ? zerosLike(G) : G };
+    });
   }
 }

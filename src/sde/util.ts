@@ -26,15 +26,22 @@ export function checkBatch(op: string, arg: string, x: unknown): Tensor {
 
 /**
  * Checks t is a float tensor of shape [B] (B = x.shape[0] when x is given) and returns it in x's
- * dtype, so that float32 times do not lower the precision of float64 states.
+ * dtype, so that float32 times do not lower the precision of float64 states. The cast is a new
+ * tensor: call it inside the tidy of the computation.
  */
 export function checkTime(op: string, t: unknown, x?: Tensor): Tensor {
+  const tt = validateTime(op, t, x);
+  return x && x.dtype !== tt.dtype ? cast(tt, x.dtype) : tt;
+}
+
+/** The checks of checkTime without the cast (allocates nothing). */
+export function validateTime(op: string, t: unknown, x?: Tensor): Tensor {
   if (!(t instanceof Tensor)) throw new DTypeError(`${op}: argument 't' got ${show(t)}, expected a Tensor of shape [B] (one time per sample)`);
   t.assertLive(op, 't');
   if (!isFloat(t.dtype)) throw new DTypeError(`${op}: argument 't' has dtype ${t.dtype}, expected float32 or float64`);
   if (t.ndim !== 1 || (x && t.shape[0] !== x.shape[0]))
     throw new ShapeError(`${op}: argument 't' has shape ${show([...t.shape])}, expected [${x ? x.shape[0] : 'B'}] (one time per sample)`);
-  return x && x.dtype !== t.dtype ? cast(t, x.dtype) : t;
+  return t;
 }
 
 /** Checks a score function's output has the shape of its input. */

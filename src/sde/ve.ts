@@ -50,8 +50,10 @@ export class VESDE extends AffineSDE {
 
   sde(x: Tensor, t: Tensor): DriftDiffusion {
     checkBatch('VESDE.sde', 'x', x);
-    const tt = checkTime('VESDE.sde', t, x);
-    return tidy(() => ({ drift: zerosLike(x), diffusion: mul(this.sigma(tt), Math.sqrt(2 * this.logRatio)) }));
+    return tidy(() => {
+      const tt = checkTime('VESDE.sde', t, x);
+      return { drift: zerosLike(x), diffusion: mul(this.sigma(tt), Math.sqrt(2 * this.logRatio)) };
+    });
   }
 
   marginalCoef(t: Tensor): KernelCoef {
@@ -82,8 +84,8 @@ export class VESDE extends AffineSDE {
   /** SMLD (NCSN) chain: f = 0, G = sqrt(sigma_i^2 - sigma_{i-1}^2). */
   override discretize(x: Tensor, t: Tensor): Discretized {
     checkBatch('VESDE.discretize', 'x', x);
-    const tt = checkTime('VESDE.discretize', t, x);
     return tidy(() => {
+      const tt = checkTime('VESDE.discretize', t, x);
       const { sigma, adjacent } = this.discreteSigmas(tt);
       return { f: zerosLike(x), G: sqrt(sub(square(sigma), square(adjacent))) };
     });

@@ -5,7 +5,7 @@
 //   VP:    dx = -beta x / 2 dt + sqrt(beta) dw,              mean e^m x_0, std sqrt(1 - e^{2m})
 //   subVP: dx = -beta x / 2 dt + sqrt(beta (1 - e^{4m})) dw, mean e^m x_0, std 1 - e^{2m}
 // (1 - e^{4m} = 1 - exp(-2 beta_0 t - (beta_1 - beta_0) t^2); subVP's std has no square root.)
-import { argError, checkFinite } from '../errors.js';
+import { argError, ArgumentError, checkFinite } from '../errors.js';
 import { add, mul, sub } from '../ops/binary.js';
 import { randn } from '../ops/random.js';
 import { exp, expm1, floor, neg, sqrt, square } from '../ops/unary.js';
@@ -81,11 +81,10 @@ abstract class VPFamily extends AffineSDE {
   sde(x: Tensor, t: Tensor): DriftDiffusion {
     const op = `${this.constructor.name}.sde`;
     checkBatch(op, 'x', x);
-    const tt = checkTime(op, t, x);
-    return tidy(() => ({
-      drift: mul(perSample(mul(this.schedule.beta(tt), -0.5), x), x),
-      diffusion: this.diffusionAt(tt),
-    }));
+    return tidy(() => {
+      const tt = checkTime(op, t, x);
+      return { drift: mul(perSample(mul(this.schedule.beta(tt), -0.5), x), x), diffusion: this.diffusionAt(tt) };
+    });
   }
 
   priorSample(shape: number[], opts: PriorOptions = {}): Tensor {
@@ -129,6 +128,8 @@ export class VPSDE extends VPFamily {
   discreteBetas(t: Tensor): Tensor {
     const tt = checkTime('VPSDE.discreteBetas', t);
     const { betaMin: b0, betaMax: b1 } = this.schedule;
+    if (b1 / this.N >= 1)
+      throw new ArgumentError(`VPSDE.discreteBetas: DDPM's discrete betas reach betaMax / N = ${b1 / this.N} >= 1 (N = ${this.N}), so sqrt(1 - beta) is undefined; use N > betaMax`);
     return tidy(() => {
       const i = floor(mul(tt, (this.N - 1) / this.T));
       return this.N === 1 ? add(mul(i, 0), b0) : add(mul(i, (b1 - b0) / (this.N * (this.N - 1))), b0 / this.N);
@@ -138,8 +139,8 @@ export class VPSDE extends VPFamily {
   /** DDPM chain: f = (sqrt(1 - beta_i) - 1) x, G = sqrt(beta_i). */
   override discretize(x: Tensor, t: Tensor): Discretized {
     checkBatch('VPSDE.discretize', 'x', x);
-    const tt = checkTime('VPSDE.discretize', t, x);
     return tidy(() => {
+      const tt = checkTime('VPSDE.discretize', t, x);
       const beta = this.discreteBetas(tt);
       return { f: mul(perSample(sub(sqrt(sub(1, beta)), 1), x), x), G: sqrt(beta) };
     });
