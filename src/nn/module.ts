@@ -7,6 +7,8 @@ import { copy_ } from '../ops/inplace.js';
 import { keep } from '../tensor/scope.js';
 import { sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+// Layers above the ops use the method forms (x.add(y)); attach them however this module is loaded.
+import '../tensor/methods.js';
 
 export type StateDict = Map<string, Tensor>;
 

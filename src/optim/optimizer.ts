@@ -3,6 +3,8 @@ import { ArgumentError, ShapeError, show } from '../errors.js';
 import { noGrad } from '../autograd/mode.js';
 import { copy_ } from '../ops/inplace.js';
 import type { Tensor } from '../tensor/tensor.js';
+// Layers above the ops use the method forms (x.add(y)); attach them however this module is loaded.
+import '../tensor/methods.js';
 
 /** What a checkpoint stores of an optimiser: its step and named state tensors. */
 export interface OptimizerState {

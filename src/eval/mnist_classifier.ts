@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+// A small MNIST classifier trained with this engine, whose penultimate features stand in for
+// Inception features in FID / KID / Inception-score on digits. The 10,000 digits of the `mnist`
+// package (stored grouped by class) are split per class: the first 80% of each class train it,
+// the last 20% (2,000 digits) are held out (its test accuracy, and the reference set of the
+// sample metrics). Weights: src/eval/assets/mnist-classifier.safetensors,
+// produced by `npx lcss eval --train-classifier` (trainMnistClassifier below).
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ArgumentError, ShapeError, show } from '../errors.js';
+import { noGrad } from '../autograd/mode.js';
+import { mnist } from '../data/mnist.js';
+import type { ImageDataset } from '../data/dataset.js';
+import { DataLoader } from '../data/loader.js';
+import { Conv2d } from '../nn/conv.js';
+import { Linear } from '../nn/linear.js';
+import { Module } from '../nn/module.js';
+import { argmax } from '../ops/reduce.js';
+import { add, eq, mul } from '../ops/binary.js';
+import { Generator } from '../ops/random.js';
+import { logSoftmax, softmax } from '../ops/softmax.js';
+import { maxPool2d } from '../ops/pool.js';
+import { relu } from '../ops/unary.js';
+import { gather } from '../ops/indexing.js';
+import { contiguous, flatten, narrow, unsqueeze } from '../ops/view.js';
+import { backward } from '../autograd/engine.js';
+import { mean, sum } from '../ops/reduce.js';
+import { cast } from '../ops/cast.js';
+import { Adam } from '../optim/adam.js';
+import { tidy } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { readSafetensors, writeSafetensors } from '../train/safetensors.js';
+import { featureMatrix, type FeatureMatrix } from './fid.js';
+
+/** Fraction of each class used for training; the rest is held out. */
+export const MNIST_TRAIN_FRACTION = 0.8;
+
+/** The package's digits split per class into training and held-out sets. */
+export function mnistSplit(): { train: ImageDataset; heldOut: ImageDataset } {
+  const ds = mnist();
+  const byClass: number[][] = Array.from({ length: 10 }, () => []);
+  ds.labels!.forEach((l, i) => byClass[l].push(i));
+  const train: number[] = [], held: number[] = [];
+  for (const idx of byClass) {
+    const k = Math.round(idx.length * MNIST_TRAIN_FRACTION);
+    train.push(...idx.slice(0, k));
+    held.push(...idx.slice(k));
+  }
+  return { train: subset(ds, train), heldOut: subset(ds, held) };
+}
+
+function subset(ds: ImageDataset, idx: number[]): ImageDataset {
+  const item = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const data = new Uint8Array(idx.length * item);
+  idx.forEach((i, k) => data.set(ds.data.subarray(i * item, (i + 1) * item), k * item));
+  return { ...ds, n: idx.length, data, labels: Int32Array.from(idx, (i) => ds.labels![i]) };
+}
+
+/** conv(1->16) relu pool, conv(16->32) relu pool, linear(1568->128) relu [features], linear(128->10) */
+export class MnistClassifier extends Module {
+  readonly conv1: Conv2d;
+  readonly conv2: Conv2d;
+  readonly fc1: Linear;
+  readonly fc2: Linear;
+
+  constructor(seed = 0) {
+    super();
+    const generator = new Generator(seed);
+    this.conv1 = this.module('conv1', new Conv2d(1, 16, 3, { padding: 1, generator }));
+    this.conv2 = this.module('conv2', new Conv2d(16, 32, 3, { padding: 1, generator }));
+    this.fc1 = this.module('fc1', new Linear(32 * 7 * 7, 128, { generator }));
+    this.fc2 = this.module('fc2', new Linear(128, 10, { generator }));
+  }
+
+  /** 128-d features of images in [0, 1], [N, 1, 28, 28]. */
+  features(x: Tensor): Tensor {
+    return tidy(() => {
+      const h = maxPool2d(relu(this.conv1.forward(x)), 2);
+      const h2 = maxPool2d(relu(this.conv2.forward(h)), 2);
+      return relu(this.fc1.forward(flatten(h2, 1)));
+    });
+  }
+
+  /** class logits */
+  forward(x: Tensor): Tensor {
+    return tidy(() => this.fc2.forward(this.features(x)));
+  }
+}
+
+/** Where the committed weights live, from src/eval (tests) or dist/src/eval (compiled). */
+export function classifierWeightsPath(): string {
+  // from src/eval (vitest, tsx) or dist/src/eval (compiled): the asset lives in src/eval/assets
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const dir of [join(here, 'assets'), join(here, '..', '..', '..', 'src', 'eval', 'assets')])
+    if (existsSync(join(dir, 'mnist-classifier.safetensors'))) return join(dir, 'mnist-classifier.safetensors');
+  for (const dir of [join(here, '..', '..', '..', 'src', 'eval', 'assets'), join(here, 'assets')])
+    if (existsSync(dir)) return join(dir, 'mnist-classifier.safetensors');
+  return join(here, 'assets', 'mnist-classifier.safetensors');
+}
+
+/** Loads the committed classifier (or one at `path`). */
+export function loadMnistClassifier(path = classifierWeightsPath()): MnistClassifier {
+  if (!existsSync(path)) throw new ArgumentError(`loadMnistClassifier: no weights at ${path}; run \`npx lcss eval --train-classifier\``);
+  const m = new MnistClassifier();
+  const { tensors } = readSafetensors(path);
+  m.loadStateDict(tensors);
+  for (const t of tensors.values()) t.dispose();
+  return m.eval();
+}
+
+/**
+ * Images (any of [N,1,28,28] or [N,1,32,32] zero-padded, values in [-1,1] or [0,1]) to the
+ * classifier's input: 28x28 in [0, 1].
+ */
+export function toClassifierInput(x: Tensor, range: '[-1,1]' | '[0,1]'): Tensor {
+  if (x.ndim !== 4 || x.shape[1] !== 1 || (x.shape[2] !== 28 && x.shape[2] !== 32) || x.shape[2] !== x.shape[3])
+    throw new ShapeError(`mnist classifier: images must be [N, 1, 28, 28] or [N, 1, 32, 32], got ${show([...x.shape])}`);
+  return tidy(() => {
+    let y = x.shape[2] === 32 ? narrow(narrow(x, 2, 2, 28), 3, 2, 28) : x;
+    if (range === '[-1,1]') y = mul(add(y, 1), 0.5);
+    return y.dtype === 'float32' ? contiguous(y) : cast(y, 'float32');
+  });
+}
+
+export interface ClassifierOutputs {
+  features: FeatureMatrix;
+  probs: FeatureMatrix;
+}
+
+/** Features and class probabilities of a batch of images, in chunks of 500. */
+export function classify(model: MnistClassifier, images: Tensor, range: '[-1,1]' | '[0,1]'): ClassifierOutputs {
+  const n = images.shape[0];
+  const feats = new Float64Array(n * 128), probs = new Float64Array(n * 10);
+  noGrad(() => {
+    for (let s = 0; s < n; s += 500) {
+      tidy(() => {
+        const x = toClassifierInput(narrow(images, 0, s, Math.min(500, n - s)), range);
+        const f = model.features(x);
+        const p = softmax(model.fc2.forward(f), 1);
+        feats.set(f.dataSync(), s * 128);
+        probs.set(p.dataSync(), s * 10);
+      });
+    }
+  });
+  return { features: featureMatrix(feats, n, 128), probs: featureMatrix(probs, n, 10) };
+}
+
+/** The held-out digits (the last 20% of each class: 2,000 images) as bytes [N, 1, 28, 28]. */
+export function heldOutDigits(): ImageDataset {
+  return mnistSplit().heldOut;
+}
+
+export interface TrainClassifierOptions {
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  seed?: number;
+  out?: string;
+  log?: (line: string) => void;
+}
+
+/** Trains the classifier on 80% of each class; returns held-out accuracy. Writes the weights. */
+export function trainMnistClassifier(o: TrainClassifierOptions = {}): { accuracy: number; path: string } {
+  const log = o.log ?? (() => {});
+  const { train, heldOut } = mnistSplit();
+  const model = new MnistClassifier(o.seed ?? 0);
+  const opt = new Adam(model.parameters(), { lr: o.lr ?? 1e-3 });
+  const loader = new DataLoader(train, { batchSize: o.batchSize ?? 64, seed: o.seed ?? 0, range: '[0,1]' });
+  const epochs = o.epochs ?? 10;
+  for (let e = 0; e < epochs; e++) {
+    let total = 0;
+    for (let b = 0; b < loader.batchesPerEpoch; b++) {
+      const batch = loader.next();
+      total += tidy(() => {
+        opt.zeroGrad();
+        const lp = logSoftmax(model.forward(batch.x), 1);
+        const loss = mul(mean(gather(lp, 1, unsqueeze(batch.labels!, 1))), -1);
+        backward(loss);
+        opt.step();
+        return loss.item();
+      });
+      batch.x.dispose();
+      batch.labels?.dispose();
+    }
+    log(`epoch ${e + 1}/${epochs}: mean loss ${(total / loader.batchesPerEpoch).toFixed(4)}`);
+  }
+  opt.zeroGrad();
+  const accuracy = evaluateAccuracy(model, heldOut);
+  log(`held-out accuracy ${(100 * accuracy).toFixed(2)}% on ${heldOut.n} digits`);
+  const path = o.out ?? classifierWeightsPath();
+  writeSafetensors(path, model.stateDict(), { metadata: { accuracy: String(accuracy), trained_on: `first ${MNIST_TRAIN_FRACTION * 100}% of each class of the mnist package (${train.n} digits)`, epochs: String(epochs) } });
+  opt.dispose();
+  model.dispose();
+  return { accuracy, path };
+}
+
+export function evaluateAccuracy(model: MnistClassifier, ds: ImageDataset): number {
+  const loader = new DataLoader(ds, { batchSize: 500, shuffle: false, dropLast: false, range: '[0,1]' });
+  let correct = 0;
+  noGrad(() => {
+    for (let b = 0; b < loader.batchesPerEpoch; b++) {
+      const batch = loader.next();
+      correct += tidy(() => sum(cast(eq(argmax(model.forward(batch.x), 1), batch.labels!), 'int32')).item());
+      batch.x.dispose();
+      batch.labels?.dispose();
+    }
+  });
+  return correct / ds.n;
+}
+
