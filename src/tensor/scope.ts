@@ -157,6 +157,11 @@ export function memory(): MemoryInfo {
   return { numTensors: live, numBytes: storageBytes(), cpu: native.cpuMemoryStats() };
 }
 
+/** Restarts the CPU allocator's high-water mark (memory().cpu.peakAllocatedBytes) at the bytes in use now. */
+export function resetPeakMemory(): void {
+  native.cpuResetPeak();
+}
+
 /** Returns cached CPU blocks to the OS (never call this inside a step loop). */
 export function emptyCache(): void {
   native.cpuEmptyCache();
