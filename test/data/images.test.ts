@@ -214,7 +214,7 @@ describe('PNG folders', () => {
     expect(() => decodePng(Uint8Array.from([0x89, 0x50]), 'short.png')).toThrow(/short\.png at byte 2: expected the 8-byte PNG signature/);
   });
 
-  it('decodes palette and 1-bit images (hand-built PNGs) exactly', () => {
+  it('decodes palette, 1-bit and 16-bit images (hand-built PNGs)', () => {
     const chunk = (type: string, data: number[]) => {
       const td = Buffer.concat([Buffer.from(type, 'ascii'), Buffer.from(data)]);
       const len = Buffer.alloc(4), crc = Buffer.alloc(4);
@@ -235,5 +235,9 @@ describe('PNG folders', () => {
     const p = decodePng(png(8, 3, [0, 1, 0, 1], [chunk('PLTE', [10, 20, 30, 200, 150, 100])]));
     expect(p.channels).toBe(3);
     expect(Array.from(p.rgba)).toEqual([200, 150, 100, 255, 10, 20, 30, 255, 200, 150, 100, 255]);
+    // 3x1, 16-bit gray: 0x0000, 0xffff, 0x8080 are rounded to 8 bits
+    const w = decodePng(png(16, 0, [0, 0, 0, 0xff, 0xff, 0x80, 0x80]));
+    expect(w.bitDepth).toBe(16);
+    expect(Array.from(w.rgba)).toEqual([0, 0, 0, 255, 255, 255, 255, 255, 128, 128, 128, 255]);
   });
 });
