@@ -65,6 +65,33 @@ describe('model configs', () => {
     expect(numTensors()).toBe(n0);
   });
 
+  it('small configs: forward/backward at batch 2, gradient to every trainable parameter, no leaks', () => {
+    const small = Object.keys(MODEL_CONFIGS).filter((n) => !n.startsWith('cifar10-'));
+    expect(small.length).toBeGreaterThanOrEqual(8);
+    const gen = new Generator(7);
+    for (const name of small) {
+      const c = getModelConfig(name);
+      const m = createModel(name, { generator: gen }) as ScoreModel;
+      const n0 = numTensors();
+      tidy(() => {
+        const shape = c.model === 'mlp_score' ? [2, c.options.dim] : (() => {
+          const o = (c.model === 'small_unet' ? { numChannels: 1, imageSize: 28 } : c.options) as { imageSize: number; numChannels: number };
+          return [2, o.numChannels, o.imageSize, o.imageSize];
+        })();
+        const x = rand(shape, { low: -1, high: 1, generator: gen });
+        const label = c.sde === 've' ? rand([2], { low: 0.01, high: 50, generator: gen }) : rand([2], { low: 0, high: 999, generator: gen });
+        const y = m.forward(x, label);
+        expect([name, ...y.shape]).toEqual([name, ...shape]);
+        y.square().mean().backward();
+      });
+      const none = tidy(() => m.namedParameters().filter(([, p]) => !(p.grad && p.grad.abs().max().item() > 0)).map(([n]) => n));
+      expect([name, none]).toEqual([name, []]);
+      m.zeroGrad();
+      expect([name, numTensors()]).toEqual([name, n0]);
+      m.dispose();
+    }
+  });
+
   it('unknown names and models are rejected with the list of known ones', () => {
     expect(() => getModelConfig('cifar10-foo')).toThrow(ArgumentError);
     expect(() => getModelConfig('cifar10-foo')).toThrow(/getModelConfig: argument 'name' got "cifar10-foo", expected one of cifar10-ncsnpp-ve, /);
