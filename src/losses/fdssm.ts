@@ -6,7 +6,11 @@
 // v^T (o+ - o-) = 2 eps^2 u^T (grad s) u + O(eps^4) with E[u u^T] = I/D, so the second is the
 // Hutchinson trace D u^T (grad s) u. For a linear score both identities are exact.
 // We write the second term as D/(2 eps) u^T (o+ - o-), the same number without forming eps^2.
-import { argError, ArgumentError, checkFinite } from '../errors.js';
+// Step size: eps = 0.1 (Pang et al.) in the plain form. With an SDE the default is relative,
+// eps(t) = 0.1 sigmaBar(t), like LCSS's sigma_s = rho sigmaBar: the score of p_t varies on the
+// scale sigmaBar(t), so a fixed 0.1 would difference across ten standard deviations at VE's
+// sigma_min = 0.01 and the "derivative" would be meaningless there. A fixed eps stays available.
+import { argError, ArgumentError } from '../errors.js';
 import { add, div, mul, sub } from '../ops/binary.js';
 import { cat } from '../ops/join.js';
 import { randn } from '../ops/random.js';
@@ -21,9 +25,9 @@ import { BASE_KEYS, callScore, checkBatch, checkKeys, finish, perSampleView, pos
 import { dataNoise, featureDims } from './ssm.js';
 
 export interface FdssmOptions extends BaseLossOptions {
-  /** Finite-difference step eps (default 0.1, as Pang et al.). */
+  /** Fixed finite-difference step eps (plain-form default 0.1, as Pang et al.). */
   eps?: number;
-  /** With an SDE: a step relative to the noise scale, eps(t) = epsRatio * sigmaBar(t), instead of a fixed eps. */
+  /** With an SDE: eps(t) = epsRatio * sigmaBar(t) (default 0.1 when no fixed eps is given). */
   epsRatio?: number;
   /** Plain form: N(0, sigma^2) noise added to x before matching (default 0: the data itself). */
   sigma?: number;
@@ -41,7 +45,7 @@ export function fdssm(options: FdssmOptions = {}): ScoreLoss {
   if (!base.sde && options.epsRatio !== undefined)
     throw new ArgumentError(`${op}: option 'epsRatio' needs an 'sde' (it scales sigmaBar(t)); the plain form takes 'eps'`);
   const eps = posNumber(op, 'eps', options.eps, 0.1);
-  const ratio = options.epsRatio === undefined ? null : checkFinite(op, 'epsRatio', options.epsRatio, { min: 0, minExclusive: true });
+  const ratio = !base.sde || options.eps !== undefined ? null : posNumber(op, 'epsRatio', options.epsRatio, 0.1);
   const noise = dataNoise(op, options.sigma, !!base.sde);
 
   return (model: ScoreModel, x: Tensor): Tensor => {

@@ -148,6 +148,8 @@ describe('options and arguments are validated', () => {
     expect(() => makeLoss('ssm-vr', { sde: new ToyVE(), sigma: 0.1 })).toThrow(/sigma.*does not apply with an 'sde'/);
     expect(() => makeLoss('fdssm', { eps: 0 })).toThrow(/eps.*> 0/);
     expect(() => makeLoss('fdssm', { epsRatio: 0.1 })).toThrow(/epsRatio.*needs an 'sde'/);
+    expect(() => makeLoss('fdssm', { sde: new ToyVE(), eps: 0.1, epsRatio: 0.1 })).toThrow(/give one of them/);
+    expect(() => makeLoss('fdssm', { sde: new ToyVE(), epsRatio: -1 })).toThrow(/epsRatio.*> 0/);
     expect(() => makeLoss('exact', { traceDims: [-1] })).toThrow(/traceDims/);
   });
   it('checks the batch and what the model returns', () => {
@@ -164,6 +166,20 @@ describe('options and arguments are validated', () => {
 });
 
 describe('time-conditioned plumbing', () => {
+  it('fdssm with an SDE steps eps(t) = 0.1 sigmaBar(t) by default; a fixed eps is still honoured', () => {
+    lc.tidy(() => {
+      const sde = new ToyVE('geometric');
+      const net = new Mlp(3, 8, { seed: 2, time: { feature: (t) => t, scale: (t) => sde.sigmaBar(t) } });
+      const x = lc.randn([16, 3], { generator: new lc.Generator(1) });
+      const run = (o: Record<string, unknown>) => makeLoss('fdssm', { sde, ...o, generator: new lc.Generator(4) })(net, x).item();
+      const def = run({}), rel = run({ epsRatio: 0.1 }), fixed = run({ eps: 0.1 }), rel2 = run({ epsRatio: 0.3 });
+      expect(def).toBe(rel);
+      expect(Math.abs(def - fixed)).toBeGreaterThan(1e-4 * Math.abs(def));
+      expect(Math.abs(def - rel2)).toBeGreaterThan(1e-4 * Math.abs(def));
+      net.dispose();
+    });
+  });
+
   it('the loss uses t ~ U(tEps, T), x_t from sde.sampleXt and lambda = sigmaBar^2 (recomputed from the same generator)', () => {
     lc.tidy(() => {
       const sde = new ToyVE('geometric');

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+// Every score-matching objective on the same MLP score net (W5 of docs/PERFORMANCE.md:
+// Linear(D,256)-SiLU-Linear(256,256)-SiLU-Linear(256,D), batch 128): time per training step
+// (forward, loss, backward into the parameters' .grad) and the step's peak memory from the native
+// allocator, for D in {2, 16, 64, 256, 784, 3072}, with the ratio to DSM. The exact Jacobian-trace
+// objective grows linearly in D; where its projected step exceeds maxStepSeconds it is not run in
+// full: its per-dimension cost is measured from partial traces (traceDims) and extrapolated.
+//   npx tsc -p tsconfig.json && node dist/bench/losses.js [--dims 2,16,784] [--json out.json] [--reps 7]
+// `npx lcss bench losses` calls runLossBench.
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import * as lc from '../src/index.js';
+import type { Tensor } from '../src/index.js';
+import { Linear } from '../src/nn/linear.js';
+import { measure } from './harness.js';
+
+export interface LossBenchObjective {
+  /** Row label. */
+  label: string;
+  /** Registry name (makeLoss). */
+  name: lc.losses.LossName;
+  options: Record<string, unknown>;
+}
+
+export interface LossBenchOptions {
+  dims?: number[];
+  batch?: number;
+  hidden?: number;
+  objectives?: LossBenchObjective[];
+  /** Timed repetitions per case (default 7; 3 for steps over a second). */
+  reps?: number;
+  /** Steps projected to take longer than this are extrapolated, not run (default 60). */
+  maxStepSeconds?: number;
+  /** Write the result here as JSON. */
+  jsonPath?: string;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+}
+
+export interface LossBenchRow {
+  D: number;
+  objective: string;
+  /** median ms per training step */
+  ms: number;
+  /** ms / DSM's ms at the same D */
+  ratioToDsm: number;
+  /** the allocator's high-water mark during one step, above what was live before it (bytes) */
+  stepPeakBytes: number;
+  /** true: not run in full; projected from the measured per-dimension cost */
+  extrapolated: boolean;
+  note?: string;
+}
+
+export interface LossBenchResult {
+  machine: { cpu: string; threads: number; isa: string; node: string; date: string; loadavg: number[] };
+  batch: number;
+  rows: LossBenchRow[];
+  table: string;
+}
+
+export const DEFAULT_OBJECTIVES: LossBenchObjective[] = [
+  { label: 'dsm', name: 'dsm', options: { sigma: 0.1 } },
+  { label: 'lcss (control, K=1)', name: 'lcss', options: { sigma: 0.1, estimator: 'control', draws: 1 } },
+  { label: 'lcss (control, K=1, composite)', name: 'lcss', options: { sigma: 0.1, estimator: 'control', draws: 1, fused: false } },
+  { label: 'lcss (antithetic, K=1)', name: 'lcss', options: { sigma: 0.1, estimator: 'antithetic', draws: 1 } },
+  { label: 'ssm', name: 'ssm', options: {} },
+  { label: 'ssm-vr', name: 'ssm-vr', options: {} },
+  { label: 'fdssm', name: 'fdssm', options: {} },
+  { label: 'exact', name: 'exact', options: {} },
+];
+
+/** The W5 score net, built from src/nn/linear.ts. */
+class MlpScore {
+  readonly layers: Linear[];
+  constructor(D: number, hidden: number, gen: lc.Generator) {
+    this.layers = [new Linear(D, hidden, { generator: gen }), new Linear(hidden, hidden, { generator: gen }), new Linear(hidden, D, { generator: gen })];
+  }
+  forward(x: Tensor): Tensor {
+    const [a, b, c] = this.layers;
+    return c.forward(lc.silu(b.forward(lc.silu(a.forward(x)))));
+  }
+  zeroGrad(): void {
+    for (const l of this.layers) l.zeroGrad();
+  }
+  dispose(): void {
+    for (const l of this.layers) l.dispose();
+  }
+}
+
+function stepFn(net: MlpScore, loss: lc.losses.ScoreLoss, x: Tensor): () => void {
+  return () => {
+    net.zeroGrad();
+    lc.tidy(() => loss(net, x).backward());
+  };
+}
+
+/** Peak bytes of one step above the bytes live before it. */
+function stepPeak(step: () => void): number {
+  const before = lc.memory().cpu.allocatedBytes;
+  lc.resetPeakMemory();
+  step();
+  return lc.memory().cpu.peakAllocatedBytes - before;
+}
+
+const now = () => performance.now();
+
+export async function runLossBench(o: LossBenchOptions = {}): Promise<LossBenchResult> {
+  const dims = o.dims ?? [2, 16, 64, 256, 784, 3072];
+  const B = o.batch ?? 128, H = o.hidden ?? 256;
+  const objectives = o.objectives ?? DEFAULT_OBJECTIVES;
+  const maxStep = (o.maxStepSeconds ?? 60) * 1e3;
+  const log = o.log ?? (() => {});
+  const rows: LossBenchRow[] = [];
+  for (const D of dims) {
+    const net = lc.tidy(() => new MlpScore(D, H, new lc.Generator(1)));
+    const x = lc.keep(lc.randn([B, D], { generator: new lc.Generator(2) }));
+    const perD: LossBenchRow[] = [];
+    for (const obj of objectives) {
+      const gen = new lc.Generator(3);
+      const run = (extra: Record<string, unknown> = {}) => stepFn(net, lc.losses.makeLoss(obj.name, { ...obj.options, ...extra, generator: gen } as never), x);
+      let row: LossBenchRow;
+      if (obj.name === 'exact') {
+        // cost(k) = a + k * perDim for a partial trace over k coordinates: probe two k, project D
+        const k1 = Math.min(D, 4), k2 = Math.min(D, 16);
+        const t = (k: number) => {
+          const f = run({ traceDims: [...Array(k).keys()] });
+          f();  // warm-up
+          const t0 = now();
+          f();
+          return now() - t0;
+        };
+        const a1 = t(k1), a2 = t(k2);
+        const perDim = k2 > k1 ? Math.max(0, (a2 - a1) / (k2 - k1)) : a2 / k2;
+        const projected = a2 + (D - k2) * perDim;
+        if (projected > maxStep) {
+          const p1 = stepPeak(run({ traceDims: [...Array(k1).keys()] })), p2 = stepPeak(run({ traceDims: [...Array(k2).keys()] }));
+          const peak = p2 + (D - k2) * (k2 > k1 ? (p2 - p1) / (k2 - k1) : 0);
+          row = { D, objective: obj.label, ms: projected, ratioToDsm: NaN, stepPeakBytes: peak, extrapolated: true,
+            note: `projected: ${perDim.toFixed(1)} ms per trace dimension (partial traces of ${k1} and ${k2} dims took ${a1.toFixed(0)} and ${a2.toFixed(0)} ms)` };
+          perD.push(row);
+          log(`D=${D} ${obj.label}: ${(projected / 1e3).toFixed(1)} s projected (> ${maxStep / 1e3} s, not run)`);
+          continue;
+        }
+      }
+      const f = run();
+      const t0 = now();
+      f();
+      const first = now() - t0;
+      const slow = first > 1000;
+      const stat = await measure(f, { reps: slow ? 3 : o.reps ?? 7, warmup: slow ? 1 : 3, minRepMs: slow ? 0 : 100 });
+      row = { D, objective: obj.label, ms: stat.median, ratioToDsm: NaN, stepPeakBytes: stepPeak(f), extrapolated: false };
+      perD.push(row);
+      log(`D=${D} ${obj.label}: ${stat.median.toFixed(3)} ms, peak ${(row.stepPeakBytes / 2 ** 20).toFixed(2)} MiB`);
+    }
+    const dsmRow = perD.find((r) => r.objective === 'dsm');
+    for (const r of perD) r.ratioToDsm = dsmRow ? r.ms / dsmRow.ms : NaN;
+    rows.push(...perD);
+    x.dispose();
+    net.dispose();
+  }
+  const result: LossBenchResult = {
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', threads: lc.getNumThreads(), isa: lc.cpuIsa(), node: process.version, date: new Date().toISOString(), loadavg: loadavg() },
+    batch: B,
+    rows,
+    table: formatLossTable(rows, dims),
+  };
+  if (o.jsonPath) writeFileSync(o.jsonPath, JSON.stringify(result, null, 2));
+  return result;
+}
+
+/** One row per objective, one column per D: "ms (ratio to DSM)"; then peak memory. */
+export function formatLossTable(rows: LossBenchRow[], dims: number[]): string {
+  const objs = [...new Set(rows.map((r) => r.objective))];
+  const cell = (o: string, D: number, f: (r: LossBenchRow) => string) => {
+    const r = rows.find((q) => q.objective === o && q.D === D);
+    return r ? f(r) : '-';
+  };
+  const time = (r: LossBenchRow) => {
+    const ms = r.ms >= 1000 ? `${(r.ms / 1e3).toFixed(1)} s` : `${r.ms.toFixed(r.ms < 10 ? 2 : 1)} ms`;
+    return `${r.extrapolated ? '~' : ''}${ms} (${Number.isFinite(r.ratioToDsm) ? r.ratioToDsm.toFixed(r.ratioToDsm < 10 ? 2 : 0) : '?'}x)`;
+  };
+  const mem = (r: LossBenchRow) => `${r.extrapolated ? '~' : ''}${(r.stepPeakBytes / 2 ** 20).toFixed(r.stepPeakBytes < 2 ** 24 ? 2 : 0)}`;
+  const head = `| step time (x DSM) | ${dims.map((D) => `D=${D}`).join(' | ')} |`;
+  const sep = `|---|${dims.map(() => '---').join('|')}|`;
+  const t = objs.map((o) => `| ${o} | ${dims.map((D) => cell(o, D, time)).join(' | ')} |`);
+  const mhead = `| step peak MiB | ${dims.map((D) => `D=${D}`).join(' | ')} |`;
+  const m = objs.map((o) => `| ${o} | ${dims.map((D) => cell(o, D, mem)).join(' | ')} |`);
+  const notes = rows.filter((r) => r.note).map((r) => `- D=${r.D} ${r.objective}: ${r.note}`);
+  return [head, sep, ...t, '', mhead, sep, ...m, ...(notes.length ? ['', ...notes] : [])].join('\n');
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const dims = arg('dims')?.split(',').map(Number);
+  const res = await runLossBench({ dims, reps: arg('reps') ? Number(arg('reps')) : undefined, jsonPath: arg('json'), log: (l) => console.error(l) });
+  console.log(`${res.machine.cpu}, ${res.machine.threads} threads, ${res.machine.isa}, node ${res.machine.node}, ${res.machine.date}, load ${res.machine.loadavg.map((v) => v.toFixed(2)).join(' ')}`);
+  console.log(res.table);
+}
