@@ -34,6 +34,10 @@ export * from './ops/stein.js';
 
 /** Score-matching objectives: lcss, dsm, ssm, ssmVr, fdssm, exact, and makeLoss(name, options). */
 export * as losses from './losses/index.js';
+/** Modules and layers: Module, Linear, Conv2d, GroupNorm, attention, embeddings, FIR resampling. */
+export * as nn from './nn/index.js';
+/** Score networks (MLPScore, NCSNpp, NCSNv2, SmallUNet), their configs (createModel) and scoreFn. */
+export * as models from './models/index.js';
 
 import { native } from './native.js';
 
