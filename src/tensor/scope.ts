@@ -6,7 +6,8 @@ import { ArgumentError } from '../errors.js';
 import { native } from '../native.js';
 import type { Node } from '../autograd/node.js';
 import { storageBytes } from './storage.js';
-import type { Tensor } from './tensor.js';
+// A runtime import in a cycle (tensor.ts imports this file): only used inside functions.
+import { Tensor } from './tensor.js';
 
 export interface Scope {
   tensors: Set<Tensor>;
@@ -49,8 +50,8 @@ export function trackNode(n: Node): void {
 /** Collects the tensors inside a value returned from tidy (tensor, array, plain object, Map). */
 function collect(v: unknown, out: Set<Tensor>, depth = 0): void {
   if (!v || typeof v !== 'object' || depth > 8) return;
-  if ((v as { _isTensor?: boolean })._isTensor) {
-    out.add(v as Tensor);
+  if (v instanceof Tensor) {
+    out.add(v);
     return;
   }
   if (Array.isArray(v)) for (const x of v) collect(x, out, depth + 1);
