@@ -52,3 +52,18 @@ export function setNumThreads(n: number): void {
 export function cpuIsa(): string {
   return native.cpuIsa();
 }
+
+/** SDEs (VE, VP, subVP, double-well), Gaussian-mixture oracles with exact scores. */
+export * as sde from './sde/index.js';
+/** Samplers: PC (predictors, correctors), probability-flow ODE (RK45), annealed Langevin. */
+export * as sampling from './sampling/index.js';
+/** Bits/dim through the probability-flow ODE. */
+export * as likelihood from './likelihood/index.js';
+/** Adam(W), SGD, EMA, gradient clipping. */
+export * as optim from './optim/index.js';
+/** Toy 2-D sets, MNIST, IDX, CIFAR-10, PNG folders, the batching loader. */
+export * as data from './data/index.js';
+/** Plots, toy metrics, FID/KID/Inception score on MNIST classifier features. */
+export * as evaluation from './eval/index.js';
+/** Training: configs and presets, the loop, checkpoints. */
+export * as train from './train/index.js';

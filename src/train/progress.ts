@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+// Progress for humans: a single redrawn line on a TTY (step, loss, it/s, ETA), plain log lines
+// otherwise (CI logs, files).
+
+export function formatDuration(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  if (s < 60) return `${s.toFixed(0)}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export interface ProgressOptions {
+  stream?: NodeJS.WriteStream;
+  /** force the plain-line mode */
+  plain?: boolean;
+  quiet?: boolean;
+}
+
+export class Progress {
+  private readonly out: NodeJS.WriteStream;
+  private readonly tty: boolean;
+  private last = 0;
+  private lineOpen = false;
+
+  constructor(readonly total: number, private readonly o: ProgressOptions = {}) {
+    this.out = o.stream ?? process.stderr;
+    this.tty = !o.plain && !!this.out.isTTY;
+  }
+
+  /** Redraws the bar (at most 10 times a second) on a TTY; no-op otherwise. */
+  update(step: number, loss: number, itPerSec: number): void {
+    if (this.o.quiet || !this.tty) return;
+    const now = Date.now();
+    if (now - this.last < 100 && step < this.total) return;
+    this.last = now;
+    const width = 24;
+    const done = Math.round((width * step) / this.total);
+    const eta = itPerSec > 0 ? (this.total - step) / itPerSec : NaN;
+    const line = `step ${step}/${this.total} [${'='.repeat(done)}${done < width ? '>' : ''}${' '.repeat(Math.max(0, width - done - 1))}] loss ${fmt(loss)} | ${itPerSec.toFixed(1)} it/s | ETA ${formatDuration(eta)}`;
+    this.out.write(`\r${line}\x1b[K`);
+    this.lineOpen = true;
+  }
+
+  /** A log line (closes the bar's line first on a TTY). */
+  log(line: string): void {
+    if (this.o.quiet) return;
+    if (this.lineOpen) {
+      this.out.write('\n');
+      this.lineOpen = false;
+    }
+    this.out.write(line + '\n');
+  }
+
+  done(): void {
+    if (this.lineOpen) this.out.write('\n');
+    this.lineOpen = false;
+  }
+}
+
+export function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toFixed(4);
+}
