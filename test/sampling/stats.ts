@@ -25,20 +25,31 @@ export function moments(x: Tensor): Moments {
 }
 
 /**
- * Largest |z|-score of the sample mean and covariance against the true ones, using Gaussian-theory
- * standard errors: SE(mean_i) = sqrt(S_ii / n), SE(S_ij) = sqrt((S_ii S_jj + S_ij^2) / n).
- * (For mixtures the 4th moments differ from a Gaussian's; callers using mixtures pass `kurtosis`,
- * a factor on the covariance SEs measured from the target itself.)
+ * Largest |z|-score of the sample mean and covariance against the true ones. Standard errors:
+ * SE(mean_i) = sqrt(S_ii / n); SE(S_ij) = sd((X_i - mu_i)(X_j - mu_j)) / sqrt(n), the sd taken
+ * from `ref`, a large sample of the target (exact for any law, mixtures included), or from
+ * Gaussian theory, sqrt((S_ii S_jj + S_ij^2) / n), when no reference sample is given.
  */
-export function momentZ(m: Moments, mean: number[], cov: number[][], kurtosis = 1): { mean: number; cov: number } {
+export function momentZ(m: Moments, mean: number[], cov: number[][], ref?: Tensor): { mean: number; cov: number } {
   const D = mean.length;
+  const sd4 = Array.from({ length: D }, (_, i) => cov[i].map((c, j) => Math.sqrt(cov[i][i] * cov[j][j] + c * c)));
+  if (ref) {
+    const r = rows(ref), N = r.length;
+    for (let i = 0; i < D; i++)
+      for (let j = 0; j < D; j++) {
+        let s = 0, s2 = 0;
+        for (const v of r) {
+          const p = (v[i] - mean[i]) * (v[j] - mean[j]);
+          s += p;
+          s2 += p * p;
+        }
+        sd4[i][j] = Math.sqrt(s2 / N - (s / N) ** 2);
+      }
+  }
   let zm = 0, zc = 0;
   for (let i = 0; i < D; i++) {
     zm = Math.max(zm, Math.abs(m.mean[i] - mean[i]) / Math.sqrt(cov[i][i] / m.n));
-    for (let j = 0; j < D; j++) {
-      const se = kurtosis * Math.sqrt((cov[i][i] * cov[j][j] + cov[i][j] ** 2) / m.n);
-      zc = Math.max(zc, Math.abs(m.cov[i][j] - cov[i][j]) / se);
-    }
+    for (let j = 0; j < D; j++) zc = Math.max(zc, Math.abs(m.cov[i][j] - cov[i][j]) / (sd4[i][j] / Math.sqrt(m.n)));
   }
   return { mean: zm, cov: zc };
 }
@@ -85,16 +96,18 @@ export function mmdTest(x: Tensor, y: Tensor, perms = 200, seed = 1): { mmd2: nu
   const m = N - n;
   const stat = (idx: Int32Array) => {
     let aKa = 0, ar = 0;
-    for (const i of idx) {
+    for (let u = 0; u < n; u++) {
+      const i = idx[u], row = i * N;
       ar += r[i];
-      const row = i * N;
-      for (const j of idx) aKa += K[row + j];
+      let acc = 0;
+      for (let v = 0; v < n; v++) acc += K[row + idx[v]];
+      aKa += acc;
     }
     const xx = aKa - n, yy = S - 2 * ar + aKa - m, xy = ar - aKa;
     return xx / (n * (n - 1)) + yy / (m * (m - 1)) - (2 * xy) / (n * m);
   };
   const order = Int32Array.from({ length: N }, (_, i) => i);
-  const obs = stat(order.subarray(0, n));
+  const obs = stat(order);
   const rnd = prng(seed);
   let exceed = 0;
   for (let p = 0; p < perms; p++) {
@@ -102,7 +115,7 @@ export function mmdTest(x: Tensor, y: Tensor, perms = 200, seed = 1): { mmd2: nu
       const j = Math.floor(rnd() * (i + 1));
       [order[i], order[j]] = [order[j], order[i]];
     }
-    if (stat(order.subarray(0, n)) >= obs) exceed++;
+    if (stat(order) >= obs) exceed++;
   }
   return { mmd2: obs, p: (exceed + 1) / (perms + 1) };
 }
