@@ -54,7 +54,9 @@ export interface BPDResult {
   z: Tensor;
   /** Score evaluations (RK45 function evaluations; each is one forward and D or 1 backward). */
   nfe: number;
+  /** Accepted and rejected RK45 steps. */
   steps: number;
+  rejected: number;
 }
 
 const KEYS = ['sde', 'score', 'data', 'eps', 'rtol', 'atol', 'divergence', 'noise', 'range', 'offset', 'dequantize', 'maxSteps', ...SAMPLER_KEYS];
@@ -98,5 +100,5 @@ export async function bpd(opts: BPDOptions): Promise<BPDResult> {
     const logp = add(priorLogp, deltaLogp);
     return { priorLogp, logp, bpd: add(mul(logp, -1 / (D * Math.LN2)), offset) };
   });
-  return { ...out, deltaLogp, z, nfe: res.nfe, steps: res.steps };
+  return { ...out, deltaLogp, z, nfe: res.nfe, steps: res.steps, rejected: res.rejected };
 }
