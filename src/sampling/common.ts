@@ -89,6 +89,6 @@ export function checkInit(op: string, arg: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw argError(op, arg, x, 'a Tensor [B, ...]');
   x.assertLive(op, arg);
   if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: argument '${arg}' has dtype ${x.dtype}, expected float32 or float64`);
-  if (x.ndim < 1) throw argError(op, arg, show(x), 'a tensor with a batch dim');
+  if (x.ndim < 1) throw argError(op, arg, x, 'a tensor with a batch dim');
   return x;
 }
