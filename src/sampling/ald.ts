@@ -5,12 +5,12 @@
 // then (denoise, NCSNv2) x <- x + sigma_L^2 s(x, sigma_L).
 import { argError, checkFinite, checkInt } from '../errors.js';
 import { add, mul } from '../ops/binary.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { checkKeys, timeLike } from '../sde/util.js';
-import { checkInit, checkSamplerOptions, noiseLike, release, runStep, SAMPLER_KEYS, throwIfAborted, yieldToEventLoop, type SamplerOptions } from './common.js';
 import { clone } from '../ops/cast.js';
 import { randn } from '../ops/random.js';
-import { checkScore } from '../sde/util.js';
+import type { DeviceLike } from '../tensor/device.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { checkKeys, checkScore, timeLike } from '../sde/util.js';
+import { checkInit, checkSamplerOptions, noiseLike, release, runStep, SAMPLER_KEYS, throwIfAborted, yieldToEventLoop, type SamplerOptions } from './common.js';
 
 /** A noise-conditional score s(x, sigma): sigma is a [B] tensor, level its index in the sigmas. */
 export type NoiseConditionalScore = (x: Tensor, sigma: Tensor, level: number) => Tensor;
@@ -29,7 +29,9 @@ export interface ALDOptions extends SamplerOptions {
   nStepsEach?: number;
   /** Final denoising step x + sigma_L^2 s(x, sigma_L) (default true, as NCSNv2). */
   denoise?: boolean;
+  /** Initial-state dtype and device when `x` is not given (default float32 on the CPU). */
   dtype?: 'float32' | 'float64';
+  device?: DeviceLike;
 }
 
 /** n noise levels from sigmaBegin down to sigmaEnd, evenly spaced in log (NCSN's schedule). */
@@ -43,7 +45,7 @@ export function geometricSigmas(sigmaBegin: number, sigmaEnd: number, n: number)
   return Array.from({ length: n }, (_, i) => Math.exp(a + ((b - a) * i) / (n - 1)));
 }
 
-const KEYS = ['score', 'sigmas', 'shape', 'x', 'stepLr', 'nStepsEach', 'denoise', 'dtype', ...SAMPLER_KEYS];
+const KEYS = ['score', 'sigmas', 'shape', 'x', 'stepLr', 'nStepsEach', 'denoise', 'dtype', 'device', ...SAMPLER_KEYS];
 
 export async function ald(opts: ALDOptions): Promise<Tensor> {
   const op = 'ald';
@@ -70,7 +72,7 @@ export async function ald(opts: ALDOptions): Promise<Tensor> {
   } else {
     if (!opts.shape) throw argError(op, 'shape', opts.shape, "a shape [B, ...] (or an initial state 'x')");
     const shape = opts.shape;
-    x = runStep(() => randn(shape, { generator, dtype: opts.dtype, std: sigmas[0] }));
+    x = runStep(() => randn(shape, { generator, dtype: opts.dtype, device: opts.device, std: sigmas[0] }));
   }
   const total = L * nSteps;
   try {

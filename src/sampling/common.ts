@@ -3,7 +3,7 @@
 // the step runner: one noGrad + tidy per step, results kept out of any enclosing tidy (a sampler
 // is async, so its first step may run inside the caller's synchronous scope), then a yield to
 // the event loop so long runs do not block a server.
-import { argError, DTypeError, show } from '../errors.js';
+import { argError, DTypeError } from '../errors.js';
 import { setGradEnabled } from '../autograd/mode.js';
 import { randn, type Generator } from '../ops/random.js';
 import { keep, tidy } from '../tensor/scope.js';

@@ -4,6 +4,7 @@
 // from a prior sample or a given latent. Optional denoise: one reverse-diffusion step at eps
 // without noise. Deterministic given the latent, so it also decodes latents from the likelihood.
 import { argError, checkFinite } from '../errors.js';
+import type { DeviceLike } from '../tensor/device.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { SDE } from '../sde/sde.js';
 import { checkKeys, timeLike } from '../sde/util.js';
@@ -28,8 +29,10 @@ export interface ODEOptions extends SamplerOptions {
   denoise?: boolean;
   /** Cap on RK45 step attempts (default 100000). */
   maxSteps?: number;
-  /** Prior dtype when `z` is not given (default float32); the ODE runs in the state's dtype. */
+  /** Prior dtype and device when `z` is not given (default float32 on the CPU); the ODE runs in
+   *  the state's dtype. */
   dtype?: 'float32' | 'float64';
+  device?: DeviceLike;
 }
 
 export interface ODEResult {
@@ -42,7 +45,7 @@ export interface ODEResult {
   rejected: number;
 }
 
-const KEYS = ['sde', 'score', 'shape', 'z', 'rtol', 'atol', 'eps', 'denoise', 'maxSteps', 'dtype', ...SAMPLER_KEYS];
+const KEYS = ['sde', 'score', 'shape', 'z', 'rtol', 'atol', 'eps', 'denoise', 'maxSteps', 'dtype', 'device', ...SAMPLER_KEYS];
 
 export async function ode(opts: ODEOptions): Promise<ODEResult> {
   const op = 'ode';
@@ -53,7 +56,7 @@ export async function ode(opts: ODEOptions): Promise<ODEResult> {
   const score = scoreFnOf(op, opts.score);
   const eps = checkFinite(op, 'eps', opts.eps ?? sde.samplingEps, { min: 0, max: sde.T });
   const rsde = sde.reverse(score, true);
-  const z = initialState(op, sde, { x: opts.z, shape: opts.shape, dtype: opts.dtype, generator: opts.generator });
+  const z = initialState(op, sde, { x: opts.z, shape: opts.shape, dtype: opts.dtype, device: opts.device, generator: opts.generator });
   let res;
   try {
     res = await rk45((t, [x]) => [rsde.sde(x, timeLike(x, t)).drift], sde.T, eps, [z], {

@@ -4,6 +4,7 @@
 // predictor (one reverse-time step). With denoise, the result is the last predictor mean.
 import { argError, checkFinite, checkInt } from '../errors.js';
 import { clone } from '../ops/cast.js';
+import type { DeviceLike } from '../tensor/device.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { SDE } from '../sde/sde.js';
 import { checkKeys, timeLike } from '../sde/util.js';
@@ -36,11 +37,12 @@ export interface PCOptions extends SamplerOptions {
   denoise?: boolean;
   /** Last time (default sde.samplingEps). */
   eps?: number;
-  /** Prior dtype when `x` is not given (default float32). */
+  /** Prior dtype and device when `x` is not given (default float32 on the CPU). */
   dtype?: 'float32' | 'float64';
+  device?: DeviceLike;
 }
 
-const KEYS = ['sde', 'score', 'shape', 'x', 'predictor', 'corrector', 'snr', 'nStepsEach', 'probabilityFlow', 'denoise', 'eps', 'dtype', ...SAMPLER_KEYS];
+const KEYS = ['sde', 'score', 'shape', 'x', 'predictor', 'corrector', 'snr', 'nStepsEach', 'probabilityFlow', 'denoise', 'eps', 'dtype', 'device', ...SAMPLER_KEYS];
 
 /** Draws samples with a predictor-corrector sampler; N = sde.N steps. Returns a tensor the caller owns. */
 export async function pc(opts: PCOptions): Promise<Tensor> {
@@ -87,7 +89,7 @@ export async function pc(opts: PCOptions): Promise<Tensor> {
 }
 
 /** The caller's initial state (cloned: the sampler owns and frees its states) or a prior sample. */
-export function initialState(op: string, sde: SDE, opts: { x?: Tensor; shape?: number[]; dtype?: 'float32' | 'float64'; generator?: PCOptions['generator'] }): Tensor {
+export function initialState(op: string, sde: SDE, opts: { x?: Tensor; shape?: number[]; dtype?: 'float32' | 'float64'; device?: DeviceLike; generator?: PCOptions['generator'] }): Tensor {
   if (opts.x !== undefined) {
     const x0 = checkInit(op, 'x', opts.x);
     if (opts.shape && (opts.shape.length !== x0.ndim || opts.shape.some((d, i) => d !== x0.shape[i])))
@@ -95,5 +97,5 @@ export function initialState(op: string, sde: SDE, opts: { x?: Tensor; shape?: n
     return runStep(() => clone(x0));
   }
   if (!opts.shape) throw argError(op, 'shape', opts.shape, "a shape [B, ...] (or an initial state 'x')");
-  return runStep(() => sde.priorSample(opts.shape!, { generator: opts.generator, dtype: opts.dtype }));
+  return runStep(() => sde.priorSample(opts.shape!, { generator: opts.generator, dtype: opts.dtype, device: opts.device }));
 }

@@ -3,21 +3,16 @@
 // form: x_t = scale(t) x_0 + std(t) z. VE, VP and subVP derive from it; so can any user SDE that
 // gives its kernel coefficients.
 import { add, mul } from '../ops/binary.js';
-import { randn, type Generator } from '../ops/random.js';
+import { randn } from '../ops/random.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { DeviceLike } from '../tensor/device.js';
-import { SDE, type Marginal, type SampleXtOptions } from './sde.js';
+import { SDE, type Marginal, type PriorOptions, type SampleXtOptions } from './sde.js';
+
+export type { PriorOptions };
 import { checkBatch, checkKeys, checkTime, perSample, perSampleSize, rowSum } from './util.js';
 import { square } from '../ops/unary.js';
 import { checkShape } from '../tensor/shape.js';
 import { argError } from '../errors.js';
-
-export interface PriorOptions {
-  generator?: Generator;
-  dtype?: 'float32' | 'float64';
-  device?: DeviceLike;
-}
 
 /** Coefficients of the Gaussian kernel p_0t(x_t | x_0) = N(scale(t) x_0, std(t)^2 I), each [B]. */
 export interface KernelCoef {

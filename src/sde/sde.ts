@@ -6,6 +6,7 @@
 import { LcssError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Generator } from '../ops/random.js';
+import type { DeviceLike } from '../tensor/device.js';
 import { mul, sub } from '../ops/binary.js';
 import { zerosLike } from '../ops/creation.js';
 import { square } from '../ops/unary.js';
@@ -46,6 +47,13 @@ export interface SampleXtOptions {
   steps?: number;
 }
 
+/** Options of SDE.priorSample. */
+export interface PriorOptions {
+  generator?: Generator;
+  dtype?: 'float32' | 'float64';
+  device?: DeviceLike;
+}
+
 /** Thrown by `marginal` of SDEs whose perturbation kernel has no closed form. */
 export class NotAffineError extends LcssError {}
 
@@ -78,7 +86,7 @@ export abstract class SDE {
   abstract sampleXt(x0: Tensor, t: Tensor, opts?: SampleXtOptions): Tensor;
 
   /** A sample of the prior p_T. */
-  abstract priorSample(shape: number[], opts?: { generator?: Generator; dtype?: 'float32' | 'float64' }): Tensor;
+  abstract priorSample(shape: number[], opts?: PriorOptions): Tensor;
 
   /** log p_T(z) per sample, shape [B]. */
   abstract priorLogp(z: Tensor): Tensor;
