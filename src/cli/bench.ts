@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+// `lcss bench`: the project's benchmarks from the command line (the suites live in bench/).
+import { writeFileSync } from 'node:fs';
+import { ArgumentError } from '../errors.js';
+import { parseArgs, type CommandSpec } from './args.js';
+
+export const benchSpec: CommandSpec = {
+  name: 'bench',
+  summary: 'benchmarks: `losses` (LCSS vs the Jacobian-trace baseline, SSM, FD-SSM, DSM), `kernels` (W1-W5), `stein` (the fused kernel)',
+  usage: 'lcss bench losses|kernels|stein [options]',
+  options: {
+    dims: { type: 'string', arg: 'LIST', help: 'losses: data dimensions (default 2,16,64,256,784,3072)' },
+    reps: { type: 'number', arg: 'N', help: 'timed repetitions per case' },
+    json: { type: 'string', arg: 'FILE', help: 'write the results as JSON' },
+    workloads: { type: 'string', arg: 'LIST', default: 'W1,W2,W3,W4,W5', help: 'kernels: which workloads' },
+    'max-step-seconds': { type: 'number', arg: 'S', default: 60, help: 'losses: extrapolate steps projected to take longer' },
+  },
+  examples: ['lcss bench losses', 'lcss bench losses --dims 2,16,64 --json losses.json', 'lcss bench kernels --workloads W1,W2'],
+};
+
+export async function runBench(argv: string[]): Promise<number> {
+  const { opts, positional } = parseArgs(benchSpec, argv);
+  const which = positional[0];
+  const dims = opts.dims ? String(opts.dims).split(',').map(Number) : undefined;
+  if (dims?.some((d) => !Number.isInteger(d) || d < 1)) throw new ArgumentError(`lcss bench: --dims expects positive integers, got ${opts.dims}`);
+  const reps = opts.reps === undefined ? undefined : Number(opts.reps);
+  if (which === 'losses') {
+    const { runLossBench } = await import('../../bench/losses.js');
+    const r = await runLossBench({ dims, reps, jsonPath: opts.json ? String(opts.json) : undefined, maxStepSeconds: Number(opts['max-step-seconds']), log: (l: string) => console.error(l) });
+    console.log(`${r.machine.cpu}, ${r.machine.threads} threads, ${r.machine.isa}, node ${r.machine.node}, ${r.machine.date}, load ${r.machine.loadavg.map((v: number) => v.toFixed(2)).join(' ')}`);
+    console.log(r.table);
+    return 0;
+  }
+  if (which === 'kernels') {
+    const { runOurs, describe } = await import('../../bench/run.js');
+    const res = await runOurs({ workloads: String(opts.workloads).split(','), reps: reps ?? 7, dims: dims ?? [2, 16, 64, 256, 784], onResult: (r: unknown) => console.log(describe(r as never)) });
+    if (opts.json) writeFileSync(String(opts.json), JSON.stringify(res, null, 2) + '\n');
+    return 0;
+  }
+  if (which === 'stein') {
+    const { runSteinKernelBench, formatSteinKernelTable } = await import('../../bench/losses-stein.js');
+    const rows = await runSteinKernelBench({});
+    console.log(formatSteinKernelTable(rows));
+    if (opts.json) writeFileSync(String(opts.json), JSON.stringify(rows, null, 2) + '\n');
+    return 0;
+  }
+  throw new ArgumentError(`lcss bench: expected losses, kernels or stein, got ${which === undefined ? 'nothing' : JSON.stringify(which)}`);
+}

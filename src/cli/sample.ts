@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+import { writeFileSync } from 'node:fs';
+import { ArgumentError } from '../errors.js';
+import { imageGrid, scatterPlot } from '../eval/plot.js';
+import { noGrad } from '../autograd/mode.js';
+import { copy_ } from '../ops/inplace.js';
+import { buildScoreModel, modelConfigOf } from '../train/build.js';
+import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint.js';
+import { validateConfig, type TrainConfig } from '../train/config.js';
+import { drawSamples } from '../train/evaluate.js';
+import { writeSafetensors } from '../train/safetensors.js';
+import { Progress } from '../train/progress.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { parseArgs, type CommandSpec } from './args.js';
+import { TOY_NAMES } from '../data/toy.js';
+
+export const sampleSpec: CommandSpec = {
+  name: 'sample',
+  summary: 'draw samples from a checkpoint: a PNG scatter plot (2-D data) or image grid',
+  usage: 'lcss sample --ckpt FILE | --run DIR [--n N] [--out FILE.png] [options]',
+  options: {
+    ckpt: { type: 'string', arg: 'FILE', help: 'checkpoint (.safetensors) to sample from' },
+    run: { type: 'string', arg: 'DIR', help: "a run directory: its latest checkpoint" },
+    n: { type: 'number', arg: 'N', help: 'number of samples (default: 2000 for 2-D data, 64 for images)' },
+    out: { type: 'string', arg: 'FILE', default: 'samples.png', help: 'output PNG' },
+    method: { type: 'string', arg: 'NAME', help: "sampler: pc, ode or ald (default: the run's)" },
+    steps: { type: 'number', arg: 'N', help: 'discretisation steps (pc/ald)' },
+    predictor: { type: 'string', arg: 'NAME', help: 'pc predictor: reverseDiffusion, eulerMaruyama, ancestral, none' },
+    corrector: { type: 'string', arg: 'NAME', help: 'pc corrector: langevin, ald, none' },
+    snr: { type: 'number', arg: 'X', help: 'corrector signal-to-noise ratio' },
+    seed: { type: 'number', arg: 'N', default: 0, help: 'sampling seed' },
+    'no-ema': { type: 'boolean', help: 'use the trained weights instead of their EMA' },
+    tensors: { type: 'string', arg: 'FILE', help: 'also save the samples as safetensors' },
+    quiet: { type: 'boolean', help: 'no progress output' },
+  },
+  examples: ['lcss sample --run runs/checkerboard --n 5000 --out cb.png', 'lcss sample --ckpt runs/mnist/ckpt-0020000.safetensors --n 64 --method ode'],
+};
+
+/** The model of a checkpoint with its (EMA) weights loaded. */
+export function modelFromCheckpoint(path: string, ema = true) {
+  const ck = loadCheckpoint(path);
+  try {
+    const cfg = validateConfig(ck.config as Record<string, unknown>);
+    const built = buildScoreModel(cfg);
+    built.model.loadStateDict(ck.model);
+    if (ema) {
+      noGrad(() => {
+        for (const [n, p] of built.model.namedParameters()) {
+          const s = ck.ema.get(n);
+          if (!s) throw new ArgumentError(`sample: ${path} has no EMA weights for ${n}; use --no-ema`);
+          copy_(p, s);
+        }
+      });
+    }
+    built.model.train(false);
+    return { cfg, ...built, step: ck.step };
+  } finally {
+    ck.dispose();
+  }
+}
+
+export function checkpointArg(opts: Record<string, unknown>, cmd: string): string {
+  if (opts.ckpt) return String(opts.ckpt);
+  if (opts.run) {
+    const p = latestCheckpoint(String(opts.run));
+    if (!p) throw new ArgumentError(`lcss ${cmd}: no complete checkpoint in ${opts.run}`);
+    return p;
+  }
+  throw new ArgumentError(`lcss ${cmd}: give --ckpt FILE or --run DIR`);
+}
+
+/** Shape of one sample: [2] for toy sets, else [C, S, S] from the model config (no data needed). */
+export function itemShape(cfg: TrainConfig): number[] {
+  if ((TOY_NAMES as readonly string[]).includes(cfg.data.name)) return [2];
+  const o = modelConfigOf(cfg.model).options as { numChannels?: number; imageSize?: number; inCh?: number; img?: number };
+  const C = o.numChannels ?? o.inCh ?? 1, S = o.imageSize ?? o.img ?? 28;
+  return [C, S, S];
+}
+
+export async function runSample(argv: string[]): Promise<number> {
+  const { opts, positional } = parseArgs(sampleSpec, argv);
+  if (positional.length) throw new ArgumentError(`lcss sample: unexpected argument ${JSON.stringify(positional[0])}`);
+  const path = checkpointArg(opts, 'sample');
+  const m = modelFromCheckpoint(path, !opts['no-ema']);
+  const shape = itemShape(m.cfg);
+  const toy = shape.length === 1;
+  const n = Number(opts.n ?? (toy ? 2000 : 64));
+  const sampling = { ...m.cfg.sampling };
+  for (const k of ['method', 'steps', 'predictor', 'corrector', 'snr'] as const) if (opts[k] !== undefined) (sampling as Record<string, unknown>)[k] = opts[k];
+  const progress = new Progress(1, { quiet: !!opts.quiet });
+  let x: Tensor | null = null;
+  try {
+    const r = await drawSamples({
+      sde: m.cfg.sde, score: m.score, shape: [n, ...shape], sampling, seed: Number(opts.seed),
+      onProgress: (d, t) => progress.update(d / t, NaN, 0),
+    });
+    x = r.x;
+    progress.done();
+    const range = m.cfg.data.range ?? '[-1,1]';
+    const plot = toy ? scatterPlot({ points: x }, { range: [-4.5, 4.5], title: `${n} samples, step ${m.step}` }) : imageGrid(x, { range });
+    writeFileSync(String(opts.out), plot.png);
+    if (opts.tensors) writeSafetensors(String(opts.tensors), { samples: x }, { metadata: { checkpoint: path, sampler: JSON.stringify(sampling) } });
+    if (!opts.quiet) console.error(`wrote ${opts.out} (${n} samples from ${path}, ${sampling.method ?? 'pc'} sampler, ${r.nfe} score evaluations)`);
+    return 0;
+  } finally {
+    x?.dispose();
+    m.model.dispose();
+  }
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+import { readFileSync } from 'node:fs';
+import { ArgumentError } from '../errors.js';
+import { PRESET_NAMES, resolveConfig, parseValue, type TrainConfig } from '../train/config.js';
+import { train } from '../train/trainer.js';
+import { parseArgs, type CommandSpec } from './args.js';
+
+export const trainSpec: CommandSpec = {
+  name: 'train',
+  summary: 'train a score model (LCSS by default) and leave checkpoints, metrics, samples and plots in --out',
+  usage: 'lcss train [--preset NAME] [--config FILE] [options] [--a.b VALUE ...]',
+  dotted: true,
+  options: {
+    preset: { type: 'string', arg: 'NAME', default: 'checkerboard', help: `starting configuration: ${PRESET_NAMES.join(', ')}` },
+    config: { type: 'string', arg: 'FILE', help: 'JSON file merged over the preset' },
+    data: { type: 'string', arg: 'NAME', help: 'dataset: checkerboard, 8gaussians, swissroll, moons, rings, pinwheel, 2spirals, mnist, cifar10, png, idx' },
+    loss: { type: 'string', arg: 'NAME', help: 'objective: lcss, dsm, ssm, ssm-vr, fdssm, exact' },
+    sde: { type: 'string', arg: 'NAME', help: 'SDE: ve, vp, subvp, doublewell' },
+    model: { type: 'string', arg: 'NAME', help: 'model config name (see src/models/configs.ts)' },
+    steps: { type: 'number', arg: 'N', help: 'training steps' },
+    'batch-size': { type: 'number', arg: 'N', help: 'batch size' },
+    lr: { type: 'number', arg: 'LR', help: 'learning rate' },
+    seed: { type: 'number', arg: 'N', help: 'seed of every random stream' },
+    out: { type: 'string', arg: 'DIR', help: 'output directory' },
+    resume: { type: 'boolean', help: 'continue from the latest checkpoint in --out' },
+    'no-eval': { type: 'boolean', help: 'skip sampling evaluations' },
+    plain: { type: 'boolean', help: 'plain log lines instead of a progress bar' },
+    quiet: { type: 'boolean', help: 'no progress output' },
+    'dry-run': { type: 'boolean', help: 'print the resolved config and exit' },
+  },
+  examples: [
+    'lcss train                                   # LCSS on the checkerboard, a few minutes on a CPU',
+    'lcss train --loss dsm --out runs/cb-dsm',
+    'lcss train --preset mnist --steps 5000 --loss.estimator antithetic',
+    'lcss train --sde doublewell --data 8gaussians --out runs/dw   # an SDE DSM cannot train',
+    'lcss train --out runs/cb --resume',
+  ],
+};
+
+const SHORT: Record<string, (c: Record<string, unknown>, v: string | number) => void> = {
+  data: (c, v) => (c['data.name'] = v),
+  loss: (c, v) => (c['loss.name'] = v),
+  sde: (c, v) => (c['sde.name'] = v),
+  model: (c, v) => (c.model = v),
+  steps: (c, v) => (c.steps = v),
+  'batch-size': (c, v) => (c.batchSize = v),
+  lr: (c, v) => (c['optim.lr'] = v),
+  seed: (c, v) => (c.seed = v),
+  out: (c, v) => (c.out = v),
+};
+
+export function configFromArgs(argv: string[]): { cfg: TrainConfig; opts: Record<string, string | number | boolean> } {
+  const { opts, dotted, positional } = parseArgs(trainSpec, argv);
+  if (positional.length) throw new ArgumentError(`lcss train: unexpected argument ${JSON.stringify(positional[0])}`);
+  let file: Record<string, unknown> | undefined;
+  if (opts.config) {
+    try {
+      file = JSON.parse(readFileSync(String(opts.config), 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new ArgumentError(`lcss train: cannot read --config ${opts.config}: ${(e as Error).message}`);
+    }
+  }
+  const over: Record<string, unknown> = {};
+  for (const [k, fn] of Object.entries(SHORT)) if (opts[k] !== undefined) fn(over, opts[k] as string | number);
+  for (const [k, v] of Object.entries(dotted)) over[k] = parseValue(v);
+  // A new objective, SDE or dataset by name replaces the preset's section (mergeConfig), so the
+  // preset's LCSS options never leak into, say, DSM. Without --out, such runs get their own dir.
+  if (over.out === undefined && file?.out === undefined && (over['loss.name'] || over['data.name'] || over['sde.name'])) {
+    const parts = [over['data.name'], over['loss.name'], over['sde.name']].filter((v) => v !== undefined);
+    over.out = `runs/${String(opts.preset)}-${parts.join('-')}`;
+  }
+  const cfg = resolveConfig(String(opts.preset), file, over);
+  return { cfg, opts };
+}
+
+export async function runTrain(argv: string[]): Promise<number> {
+  const { cfg, opts } = configFromArgs(argv);
+  if (opts['dry-run']) {
+    console.log(JSON.stringify(cfg, null, 2));
+    return 0;
+  }
+  const ac = new AbortController();
+  const onSig = () => {
+    if (ac.signal.aborted) process.exit(130);
+    process.stderr.write('\ninterrupted: finishing the step and saving a checkpoint (Ctrl-C again to quit now)\n');
+    ac.abort();
+  };
+  process.on('SIGINT', onSig);
+  try {
+    const r = await train(cfg, { resume: !!opts.resume, signal: ac.signal, plain: !!opts.plain, quiet: !!opts.quiet, noEval: !!opts['no-eval'] });
+    const lines = [`done: ${r.step} steps in ${r.seconds.toFixed(1)} s (${r.itPerSec.toFixed(1)} it/s), final loss ${r.loss.toFixed(4)}`];
+    if (r.lastEval) lines.push(`metrics: ${Object.entries(r.lastEval).map(([k, v]) => `${k}=${+v.toPrecision(4)}`).join(' ')}`);
+    lines.push(`outputs in ${r.out}: checkpoints, metrics.jsonl, loss.png, samples-*.png, summary.json`);
+    if (!opts.quiet) console.error(lines.join('\n'));
+    r.dispose();
+    return 0;
+  } finally {
+    process.off('SIGINT', onSig);
+  }
+}
