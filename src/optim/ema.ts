@@ -5,7 +5,7 @@ import { checkFinite } from '../errors.js';
 import { noGrad } from '../autograd/mode.js';
 import { clone, detach } from '../ops/cast.js';
 import { copy_, lerp_ } from '../ops/inplace.js';
-import { keep } from '../tensor/scope.js';
+import { keep, tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export interface EMAOptions {
@@ -13,6 +13,11 @@ export interface EMAOptions {
   decay?: number;
   /** warm the decay up with the number of updates (score_sde's use_num_updates, default true) */
   useNumUpdates?: boolean;
+}
+
+/** Kept copies of tensors, detached from the graph (the detached views are freed by the tidy). */
+function copies(ts: Tensor[]): Tensor[] {
+  return tidy(() => noGrad(() => ts.map((p) => keep(clone(detach(p))))));
 }
 
 export class EMA {
@@ -25,7 +30,7 @@ export class EMA {
   constructor(private readonly params: Tensor[], o: EMAOptions = {}) {
     this.decay = checkFinite('EMA', 'decay', o.decay ?? 0.999, { min: 0, max: 1 });
     this.useNumUpdates = o.useNumUpdates ?? true;
-    this.shadow = noGrad(() => params.map((p) => keep(clone(detach(p)))));
+    this.shadow = copies(params);
   }
 
   /** The decay the next update uses. */
@@ -48,7 +53,7 @@ export class EMA {
   /** Saves the current parameters so restore() can put them back after evaluating with EMA. */
   store(): void {
     this.backup?.forEach((t) => t.dispose());
-    this.backup = noGrad(() => this.params.map((p) => keep(clone(detach(p)))));
+    this.backup = copies(this.params);
   }
 
   restore(): void {

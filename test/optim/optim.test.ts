@@ -108,6 +108,7 @@ describe('clipping, SGD, EMA', () => {
 
   it('EMA follows score_sde: decay min(d, (1+n)/(10+n)), shadow -= (1-d)(shadow - p)', () => {
     const p = lc.tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+    const n0 = lc.numTensors();
     const ema = new EMA([p], { decay: 0.99 });
     let s = [1, 2];
     for (let n = 1; n <= 30; n++) {
@@ -123,6 +124,7 @@ describe('clipping, SGD, EMA', () => {
     expect(inside[0]).toBeCloseTo(s[0], 12);
     expect(Array.from(p.dataSync())).toEqual(trained);
     ema.dispose();
+    expect(lc.numTensors()).toBe(n0);
     p.dispose();
   });
 });
