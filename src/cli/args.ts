@@ -19,6 +19,8 @@ export interface CommandSpec {
   options: Record<string, OptionSpec>;
   /** accept any --a.b value (dotted config overrides) */
   dotted?: boolean;
+  /** further names accepted like dotted overrides (top-level config keys: --evalEvery 500) */
+  configKeys?: readonly string[];
   examples?: string[];
 }
 
@@ -50,7 +52,7 @@ export function parseArgs(spec: CommandSpec, argv: string[]): Parsed {
       continue;
     }
     if (!o) {
-      if (spec.dotted && key.includes('.')) {
+      if (spec.dotted && (key.includes('.') || spec.configKeys?.includes(key))) {
         if (value === undefined) {
           if (i + 1 >= argv.length) throw new ArgumentError(`lcss ${spec.name}: --${key} needs a value`);
           value = argv[++i];

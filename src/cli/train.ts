@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { readFileSync } from 'node:fs';
 import { ArgumentError } from '../errors.js';
-import { PRESET_NAMES, resolveConfig, parseValue, type TrainConfig } from '../train/config.js';
+import { PRESET_NAMES, resolveConfig, parseValue, TOP_KEYS, type TrainConfig } from '../train/config.js';
 import { train } from '../train/trainer.js';
 import { parseArgs, type CommandSpec } from './args.js';
 
@@ -10,6 +10,7 @@ export const trainSpec: CommandSpec = {
   summary: 'train a score model (LCSS by default) and leave checkpoints, metrics, samples and plots in --out',
   usage: 'lcss train [--preset NAME] [--config FILE] [options] [--a.b VALUE ...]',
   dotted: true,
+  configKeys: TOP_KEYS,
   options: {
     preset: { type: 'string', arg: 'NAME', default: 'checkerboard', help: `starting configuration: ${PRESET_NAMES.join(', ')}` },
     config: { type: 'string', arg: 'FILE', help: 'JSON file merged over the preset' },

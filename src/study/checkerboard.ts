@@ -45,7 +45,7 @@ export async function checkerboardStudy(o: StudyOptions = {}): Promise<{ rows: S
   const curves: { name: string; x: number[]; y: number[] }[] = [];
   for (const obj of o.objectives ?? STUDY_OBJECTIVES) {
     const dir = join(out, obj);
-    const cfg = resolveConfig('checkerboard', { loss: obj === 'lcss' ? undefined : { name: obj } } as Record<string, unknown>, {
+    const cfg = resolveConfig('checkerboard', obj === 'lcss' ? undefined : { loss: { name: obj } }, {
       steps, seed: o.seed ?? 0, out: dir, evalEvery: 0, ckptEvery: steps, logEvery: Math.max(1, Math.floor(steps / 60)),
       'sampling.n': o.samples ?? 2000, 'sampling.steps': o.samplingSteps ?? 500,
     });

@@ -3,6 +3,8 @@
 // optimiser, schedule and outputs. Presets give complete configs; a JSON file and dotted flag
 // overrides (--loss.gamma 1.2) refine them. Unknown keys are errors, so typos never pass silently.
 import { ArgumentError, show } from '../errors.js';
+import { TOY_NAMES } from '../data/toy.js';
+import { LOSS_NAMES } from '../losses/index.js';
 
 export interface DataConfig {
   /** toy: checkerboard, 8gaussians, swissroll, moons, rings, pinwheel, 2spirals; images: mnist, cifar10, idx, png */
@@ -60,7 +62,7 @@ export interface TrainConfig {
   out: string;
 }
 
-const TOP_KEYS = ['preset', 'data', 'batchSize', 'model', 'sde', 'loss', 'optim', 'ema', 'steps', 'seed', 'logEvery', 'evalEvery', 'ckptEvery', 'keepCkpts', 'sampling', 'out'];
+export const TOP_KEYS = ['preset', 'data', 'batchSize', 'model', 'sde', 'loss', 'optim', 'ema', 'steps', 'seed', 'logEvery', 'evalEvery', 'ckptEvery', 'keepCkpts', 'sampling', 'out'];
 const DATA_KEYS = ['name', 'path', 'labels', 'pad32', 'hflip', 'dequantize', 'range'];
 const OPTIM_KEYS = ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'warmup', 'gradClip'];
 const SAMPLING_KEYS = ['method', 'n', 'steps', 'predictor', 'corrector', 'snr', 'rtol', 'atol'];
@@ -196,6 +198,12 @@ export function validateConfig(c: Record<string, unknown>): TrainConfig {
   need(typeof c.model === 'string' || isObject(c.model), 'model', c.model, 'a model name or config object');
   need(isObject(c.sde) && typeof (c.sde as Record<string, unknown>).name === 'string', 'sde', c.sde, "an object with a name ('ve', 'vp', 'subvp', 'doublewell')");
   need(isObject(c.loss) && typeof (c.loss as Record<string, unknown>).name === 'string', 'loss', c.loss, "an object with a name ('lcss', 'dsm', ...)");
+  const lossName = (c.loss as Record<string, unknown>).name;
+  need((LOSS_NAMES as readonly unknown[]).includes(lossName), 'loss.name', lossName, `one of ${LOSS_NAMES.join(', ')}`);
+  const sdeName = (c.sde as Record<string, unknown>).name;
+  need(['ve', 'vp', 'subvp', 'doublewell'].includes(sdeName as string), 'sde.name', sdeName, 've, vp, subvp or doublewell');
+  const dataName = (c.data as Record<string, unknown>).name;
+  need([...TOY_NAMES, 'mnist', 'cifar10', 'png', 'idx'].includes(dataName as string), 'data.name', dataName, `a toy set (${TOY_NAMES.join(', ')}) or mnist, cifar10, png, idx`);
   need(isObject(c.optim), 'optim', c.optim, 'an object');
   checkKeys('optim', c.optim as Record<string, unknown>, OPTIM_KEYS);
   need(typeof (c.optim as Record<string, unknown>).lr === 'number', 'optim.lr', (c.optim as Record<string, unknown>).lr, 'a number');

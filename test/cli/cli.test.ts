@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+// CLI smoke tests: every command and preset, run in-process on tiny budgets.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { PRESET_NAMES } from '../../src/train/config.js';
+
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lcss-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs the CLI, returning its exit code and what it printed to stdout. */
+async function run(...argv: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+  try {
+    const code = await main(argv);
+    return { code, out: lines.join('\n') };
+  } finally {
+    log.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe('lcss CLI', () => {
+  it('prints help for the tool and every command', async () => {
+    expect((await run('--help')).out).toMatch(/commands:[\s\S]*train[\s\S]*sample[\s\S]*eval[\s\S]*bench[\s\S]*study/);
+    for (const c of ['train', 'sample', 'eval', 'bench', 'study']) expect((await run(c, '--help')).out).toMatch(new RegExp(`usage: lcss ${c}`));
+    expect((await run('frobnicate')).code).toBe(2);
+  });
+
+  it('rejects unknown or invalid options with a clear error', async () => {
+    await expect(run('train', '--bogus', '1')).rejects.toThrow(/unknown option --bogus/);
+    await expect(run('train', '--steps', 'many')).rejects.toThrow(/--steps expects a number/);
+    await expect(run('train', '--loss', 'nope', '--dry-run')).rejects.toThrow(/makeLoss|loss.name|nope/);
+    await expect(run('train', '--loss.sigmaRation', '0.1', '--steps', '1', '--out', join(dir, 'typo'))).rejects.toThrow(/sigmaRation/);
+    await expect(run('sample')).rejects.toThrow(/--ckpt FILE or --run DIR/);
+    await expect(run('bench', 'everything')).rejects.toThrow(/losses, kernels or stein/);
+    await expect(run('study', 'moons')).rejects.toThrow(/checkerboard/);
+  });
+
+  it('resolves every preset', async () => {
+    for (const p of PRESET_NAMES) {
+      const { code, out } = await run('train', '--preset', p, '--dry-run');
+      expect(code).toBe(0);
+      expect(JSON.parse(out).preset).toBe(p);
+    }
+    // presets that need user data say where to put it
+    await expect(run('train', '--preset', 'cifar10-ncsnpp-ve', '--steps', '1', '--out', join(dir, 'c10'), '--data.path', join(dir, 'missing'))).rejects.toThrow(/missing/);
+  });
+
+  it('trains, samples and evaluates the checkerboard preset', async () => {
+    const out = join(dir, 'cb');
+    expect((await run('train', '--steps', '40', '--batch-size', '128', '--out', out, '--evalEvery', '0', '--sampling.n', '200', '--sampling.steps', '100', '--quiet')).code).toBe(0);
+    expect(existsSync(join(out, 'samples-0000040.png'))).toBe(true);
+    expect((await run('sample', '--run', out, '--n', '300', '--out', join(dir, 'cb.png'), '--steps', '100', '--quiet')).code).toBe(0);
+    expect(existsSync(join(dir, 'cb.png'))).toBe(true);
+    const ev = await run('eval', '--run', out, '--n', '300', '--bpd', '40', '--json', join(dir, 'cb.json'));
+    const m = JSON.parse(ev.out);
+    for (const k of ['inside', 'mmd2', 'sw', 'nll', 'nllNats']) expect(Number.isFinite(m[k])).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'cb.json'), 'utf8')).step).toBe(40);
+  });
+
+  it('trains a different objective and SDE from flags', async () => {
+    const out = join(dir, 'dw');
+    expect((await run('train', '--sde', 'doublewell', '--loss', 'lcss', '--data', '8gaussians', '--steps', '10', '--batch-size', '64', '--out', out, '--no-eval', '--quiet')).code).toBe(0);
+    const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(cfg.sde.name).toBe('doublewell');
+    expect(cfg.data.name).toBe('8gaussians');
+    // DSM needs the perturbation kernel: a non-affine SDE is refused with a reason
+    await expect(run('train', '--sde', 'doublewell', '--loss', 'dsm', '--steps', '2', '--out', join(dir, 'dw-dsm'), '--no-eval', '--quiet')).rejects.toThrow(/kernel|affine/i);
+  });
+
+  it('takes a few MNIST steps with the mnist preset', async () => {
+    const out = join(dir, 'mnist');
+    expect((await run('train', '--preset', 'mnist', '--steps', '2', '--batch-size', '8', '--out', out, '--no-eval', '--quiet', '--ckptEvery', '2')).code).toBe(0);
+    expect(existsSync(join(out, 'ckpt-0000000002.safetensors'))).toBe(true);
+  });
+
+  it('runs the losses benchmark, a kernel workload and the study on tiny budgets', async () => {
+    const b = await run('bench', 'losses', '--dims', '2', '--reps', '1');
+    expect(b.out).toMatch(/lcss/);
+    expect(b.out).toMatch(/dsm/);
+    const k = await run('bench', 'kernels', '--workloads', 'W1', '--reps', '1');
+    expect(k.out).toMatch(/W1/);
+    const s = await run('study', 'checkerboard', '--steps', '20', '--objectives', 'lcss,dsm', '--samples', '100', '--sampling-steps', '100', '--out', join(dir, 'study'));
+    expect(s.out).toMatch(/\| lcss \|/);
+    expect(existsSync(join(dir, 'study', 'losses.png'))).toBe(true);
+  });
+});
