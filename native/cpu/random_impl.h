@@ -9,12 +9,84 @@
 #include "../core/philox.h"
 #include "fastmath.h"
 
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 namespace lcss {
 namespace LCSS_ISA_NS {
 
 constexpr int kBlk = 16;
 
 // Raw Philox output for counters ctr..ctr+15: u[lane][j].
+// GCC vectorises the scalar form below poorly (the 32x32->64 products go through 64-bit-lane
+// vpmullq or scalar imul): with AVX-512 / AVX2 the products are taken explicitly, the high words
+// from vpmuludq on the even and the odd lanes and the low words from vpmulld. Same output bits.
+#if defined(__AVX512F__)
+inline void philox16(uint64_t seed, uint64_t ctr, uint32_t u[4][kBlk]) {
+  alignas(64) uint32_t a0[kBlk], a1[kBlk];
+  for (int j = 0; j < kBlk; ++j) {
+    uint64_t c = ctr + uint64_t(j);
+    a0[j] = uint32_t(c);
+    a1[j] = uint32_t(c >> 32);
+  }
+  __m512i c0 = _mm512_load_si512(a0), c1 = _mm512_load_si512(a1);
+  __m512i c2 = _mm512_setzero_si512(), c3 = _mm512_setzero_si512();
+  const __m512i M0 = _mm512_set1_epi32(int(0xD2511F53u)), M1 = _mm512_set1_epi32(int(0xCD9E8D57u));
+  uint32_t k0 = uint32_t(seed), k1 = uint32_t(seed >> 32);
+  // the maskz forms (all lanes kept) avoid GCC 12's -Wmaybe-uninitialized on _mm512_undefined
+  const __mmask8 all = 0xFF;
+  for (int r = 0; r < 10; ++r) {
+    const __m512i hi0 = _mm512_mask_blend_epi32(0xAAAA, _mm512_maskz_srli_epi64(all, _mm512_maskz_mul_epu32(all, c0, M0), 32),
+                                                _mm512_maskz_mul_epu32(all, _mm512_maskz_srli_epi64(all, c0, 32), M0));
+    const __m512i hi1 = _mm512_mask_blend_epi32(0xAAAA, _mm512_maskz_srli_epi64(all, _mm512_maskz_mul_epu32(all, c2, M1), 32),
+                                                _mm512_maskz_mul_epu32(all, _mm512_maskz_srli_epi64(all, c2, 32), M1));
+    const __m512i lo0 = _mm512_mullo_epi32(c0, M0), lo1 = _mm512_mullo_epi32(c2, M1);
+    c0 = _mm512_xor_si512(_mm512_xor_si512(hi1, c1), _mm512_set1_epi32(int(k0)));
+    c2 = _mm512_xor_si512(_mm512_xor_si512(hi0, c3), _mm512_set1_epi32(int(k1)));
+    c1 = lo1;
+    c3 = lo0;
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  _mm512_storeu_si512(u[0], c0);
+  _mm512_storeu_si512(u[1], c1);
+  _mm512_storeu_si512(u[2], c2);
+  _mm512_storeu_si512(u[3], c3);
+}
+#elif defined(__AVX2__)
+inline void philox16(uint64_t seed, uint64_t ctr, uint32_t u[4][kBlk]) {
+  alignas(32) uint32_t a0[kBlk], a1[kBlk];
+  for (int j = 0; j < kBlk; ++j) {
+    uint64_t c = ctr + uint64_t(j);
+    a0[j] = uint32_t(c);
+    a1[j] = uint32_t(c >> 32);
+  }
+  const __m256i M0 = _mm256_set1_epi32(int(0xD2511F53u)), M1 = _mm256_set1_epi32(int(0xCD9E8D57u));
+  for (int h = 0; h < kBlk; h += 8) {
+    __m256i c0 = _mm256_load_si256((const __m256i*)(a0 + h)), c1 = _mm256_load_si256((const __m256i*)(a1 + h));
+    __m256i c2 = _mm256_setzero_si256(), c3 = _mm256_setzero_si256();
+    uint32_t k0 = uint32_t(seed), k1 = uint32_t(seed >> 32);
+    for (int r = 0; r < 10; ++r) {
+      const __m256i hi0 = _mm256_blend_epi32(_mm256_srli_epi64(_mm256_mul_epu32(c0, M0), 32),
+                                             _mm256_mul_epu32(_mm256_srli_epi64(c0, 32), M0), 0xAA);
+      const __m256i hi1 = _mm256_blend_epi32(_mm256_srli_epi64(_mm256_mul_epu32(c2, M1), 32),
+                                             _mm256_mul_epu32(_mm256_srli_epi64(c2, 32), M1), 0xAA);
+      const __m256i lo0 = _mm256_mullo_epi32(c0, M0), lo1 = _mm256_mullo_epi32(c2, M1);
+      c0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), _mm256_set1_epi32(int(k0)));
+      c2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), _mm256_set1_epi32(int(k1)));
+      c1 = lo1;
+      c3 = lo0;
+      k0 += 0x9E3779B9u;
+      k1 += 0xBB67AE85u;
+    }
+    _mm256_storeu_si256((__m256i*)(u[0] + h), c0);
+    _mm256_storeu_si256((__m256i*)(u[1] + h), c1);
+    _mm256_storeu_si256((__m256i*)(u[2] + h), c2);
+    _mm256_storeu_si256((__m256i*)(u[3] + h), c3);
+  }
+}
+#else
 inline void philox16(uint64_t seed, uint64_t ctr, uint32_t u[4][kBlk]) {
   uint32_t c0[kBlk], c1[kBlk], c2[kBlk], c3[kBlk];
   for (int j = 0; j < kBlk; ++j) {
@@ -43,6 +115,7 @@ inline void philox16(uint64_t seed, uint64_t ctr, uint32_t u[4][kBlk]) {
   std::memcpy(u[2], c2, sizeof(c2));
   std::memcpy(u[3], c3, sizeof(c3));
 }
+#endif
 
 // log(x) for x in (0, 1] (Cephes logf polynomial; no special cases needed on that domain).
 inline float log_unit(float x) {
@@ -107,9 +180,17 @@ inline void normal_f32_impl(uint64_t seed, uint64_t offset, uint64_t first, int6
         z[2 * p + 1][j] = r * s;
       }
     }
-    // `skip` applies to the first counter block only (a draw starting mid-block)
-    for (int j = 0; j < kBlk && done < n; ++j, skip = 0)
-      for (int l = skip; l < 4 && done < n; ++l) out[done++] = z[l][j];
+    if (skip == 0 && n - done >= 4 * kBlk) {
+      // a whole batch: interleave the lanes without per-element bounds checks
+      float* o = out + done;
+      for (int j = 0; j < kBlk; ++j)
+        for (int l = 0; l < 4; ++l) o[4 * j + l] = z[l][j];
+      done += 4 * kBlk;
+    } else {
+      // `skip` applies to the first counter block only (a draw starting mid-block)
+      for (int j = 0; j < kBlk && done < n; ++j, skip = 0)
+        for (int l = skip; l < 4 && done < n; ++l) out[done++] = z[l][j];
+    }
     blk += kBlk;
   }
 }
