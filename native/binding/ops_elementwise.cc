@@ -9,12 +9,21 @@
 namespace lcss {
 namespace {
 
+// The kernels of one call run on one device: a CPU kernel handed a CUDA buffer (or the reverse)
+// would dereference memory of the wrong kind, so a mixed call is an error, never a crash.
+void one_device(const char* op, std::initializer_list<const View*> vs) {
+  const View* first = *vs.begin();
+  for (const View* v : vs)
+    LCSS_CHECK(v->cuda == first->cuda && v->device_index == first->device_index, "%s: operands are on different devices", op);
+}
+
 // unary(op, p1, p2, y(4), x(4))
 Napi::Value Unary(const Napi::CallbackInfo& info) {
   return guarded(info, "unary", [&]() -> Napi::Value {
     int op = int(arg_int(info, 0, "unary op"));
     double p1 = arg_num(info, 1, "p1"), p2 = arg_num(info, 2, "p2");
     View y = arg_view(info, 3, "unary out"), x = arg_view(info, 7, "unary x");
+    one_device("unary", {&y, &x});
     if (y.cuda) cuda_unary(op, y, x, p1, p2);
     else elementwise().unary(op, y, x, p1, p2);
     return info.Env().Undefined();
@@ -27,6 +36,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
     int op = int(arg_int(info, 0, "binary op"));
     double p1 = arg_num(info, 1, "p1"), p2 = arg_num(info, 2, "p2");
     View y = arg_view(info, 3, "binary out"), a = arg_view(info, 7, "binary a"), b = arg_view(info, 11, "binary b");
+    one_device("binary", {&y, &a, &b});
     if (y.cuda) cuda_binary(op, y, a, b, p1, p2);
     else elementwise().binary(op, y, a, b, p1, p2);
     return info.Env().Undefined();
@@ -38,6 +48,7 @@ Napi::Value Where(const Napi::CallbackInfo& info) {
   return guarded(info, "where", [&]() -> Napi::Value {
     View y = arg_view(info, 0, "where out"), c = arg_view(info, 4, "where cond");
     View a = arg_view(info, 8, "where a"), b = arg_view(info, 12, "where b");
+    one_device("where", {&y, &c, &a, &b});
     if (y.cuda) cuda_where(y, c, a, b);
     else elementwise().where(y, c, a, b);
     return info.Env().Undefined();
@@ -71,6 +82,7 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
     int op = int(arg_int(info, 0, "reduce op"));
     int nkeep = int(arg_int(info, 1, "reduce nkeep"));
     View y = arg_view(info, 2, "reduce out"), x = arg_view(info, 6, "reduce x");
+    one_device("reduce", {&y, &x});
     if (y.cuda) cuda_reduce(op, y, x, nkeep);
     else reduce(op, y, x, nkeep);
     return info.Env().Undefined();

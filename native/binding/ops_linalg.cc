@@ -14,7 +14,9 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
     Buffer* b = unwrap_buffer(info[2], "matmul b");
     Buffer* c = unwrap_buffer(info[4], "matmul out");
     LCSS_CHECK(a->dtype == b->dtype && b->dtype == c->dtype, "matmul: operands must share a dtype");
-    LCSS_CHECK(a->device == b->device && b->device == c->device, "matmul: operands must share a device");
+    LCSS_CHECK(a->device == b->device && b->device == c->device && a->device_index == b->device_index &&
+                   b->device_index == c->device_index,
+               "matmul: operands must share a device");
     Napi::Array d = info[6].As<Napi::Array>();
     LCSS_CHECK(d.Length() == 12, "matmul: expected 12 dims");
     int64_t v[12];

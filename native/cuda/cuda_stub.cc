@@ -13,8 +13,12 @@ static const char* kNotBuilt =
 bool cuda_built() { return false; }
 int cuda_device_count() { return 0; }
 const char* cuda_status_message() { return kNotBuilt; }
+void cuda_device_info(int, CudaDeviceInfo*) { throw Error(kNotBuilt); }
 void* cuda_alloc(int, size_t) { throw Error(kNotBuilt); }
 void cuda_free(int, void*, size_t) {}
+AllocStats cuda_alloc_stats(int) { return AllocStats{}; }
+void cuda_reset_peak(int) {}
+void cuda_empty_cache(int) {}
 void cuda_copy_h2d(int, void*, const void*, size_t) { throw Error(kNotBuilt); }
 void cuda_copy_d2h(int, void*, const void*, size_t) { throw Error(kNotBuilt); }
 void cuda_synchronize(int) {}
