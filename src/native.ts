@@ -73,6 +73,25 @@ export interface NativeAddon {
   cudaDeviceCount(): number;
   cudaStatus(): string;
   cudaSynchronize(device: number): void;
+  cudaDeviceInfo(device: number): CudaDeviceInfo;
+  cudaMemoryStats(device: number): MemoryStats;
+  /** device < 0: every device */
+  cudaEmptyCache(device: number): void;
+  cudaResetPeak(device: number): void;
+}
+
+export interface CudaDeviceInfo {
+  name: string;
+  /** compute capability major.minor */
+  major: number;
+  minor: number;
+  multiProcessors: number;
+  totalMemory: number;
+  sharedMemoryPerBlock: number;
+  runtimeVersion: number;
+  driverVersion: number;
+  /** the CPU emulator of a development build, not a GPU */
+  emulated: boolean;
 }
 
 /** Op codes (native/cpu/ops.h). */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { DeviceError } from '../errors.js';
-import { native } from '../native.js';
+import { native, type CudaDeviceInfo, type MemoryStats } from '../native.js';
 
 export type DeviceType = 'cpu' | 'cuda';
 
@@ -47,22 +47,58 @@ export function device(spec: DeviceLike = 'cpu'): Device {
   return Device.get('cuda', index);
 }
 
+function cudaIndex(op: string, index: number): number {
+  if (!Number.isInteger(index) || index < 0) throw new DeviceError(`${op}: device index ${index} is not a non-negative integer`);
+  const n = cuda.deviceCount();
+  if (index >= n) throw new DeviceError(`${op}: cuda:${index} is not available (${n === 0 ? cuda.status() : `only ${n} CUDA device(s)`})`);
+  return index;
+}
+
 export const cuda = {
   /** True when the addon was built with CUDA and at least one GPU is usable. Never throws. */
   isAvailable(): boolean {
-    return native.cudaBuilt() && native.cudaDeviceCount() > 0;
+    try {
+      return native.cudaBuilt() && native.cudaDeviceCount() > 0;
+    } catch {
+      return false;
+    }
   },
   isBuilt(): boolean {
     return native.cudaBuilt();
   },
   deviceCount(): number {
-    return native.cudaDeviceCount();
+    return native.cudaBuilt() ? native.cudaDeviceCount() : 0;
   },
-  /** Why CUDA is not available (empty when it is). */
+  /** Why CUDA is not available (empty when it is). Never throws. */
   status(): string {
-    return native.cudaStatus();
+    try {
+      return native.cudaStatus();
+    } catch (e) {
+      return `CUDA status unavailable: ${(e as Error).message}`;
+    }
   },
+  /** Name, compute capability, memory and versions of cuda:index. */
+  deviceInfo(index = 0): CudaDeviceInfo {
+    return native.cudaDeviceInfo(cudaIndex('cuda.deviceInfo', index));
+  },
+  /**
+   * Waits for every kernel queued on cuda:index and raises any error a kernel recorded (an index
+   * out of range). Reading data back (dataSync) does the same. A no-op without a GPU.
+   */
   synchronize(index = 0): void {
-    if (native.cudaBuilt()) native.cudaSynchronize(index);
+    if (!cuda.isAvailable()) return;
+    native.cudaSynchronize(cudaIndex('cuda.synchronize', index));
+  },
+  /** The caching allocator of cuda:index: live, cached and peak bytes. */
+  memoryStats(index = 0): MemoryStats {
+    return native.cudaMemoryStats(cudaIndex('cuda.memoryStats', index));
+  },
+  /** Returns cached blocks of cuda:index (every device when omitted) to the driver. */
+  emptyCache(index?: number): void {
+    if (!cuda.isAvailable()) return;
+    native.cudaEmptyCache(index === undefined ? -1 : cudaIndex('cuda.emptyCache', index));
+  },
+  resetPeakMemoryStats(index = 0): void {
+    native.cudaResetPeak(cudaIndex('cuda.resetPeakMemoryStats', index));
   },
 };

@@ -5,7 +5,7 @@
 import { ArgumentError } from '../errors.js';
 import { native } from '../native.js';
 import type { Node } from '../autograd/node.js';
-import { storageBytes } from './storage.js';
+import { storageBytes, storageBytesByDevice } from './storage.js';
 // A runtime import in a cycle (tensor.ts imports this file): only used inside functions.
 import { Tensor } from './tensor.js';
 
@@ -150,12 +150,21 @@ export interface MemoryInfo {
   numTensors: number;
   /** Bytes held by live storages (tensors and tensors saved for backward). */
   numBytes: number;
+  /** numBytes per device ('cpu', 'cuda:0', ...). */
+  byDevice: Record<string, number>;
   /** The CPU caching allocator: live, cached and peak bytes. */
   cpu: ReturnType<typeof native.cpuMemoryStats>;
+  /** The CUDA caching allocator of each GPU, by index (empty without one). */
+  cuda: ReturnType<typeof native.cpuMemoryStats>[];
+}
+
+function cudaDevices(): number {
+  return native.cudaBuilt() ? native.cudaDeviceCount() : 0;
 }
 
 export function memory(): MemoryInfo {
-  return { numTensors: live, numBytes: storageBytes(), cpu: native.cpuMemoryStats() };
+  const cuda = Array.from({ length: cudaDevices() }, (_, i) => native.cudaMemoryStats(i));
+  return { numTensors: live, numBytes: storageBytes(), byDevice: storageBytesByDevice(), cpu: native.cpuMemoryStats(), cuda };
 }
 
 /** Restarts the CPU allocator's high-water mark (memory().cpu.peakAllocatedBytes) at the bytes in use now. */
@@ -163,7 +172,8 @@ export function resetPeakMemory(): void {
   native.cpuResetPeak();
 }
 
-/** Returns cached CPU blocks to the OS (never call this inside a step loop). */
+/** Returns cached CPU blocks to the OS and cached GPU blocks to the driver (never inside a step loop). */
 export function emptyCache(): void {
   native.cpuEmptyCache();
+  if (cudaDevices() > 0) native.cudaEmptyCache(-1);
 }

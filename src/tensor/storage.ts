@@ -7,6 +7,13 @@ import { CPU, type Device } from './device.js';
 import { DTYPE_CODE, type DType } from './dtype.js';
 
 let liveBytes = 0;
+/** Live bytes per device ('cpu', 'cuda:0', ...), so GPU memory held by tensors is visible on its own. */
+// keyed by the Device object itself (one instance per device), so accounting costs no string work
+const liveByDevice = new Map<Device, number>();
+
+function account(device: Device, bytes: number): void {
+  liveByDevice.set(device, (liveByDevice.get(device) ?? 0) + bytes);
+}
 
 export class Storage {
   readonly buffer: NativeBuffer;
@@ -18,6 +25,7 @@ export class Storage {
     this.buffer = native.alloc(DTYPE_CODE[dtype], numel, device.code, device.index);
     this.nbytes = numel * (dtype === 'float64' ? 8 : dtype === 'bool' ? 1 : 4);
     liveBytes += this.nbytes;
+    account(device, this.nbytes);
   }
 
   retain(): void {
@@ -28,6 +36,7 @@ export class Storage {
     if (--this.refs === 0) {
       native.free(this.buffer);
       liveBytes -= this.nbytes;
+      account(this.device, -this.nbytes);
     }
   }
 
@@ -36,7 +45,12 @@ export class Storage {
   }
 }
 
-/** Bytes held by storages that are still referenced. */
-export function storageBytes(): number {
-  return liveBytes;
+/** Bytes held by storages that are still referenced (on `device` only, when given). */
+export function storageBytes(device?: Device): number {
+  return device ? liveByDevice.get(device) ?? 0 : liveBytes;
+}
+
+/** Bytes held by live storages, per device that ever held one ('cpu', 'cuda:0', ...). */
+export function storageBytesByDevice(): Record<string, number> {
+  return Object.fromEntries([...liveByDevice].map(([d, b]) => [d.toString(), b]));
 }
