@@ -31,6 +31,9 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>, atol: number)
 export interface Tol {
   rtol: number;
   atol: number;
+  /** added to atol, times max |want|: for sums of many terms (GEMM, conv), whose rounding error
+   * scales with the magnitude of the terms, not of the (possibly cancelling) result */
+  scaled?: number;
 }
 export const TOL32: Tol = { rtol: 1e-4, atol: 1e-5 };
 export const TOL64: Tol = { rtol: 1e-10, atol: 1e-12 };
@@ -42,6 +45,10 @@ export function expectClose(got: lc.Tensor, want: lc.Tensor, tol: Tol, what: str
   expect([...got.shape], `${what}: shape`).toEqual([...want.shape]);
   expect(got.dtype, `${what}: dtype`).toBe(want.dtype);
   const a = f64(got), b = f64(want);
-  const err = relErr(a, b, tol.atol / tol.rtol) * tol.rtol;
-  expect(err, `${what}: max error ${err} (rtol ${tol.rtol})`).toBeLessThanOrEqual(tol.rtol);
+  let big = 0;
+  for (const v of b) if (Number.isFinite(v)) big = Math.max(big, Math.abs(v));
+  const atol = tol.atol + (tol.scaled ?? 0) * big;
+  // |a - b| <= atol + rtol |b|  <=>  |a - b| / (atol / rtol + |b|) <= rtol
+  const err = relErr(a, b, atol / tol.rtol);
+  expect(err, `${what}: max relative error ${err.toExponential(3)} > rtol ${tol.rtol} (atol ${atol.toExponential(2)})`).toBeLessThanOrEqual(tol.rtol);
 }
