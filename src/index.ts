@@ -5,7 +5,7 @@ import './tensor/methods.js';
 
 export { Tensor, type NestedArray } from './tensor/tensor.js';
 export { type DType, DTYPES, isFloat, promote } from './tensor/dtype.js';
-export { Device, device, cuda, CPU, type DeviceLike } from './tensor/device.js';
+export { Device, device, cuda, CPU, defaultDevice, setDefaultDevice, withDefaultDevice, type DeviceLike } from './tensor/device.js';
 export { tidy, keep, dispose, numTensors, memory, emptyCache, resetPeakMemory, type MemoryInfo } from './tensor/scope.js';
 export * from './errors.js';
 

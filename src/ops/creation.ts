@@ -2,7 +2,7 @@
 // Tensor creation: from JS data, constant fills, ranges, identity.
 import { argError, checkFinite, DTypeError, ShapeError, show } from '../errors.js';
 import { native } from '../native.js';
-import { device as toDevice, type DeviceLike } from '../tensor/device.js';
+import { defaultDevice, device as toDevice, type DeviceLike } from '../tensor/device.js';
 import { checkDType, type AnyTypedArray, type DType } from '../tensor/dtype.js';
 import { checkShape, numel } from '../tensor/shape.js';
 import { Tensor, type NestedArray } from '../tensor/tensor.js';
@@ -16,7 +16,7 @@ export interface CreateOptions {
 
 function opts(op: string, o: CreateOptions | undefined, fallback: DType = 'float32') {
   const dtype = o?.dtype === undefined ? fallback : checkDType(op, 'dtype', o.dtype);
-  return { dtype, device: toDevice(o?.device ?? 'cpu'), requiresGrad: !!o?.requiresGrad };
+  return { dtype, device: toDevice(o?.device ?? defaultDevice()), requiresGrad: !!o?.requiresGrad };
 }
 
 function finish(t: Tensor, requiresGrad: boolean): Tensor {
@@ -106,7 +106,7 @@ export function tensor(data: NestedArray | ArrayLike<number>, o: CreateOptions &
 /** Alias of tensor(), for readers coming from other libraries. */
 export const fromArray = tensor;
 
-export function scalar(v: number, dtype: DType = 'float32', device: DeviceLike = 'cpu'): Tensor {
+export function scalar(v: number, dtype: DType = 'float32', device: DeviceLike = defaultDevice()): Tensor {
   return full([], v, { dtype, device });
 }
 

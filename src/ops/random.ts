@@ -4,7 +4,7 @@
 // how fused kernels (stein_loss) avoid storing their noise.
 import { argError, checkFinite, checkInt } from '../errors.js';
 import { native, RandomKind } from '../native.js';
-import { device as toDevice, type DeviceLike } from '../tensor/device.js';
+import { defaultDevice, device as toDevice, type DeviceLike } from '../tensor/device.js';
 import { checkDType, type DType } from '../tensor/dtype.js';
 import { checkShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -67,7 +67,7 @@ function keyFor(op: string, n: number, o?: RandomOptions): RandomKey {
 }
 
 function draw(op: string, kind: number, shape: number[], dtype: DType, o: RandomOptions | undefined, a: number, b: number): Tensor {
-  const t = Tensor.empty(checkShape(op, 'shape', shape), dtype, toDevice(o?.device ?? 'cpu'));
+  const t = Tensor.empty(checkShape(op, 'shape', shape), dtype, toDevice(o?.device ?? defaultDevice()));
   const key = keyFor(op, t.size, o);
   if (t.size) native.randomFill(kind, ...nv(t), key.seed, key.offset, a, b);
   if (o?.requiresGrad) t.requiresGrad = true;

@@ -33,6 +33,34 @@ export const CPU = Device.get('cpu');
 
 export type DeviceLike = Device | string;
 
+let defaultDev: Device = CPU;
+
+/**
+ * Where creation ops (tensor, zeros, randn...) put a tensor when no device is given: 'cpu' unless
+ * changed. Building a model or running a loss under setDefaultDevice('cuda') puts every parameter
+ * and every noise draw on the GPU without a device option in each layer (torch.set_default_device).
+ */
+export function defaultDevice(): Device {
+  return defaultDev;
+}
+
+/** Sets the default device (validated now: a missing GPU is a DeviceError here, not later). */
+export function setDefaultDevice(spec: DeviceLike): Device {
+  defaultDev = device(spec);
+  return defaultDev;
+}
+
+/** Runs fn with `spec` as the default device, restoring the previous one afterwards. */
+export function withDefaultDevice<T>(spec: DeviceLike, fn: () => T): T {
+  const prev = defaultDev;
+  defaultDev = device(spec);
+  try {
+    return fn();
+  } finally {
+    defaultDev = prev;
+  }
+}
+
 /** Parses 'cpu', 'cuda', 'cuda:1'; a CUDA device must be built and present. */
 export function device(spec: DeviceLike = 'cpu'): Device {
   if (spec instanceof Device) return spec;
