@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: MIT
+// Registers check suites (test/cuda/checks_*.ts) with vitest: one describe per suite, one test per
+// check, skipped with the reason in the title where no CUDA device is available.
+import { describe, it } from 'vitest';
+import { HAVE_CUDA, SKIP_REASON, type Suite } from './helpers.js';
+
+export function register(suites: Suite[]): void {
+  for (const suite of suites)
+    describe.skipIf(!HAVE_CUDA)(`${suite.name}${SKIP_REASON}`, () => {
+      for (const c of suite.checks) it(c.name, c.run);
+    });
+}
