@@ -190,8 +190,9 @@ void run_gemm(const char* op, int device, int64_t M, int64_t N, int64_t K, int64
   if (M <= 0 || N <= 0 || Z <= 0) return;
   cudaStream_t s = stream(device);
   const int sms = sm_count(device);
-  // large tiles only when there are enough of them to fill the device
-  const bool large = ceil_div(M, 128) * ceil_div(N, 128) * Z >= 2 * int64_t(sms);
+  // 128 x 128 tiles (8 x 8 per thread: half the shared-memory reads per FMA of 64 x 64) for big
+  // products, where split-K makes up for having fewer of them
+  const bool large = M >= 256 && N >= 256;
   const int BM = large ? 128 : 64, BN = BM, BK = large ? 8 : 16;
   const int64_t tiles_n = ceil_div(N, BN), tiles = ceil_div(M, BM) * tiles_n;
   LCSS_CHECK(tiles < (int64_t(1) << 31), "%s: matrix too large (%lld x %lld)", op, (long long)M, (long long)N);
