@@ -61,6 +61,8 @@ export interface NativeAddon {
     w: Opt, wo: number, gx: B, gxo: number, gw: Opt, gwo: number, gb: Opt, gbo: number): void;
   softmaxForward(outer: number, D: number, inner: number, log: boolean, x: B, xo: number, y: B, yo: number): void;
   softmaxBackward(outer: number, D: number, inner: number, log: boolean, y: B, yo: number, gy: B, gyo: number, gx: B, gxo: number): void;
+  /** Whether float32 3x3 stride-1 convolutions use Winograd F(4x4, 3x3); sets it when `on` is given. */
+  convWinograd(on?: boolean): boolean;
   pool2d(kind: number, shape: Arr, flag: boolean, a: B, ao: number, b: B, bo: number, idx: Opt, io: number): void;
   upsampleNearest(backward: boolean, NC: number, H: number, W: number, fh: number, fw: number, a: B, ao: number, b: B, bo: number): void;
   indexOp(kind: number, outer: number, D: number, inner: number, M: number, a: B, ao: number, idx: B, io: number, b: B, bo: number): void;

@@ -325,9 +325,16 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   });
 }
 
+// convWinograd(on?: boolean) -> boolean: the current setting (after applying `on` when given)
+Napi::Value ConvWinograd(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsBoolean()) conv_set_winograd(info[0].As<Napi::Boolean>().Value());
+  return Napi::Boolean::New(info.Env(), conv_winograd());
+}
+
 }  // namespace
 
 void register_nn(Napi::Env env, Napi::Object exports) {
+  exports.Set("convWinograd", Napi::Function::New(env, ConvWinograd));
   exports.Set("conv2dForward", Napi::Function::New(env, Conv2dForward));
   exports.Set("conv2dBackwardInput", Napi::Function::New(env, Conv2dBackwardInput));
   exports.Set("conv2dBackwardWeight", Napi::Function::New(env, Conv2dBackwardWeight));

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "conv.h"
 
+#include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -8,6 +10,7 @@
 #include "../core/error.h"
 #include "../core/threadpool.h"
 #include "gemm.h"
+#include "kernels.h"
 
 namespace lcss {
 namespace {
@@ -19,6 +22,26 @@ struct Scratch {  // pooled scratch memory, returned on scope exit (also on exce
   explicit Scratch(size_t count) : n(count * sizeof(T)) { p = static_cast<T*>(cpu_alloc(n ? n : 1)); }
   ~Scratch() { cpu_free(p, n ? n : 1); }
 };
+
+// Winograd F(4x4, 3x3) for float32 3x3 stride-1 undilated convolutions with enough channels for the
+// 36 small GEMMs to beat one im2col GEMM (below ~8 channels the transforms dominate).
+// LCSS_CONV=direct turns it off (bitwise-reproducible im2col results, or accuracy studies).
+std::atomic<int> g_winograd{-1};  // -1: not read from the environment yet
+
+bool winograd_enabled() {
+  int v = g_winograd.load(std::memory_order_relaxed);
+  if (v < 0) {
+    const char* e = std::getenv("LCSS_CONV");
+    v = (e && (!std::strcmp(e, "direct") || !std::strcmp(e, "im2col"))) ? 0 : 1;
+    g_winograd.store(v, std::memory_order_relaxed);
+  }
+  return v == 1;
+}
+
+bool winograd_ok(DType t, const ConvShape& s) {
+  return t == DType::F32 && winograd_enabled() && s.KH == 3 && s.KW == 3 && s.sh == 1 && s.sw == 1 && s.dh == 1 &&
+         s.dw == 1 && s.C / s.groups >= 8 && s.O / s.groups >= 8 && s.OH >= 1 && s.OW >= 1;
+}
 
 bool is_pointwise(const ConvShape& s) {
   return s.KH == 1 && s.KW == 1 && s.sh == 1 && s.sw == 1 && s.ph == 0 && s.pw == 0;
@@ -191,6 +214,19 @@ void backward_weight_t(const ConvShape& s, const T* x, const T* gy, T* gw) {
   }
 }
 
+// The input gradient of a 3x3 stride-1 convolution with padding p is the convolution of gy with the
+// flipped, transposed filters and padding 2 - p: the Winograd forward kernel does it.
+void winograd_backward_input(const ConvShape& s, const float* gy, const float* w, float* gx) {
+  const int64_t cg = s.C / s.groups, og = s.O / s.groups;
+  Scratch<float> wr(size_t(s.C * og * 9));
+  for (int64_t g = 0; g < s.groups; ++g)
+    for (int64_t c = 0; c < cg; ++c)
+      for (int64_t o = 0; o < og; ++o)
+        for (int k = 0; k < 9; ++k) wr.p[((g * cg + c) * og + o) * 9 + k] = w[((g * og + o) * cg + c) * 9 + (8 - k)];
+  ConvShape t{s.N, s.O, s.OH, s.OW, s.C, 3, 3, s.H, s.W, 1, 1, 2 - s.ph, 2 - s.pw, 1, 1, s.groups};
+  kernels().conv.winograd_forward_f32(t, gy, wr.p, nullptr, gx);
+}
+
 void check(const ConvShape& s) {
   LCSS_CHECK(s.groups >= 1 && s.C % s.groups == 0 && s.O % s.groups == 0, "conv2d: channels not divisible by groups");
   LCSS_CHECK(s.sh >= 1 && s.sw >= 1 && s.dh >= 1 && s.dw >= 1 && s.ph >= 0 && s.pw >= 0, "conv2d: bad stride/dilation/padding");
@@ -199,8 +235,13 @@ void check(const ConvShape& s) {
 
 }  // namespace
 
+void conv_set_winograd(bool on) { g_winograd.store(on ? 1 : 0, std::memory_order_relaxed); }
+bool conv_winograd() { return winograd_enabled(); }
+
 void conv2d_forward(DType t, const ConvShape& s, const void* x, const void* w, const void* b, void* y) {
   check(s);
+  if (winograd_ok(t, s))
+    return kernels().conv.winograd_forward_f32(s, (const float*)x, (const float*)w, (const float*)b, (float*)y);
   if (t == DType::F32) return forward_t<float>(s, (const float*)x, (const float*)w, (const float*)b, (float*)y);
   if (t == DType::F64) return forward_t<double>(s, (const double*)x, (const double*)w, (const double*)b, (double*)y);
   LCSS_CHECK(false, "conv2d: dtype %s not supported", dtype_name(t));
@@ -208,6 +249,7 @@ void conv2d_forward(DType t, const ConvShape& s, const void* x, const void* w, c
 
 void conv2d_backward_input(DType t, const ConvShape& s, const void* gy, const void* w, void* gx) {
   check(s);
+  if (winograd_ok(t, s) && s.ph <= 2 && s.pw <= 2) return winograd_backward_input(s, (const float*)gy, (const float*)w, (float*)gx);
   if (t == DType::F32) return backward_input_t<float>(s, (const float*)gy, (const float*)w, (float*)gx);
   if (t == DType::F64) return backward_input_t<double>(s, (const double*)gy, (const double*)w, (double*)gx);
   LCSS_CHECK(false, "conv2d_backward_input: dtype %s not supported", dtype_name(t));
@@ -215,6 +257,7 @@ void conv2d_backward_input(DType t, const ConvShape& s, const void* gy, const vo
 
 void conv2d_backward_weight(DType t, const ConvShape& s, const void* x, const void* gy, void* gw) {
   check(s);
+  if (winograd_ok(t, s)) return kernels().conv.winograd_backward_weight_f32(s, (const float*)x, (const float*)gy, (float*)gw);
   if (t == DType::F32) return backward_weight_t<float>(s, (const float*)x, (const float*)gy, (float*)gw);
   if (t == DType::F64) return backward_weight_t<double>(s, (const double*)x, (const double*)gy, (double*)gw);
   LCSS_CHECK(false, "conv2d_backward_weight: dtype %s not supported", dtype_name(t));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // 2-D convolution (NCHW, weight [O, C/groups, KH, KW]) as im2col + packed GEMM, with a direct
-// path for 1x1 stride-1 unpadded convolutions (the input already is the column matrix).
+// path for 1x1 stride-1 unpadded convolutions (the input already is the column matrix) and
+// Winograd F(4x4, 3x3) for float32 3x3 stride-1 convolutions (conv_winograd_impl.h).
 // Transposed convolution is the input-gradient of convolution, so it reuses conv2d_backward_input.
 #pragma once
 #include <cstdint>
@@ -22,5 +23,10 @@ void conv2d_forward(DType t, const ConvShape& s, const void* x, const void* w, c
 void conv2d_backward_input(DType t, const ConvShape& s, const void* gy, const void* w, void* gx);
 // gw[O,C/g,KH,KW] = sum_n gy_n * im2col(x_n)^T  (overwrites gw)
 void conv2d_backward_weight(DType t, const ConvShape& s, const void* x, const void* gy, void* gw);
+
+// Whether float32 3x3 stride-1 convolutions use Winograd F(4x4, 3x3) (default on; the environment
+// variable LCSS_CONV=direct sets the initial value to off).
+void conv_set_winograd(bool on);
+bool conv_winograd();
 
 }  // namespace lcss

@@ -7,6 +7,8 @@
 #include "elementwise_impl.h"
 #include "gemm_impl.h"
 #include "random_impl.h"
+#include "norm_impl.h"
+#include "conv_winograd_impl.h"
 
 namespace lcss {
 namespace isa_avx512 {
@@ -18,6 +20,8 @@ const CpuKernels kKernels = {
     &normal_f32_impl,
     &normal_f64_impl,
     &bits_impl,
+    {&norm::groupnorm_forward, &norm::groupnorm_backward, &norm::layernorm_forward, &norm::layernorm_backward},
+    {&wino::forward_f32, &wino::backward_weight_f32, &nt::gemm_nt<float>},
 };
 }  // namespace isa_avx512
 }  // namespace lcss

@@ -5,10 +5,32 @@
 #include <cstdint>
 
 #include "../core/view.h"
+#include "conv.h"
 #include "elementwise.h"
 #include "gemm.h"
 
 namespace lcss {
+
+struct NormTable {
+  void (*gn_forward)(DType, int64_t N, int64_t C, int64_t HW, int64_t G, double eps, bool silu, const void* x,
+                     const void* gamma, const void* beta, void* y, void* mean, void* rstd);
+  void (*gn_backward)(DType, int64_t N, int64_t C, int64_t HW, int64_t G, bool silu, const void* gy, const void* x,
+                      const void* mean, const void* rstd, const void* gamma, const void* beta, void* gx, void* ggamma,
+                      void* gbeta);
+  void (*ln_forward)(DType, int64_t R, int64_t D, double eps, const void* x, const void* w, const void* b, void* y,
+                     void* mean, void* rstd);
+  void (*ln_backward)(DType, int64_t R, int64_t D, const void* gy, const void* x, const void* mean, const void* rstd,
+                      const void* w, void* gx, void* gw, void* gb);
+};
+
+// Winograd F(4x4, 3x3) convolution, float32 (conv_winograd_impl.h); conv.cc decides when it applies.
+struct ConvTable {
+  void (*winograd_forward_f32)(const ConvShape&, const float* x, const float* w, const float* bias, float* y);
+  void (*winograd_backward_weight_f32)(const ConvShape&, const float* x, const float* gy, float* gw);
+  // P (+)= A B^T, the weight gradient's GEMM (gemm_nt_impl.h); exposed for the kernel harness
+  void (*gemm_nt_f32)(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb,
+                      double* P, int64_t ldp, bool first);
+};
 
 struct CpuKernels {
   const char* isa;
@@ -18,6 +40,8 @@ struct CpuKernels {
   void (*normal_f32)(uint64_t seed, uint64_t offset, uint64_t first, int64_t n, float* out);
   void (*normal_f64)(uint64_t seed, uint64_t offset, uint64_t first, int64_t n, double* out);
   void (*bits)(uint64_t seed, uint64_t offset, uint64_t first, int64_t n, uint32_t* out);
+  NormTable norm;
+  ConvTable conv;
 };
 
 namespace isa_base { extern const CpuKernels kKernels; }

@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: MIT
+// Winograd F(4x4, 3x3) convolution (Lavin & Gray 2016) for 3x3, stride-1, undilated float32
+// convolutions, compiled once per ISA. Each 4x4 output tile costs 36 multiplies per channel pair
+// instead of 144, so the forward and input-gradient GEMMs do 1/4 of the direct flops; the weight
+// gradient uses the transposed algorithm, dL/dg = G^T [(A gy A^T) (.) (B^T d B)] G, which is the
+// exact gradient of the same bilinear form (so forward and backward agree to rounding).
+//
+// Layout: tiles t = (n, th, tw) over all images; the transforms are vectorised across W tiles
+// (one SIMD lane per tile), so transformed tiles are stored [xi][channel][tile] with tiles
+// contiguous: exactly the rows of the 36 GEMMs M_xi[O x T] = U_xi[O x C] V_xi[C x T].
+// Forward: blocks of NR tiles (V and M for a block, 2 x 295 KB at C = O = 64, stay in L2).
+// Weight gradient: super-blocks of kTs tiles per thread so each of the 36 GEMMs reduces over a
+// long K (= tiles) dimension.
+//
+// Accuracy (float32, random data): max error ~1e-5 relative to the output scale, a few times the
+// direct method's; LCSS_CONV=direct (see conv.cc) turns Winograd off.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "../core/allocator.h"
+#include "../core/threadpool.h"
+#include "conv.h"
+#include "gemm_impl.h"
+#include "gemm_nt_impl.h"
+#include "simd.h"
+
+namespace lcss {
+namespace LCSS_ISA_NS {
+namespace wino {
+
+using simd::vec;
+constexpr int64_t kTs = 512;  // tiles per weight-gradient super-block (the K of its 36 GEMMs)
+
+// One group's geometry: x [N, *, H, W] (image stride xs), y [N, *, OH, OW] (image stride ys).
+// Inputs are first copied into a zero-padded buffer xp [N, C, Hp, Wp] in which every 6x6 tile
+// patch lies inside (no bounds checks in the gathers).
+struct Geom {
+  int64_t N, C, H, W, O, OH, OW, ph, pw, xs, ys, TH, TW, T, Hp, Wp;
+};
+
+inline Geom make_geom(int64_t N, int64_t C, int64_t H, int64_t W, int64_t O, int64_t OH, int64_t OW, int64_t ph,
+                      int64_t pw, int64_t xs, int64_t ys) {
+  Geom g{N, C, H, W, O, OH, OW, ph, pw, xs, ys, (OH + 3) / 4, (OW + 3) / 4, 0, 0, 0};
+  g.T = N * g.TH * g.TW;
+  g.Hp = 4 * g.TH + 2;
+  g.Wp = 4 * (g.TW + 1);  // the padded row, deinterleaved (see deinterleave)
+  return g;
+}
+
+template <typename T>
+struct Scratch {
+  T* p = nullptr;
+  size_t n = 0;
+  explicit Scratch(size_t count) : n(count * sizeof(T) + 64) { p = static_cast<T*>(cpu_alloc(n)); }
+  ~Scratch() { cpu_free(p, n); }
+};
+
+// dst[n][c] = src[n][c] (H x W, image stride xs) shifted by (ph, pw) into a zero frame of Hd rows,
+// column-deinterleaved: padded column w of row h sits at dst[h][w % 4][w / 4] (rows of 4 x TWq).
+// A tile's column 4 tw + j then is element tw + j / 4 of sub-row j % 4: consecutive tiles are
+// consecutive elements, so the tile gathers below are contiguous vector loads.
+template <typename T>
+void deinterleave(const T* src, int64_t N, int64_t C, int64_t H, int64_t W, int64_t xs, int64_t ph, int64_t pw,
+                  int64_t Hd, int64_t TWq, T* dst) {
+  const int64_t row = 4 * TWq;
+  parallel_for(N * C, std::max<int64_t>(1, 16384 / (Hd * row)), [&](int64_t b, int64_t e) {
+    for (int64_t nc = b; nc < e; ++nc) {
+      const T* sp = src + (nc / C) * xs + (nc % C) * H * W;
+      T* dp = dst + nc * Hd * row;
+      for (int64_t h = 0; h < Hd; ++h) {
+        T* r = dp + h * row;
+        const int64_t sh = h - ph;
+        if (sh < 0 || sh >= H) {
+          std::memset(r, 0, sizeof(T) * size_t(row));
+          continue;
+        }
+        const T* sr = sp + sh * W;
+        T* r0 = r;
+        T* r1 = r + TWq;
+        T* r2 = r + 2 * TWq;
+        T* r3 = r + 3 * TWq;
+        // padded column 4k + q reads source column 4k + q - pw; groups k in [kf0, kf1) are whole
+        const int64_t kf0 = std::min<int64_t>(TWq, (pw + 3) / 4);
+        const int64_t kf1 = W + pw - 4 < 0 ? kf0 : std::max(kf0, std::min<int64_t>(TWq, (W + pw - 4) / 4 + 1));
+        auto edge = [&](int64_t k) {
+          for (int64_t q = 0; q < 4; ++q) {
+            const int64_t w = 4 * k + q - pw;
+            r[q * TWq + k] = w >= 0 && w < W ? sr[w] : T(0);
+          }
+        };
+        for (int64_t k = 0; k < kf0; ++k) edge(k);
+        const T* s0 = sr - pw;
+        for (int64_t k = kf0; k < kf1; ++k) {  // a load-lanes pattern GCC vectorises
+          r0[k] = s0[4 * k];
+          r1[k] = s0[4 * k + 1];
+          r2[k] = s0[4 * k + 2];
+          r3[k] = s0[4 * k + 3];
+        }
+        for (int64_t k = kf1; k < TWq; ++k) edge(k);
+      }
+    }
+  });
+}
+
+// Lanes [a, b) of the vector at lane v come from segment `seg`: element (v + l - lane) of its runs.
+template <typename T>
+struct Piece {
+  int seg;
+  int64_t shift;  // v - seg.lane
+  simd::ivec<T> mask;
+};
+
+// dst[4k + j] = s_j[k] for k < n: one output row of n whole 4-wide tiles (GCC vectorises the
+// interleave with permutes).
+template <typename T>
+inline void interleave4(T* __restrict dst, const T* __restrict s0, const T* __restrict s1, const T* __restrict s2,
+                        const T* __restrict s3, int64_t n) {
+  for (int64_t k = 0; k < n; ++k) {
+    dst[4 * k] = s0[k];
+    dst[4 * k + 1] = s1[k];
+    dst[4 * k + 2] = s2[k];
+    dst[4 * k + 3] = s3[k];
+  }
+}
+
+// A block's tiles as runs along one tile row: lanes [lane, lane + len) are tiles (n, th, tw0 + k).
+struct Seg {
+  int64_t lane, len, n, th, tw0;
+};
+
+inline int segments(const Geom& g, int64_t t0, int64_t nt, Seg* out) {
+  int ns = 0;
+  for (int64_t l = 0; l < nt;) {
+    const int64_t t = t0 + l, n = t / (g.TH * g.TW), r = t % (g.TH * g.TW), th = r / g.TW, tw = r % g.TW;
+    const int64_t len = std::min(g.TW - tw, nt - l);
+    out[ns++] = Seg{l, len, n, th, tw};
+    l += len;
+  }
+  return ns;
+}
+
+// The pieces of each W-lane vector of a block of nl lanes; returns pieces per vector in cnt.
+template <typename T>
+inline void pieces_for(const Seg* segs, int ns, int64_t nl, Piece<T>* pc /* [nl/W][W] */, int* cnt) {
+  constexpr int W = simd::V<T>::W;
+  for (int64_t v = 0; v < nl; v += W) {
+    int k = 0;
+    for (int s = 0; s < ns; ++s) {
+      const int64_t a = std::max<int64_t>(segs[s].lane, v), b = std::min<int64_t>(segs[s].lane + segs[s].len, v + W);
+      if (a < b) pc[(v / W) * W + k++] = Piece<T>{s, v - segs[s].lane, simd::lane_mask<T>(int(a - v), int(b - v))};
+    }
+    cnt[v / W] = k;
+  }
+}
+
+// 1-D transforms (applied to rows, then columns). B^T for inputs, A^T for outputs, A for output
+// gradients; points 0, +-1, +-2, inf.
+template <typename V>
+inline void bt6(V d0, V d1, V d2, V d3, V d4, V d5, V* v) {
+  v[0] = 4 * d0 - 5 * d2 + d4;
+  v[1] = -4 * (d1 + d2) + d3 + d4;
+  v[2] = 4 * (d1 - d2) - d3 + d4;
+  v[3] = 2 * (d3 - d1) - d2 + d4;
+  v[4] = 2 * (d1 - d3) - d2 + d4;
+  v[5] = 4 * d1 - 5 * d3 + d5;
+}
+template <typename V>
+inline void at6(V m0, V m1, V m2, V m3, V m4, V m5, V* y) {
+  V s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4;
+  y[0] = m0 + s12 + s34;
+  y[1] = d12 + 2 * d34;
+  y[2] = s12 + 4 * s34;
+  y[3] = d12 + 8 * d34 + m5;
+}
+template <typename V>
+inline void a4(V e0, V e1, V e2, V e3, V* a) {
+  V s02 = e0 + e2, s13 = e1 + e3;
+  a[0] = e0;
+  a[1] = s02 + s13;
+  a[2] = s02 - s13;
+  a[3] = e0 + 2 * e1 + 4 * e2 + 8 * e3;
+  a[4] = e0 - 2 * e1 + 4 * e2 - 8 * e3;
+  a[5] = e3;
+}
+
+// U[xi][o][c] = (G g G^T) of each 3x3 filter w[o][c], vectorised over W filters of consecutive c.
+template <typename V, typename T>
+inline void g3(V g0, V g1, V g2, V* u) {
+  u[0] = g0 * T(0.25);
+  u[1] = (g0 + g1 + g2) * T(-1.0 / 6);
+  u[2] = (g0 - g1 + g2) * T(-1.0 / 6);
+  u[3] = g0 * T(1.0 / 24) + g1 * T(1.0 / 12) + g2 * T(1.0 / 6);
+  u[4] = g0 * T(1.0 / 24) - g1 * T(1.0 / 12) + g2 * T(1.0 / 6);
+  u[5] = g2;
+}
+
+template <typename T>
+void weight_transform(const T* w, int64_t O, int64_t C, T* U) {
+  constexpr int W = simd::V<T>::W;
+  const int64_t OC = O * C;
+  parallel_for(O, std::max<int64_t>(1, 4096 / std::max<int64_t>(C, 1)), [&](int64_t o0, int64_t o1) {
+    alignas(64) T gk[9][W];
+    alignas(64) T ut[36][W];
+    for (int64_t o = o0; o < o1; ++o) {
+      for (int64_t c0 = 0; c0 < C; c0 += W) {
+        const int64_t nc = std::min<int64_t>(W, C - c0);
+        for (int l = 0; l < W; ++l)
+          for (int k = 0; k < 9; ++k) gk[k][l] = l < nc ? w[(o * C + c0 + l) * 9 + k] : T(0);
+        vec<T> t[6][3];  // G g
+        for (int j = 0; j < 3; ++j) {
+          vec<T> u[6];
+          g3<vec<T>, T>(simd::load(gk[j]), simd::load(gk[3 + j]), simd::load(gk[6 + j]), u);
+          for (int i = 0; i < 6; ++i) t[i][j] = u[i];
+        }
+        for (int i = 0; i < 6; ++i) {  // (G g) G^T
+          vec<T> u[6];
+          g3<vec<T>, T>(t[i][0], t[i][1], t[i][2], u);
+          for (int j = 0; j < 6; ++j) simd::store(ut[i * 6 + j], u[j]);
+        }
+        for (int xi = 0; xi < 36; ++xi)
+          for (int64_t l = 0; l < nc; ++l) U[xi * OC + o * C + c0 + l] = ut[xi][l];
+      }
+    }
+  });
+}
+
+// gw[o][c] = G^T dU[.][o][c] G for every filter (dU in double: it holds sums over all tiles).
+template <typename T>
+void weight_grad_transform(const double* dU, int64_t O, int64_t C, T* gw) {
+  const int64_t OC = O * C;
+  for (int64_t o = 0; o < O; ++o)
+    for (int64_t c = 0; c < C; ++c) {
+      double t[6][3];  // dU G, per row i
+      for (int i = 0; i < 6; ++i) {
+        const double* u = dU + i * 6 * OC + o * C + c;
+        const double u0 = u[0], u1 = u[OC], u2 = u[2 * OC], u3 = u[3 * OC], u4 = u[4 * OC], u5 = u[5 * OC];
+        t[i][0] = 0.25 * u0 - (u1 + u2) / 6 + (u3 + u4) / 24;
+        t[i][1] = (u2 - u1) / 6 + (u3 - u4) / 12;
+        t[i][2] = -(u1 + u2) / 6 + (u3 + u4) / 6 + u5;
+      }
+      T* out = gw + (o * C + c) * 9;
+      for (int b = 0; b < 3; ++b) {  // G^T (dU G)
+        const double u0 = t[0][b], u1 = t[1][b], u2 = t[2][b], u3 = t[3][b], u4 = t[4][b], u5 = t[5][b];
+        out[0 * 3 + b] = T(0.25 * u0 - (u1 + u2) / 6 + (u3 + u4) / 24);
+        out[1 * 3 + b] = T((u2 - u1) / 6 + (u3 - u4) / 12);
+        out[2 * 3 + b] = T(-(u1 + u2) / 6 + (u3 + u4) / 6 + u5);
+      }
+    }
+}
+
+// V[xi][c][lane] (lane stride 1, channel stride ldv, xi stride C * ldv) = B^T d B for the lanes of
+// the block, d the 6x6 patch of channel c in the deinterleaved padded input xp (Hp x Wp rows);
+// lanes no piece covers are zero. Patches are assembled in registers from masked loads.
+template <typename T>
+inline void input_tiles(const Geom& g, const T* xp, const Seg* segs, const Piece<T>* pc, const int* cnt, int64_t nl,
+                        int64_t c, T* V, int64_t ldv) {
+  constexpr int W = simd::V<T>::W;
+  const int64_t TWq = g.TW + 1, xs = g.C * ldv;
+  for (int64_t v = 0; v < nl; v += W) {
+    const Piece<T>* P = pc + (v / W) * W;
+    const int np = cnt[v / W];
+    const T* base[W];
+    for (int k = 0; k < np; ++k) {
+      const Seg& S = segs[P[k].seg];
+      base[k] = xp + ((S.n * g.C + c) * g.Hp + 4 * S.th) * g.Wp + S.tw0 + P[k].shift;
+    }
+    vec<T> r[36];
+    for (int j = 0; j < 6; ++j) {  // B^T along i
+      vec<T> d[6];
+      const int64_t off = (j & 3) * TWq + (j >> 2);
+      for (int i = 0; i < 6; ++i) {
+        vec<T> x{};
+        for (int k = 0; k < np; ++k) x = P[k].mask ? simd::load(base[k] + i * g.Wp + off) : x;
+        d[i] = x;
+      }
+      vec<T> t[6];
+      bt6(d[0], d[1], d[2], d[3], d[4], d[5], t);
+      for (int i = 0; i < 6; ++i) r[i * 6 + j] = t[i];
+    }
+    for (int i = 0; i < 6; ++i) {  // B along j
+      vec<T> t[6];
+      bt6(r[i * 6], r[i * 6 + 1], r[i * 6 + 2], r[i * 6 + 3], r[i * 6 + 4], r[i * 6 + 5], t);
+      for (int j = 0; j < 6; ++j) simd::store(V + (i * 6 + j) * xs + c * ldv + v, t[j]);
+    }
+  }
+}
+
+// y tiles of output channel o from M[xi][o][lane] (channel stride ldm, xi stride O * ldm), + bias.
+template <typename T>
+inline void output_tiles(const Geom& g, const T* M, int64_t ldm, const Seg* segs, int ns, int64_t nl, int64_t o,
+                         T bias, T* y, T* out /* [16][nl] scratch */) {
+  constexpr int W = simd::V<T>::W;
+  const int64_t xs = g.O * ldm;
+  for (int64_t v = 0; v < nl; v += W) {
+    vec<T> r[24];
+    for (int j = 0; j < 6; ++j) {  // A^T along i
+      vec<T> m[6], t[4];
+      for (int i = 0; i < 6; ++i) m[i] = simd::load(M + (i * 6 + j) * xs + o * ldm + v);
+      at6(m[0], m[1], m[2], m[3], m[4], m[5], t);
+      for (int i = 0; i < 4; ++i) r[i * 6 + j] = t[i];
+    }
+    for (int i = 0; i < 4; ++i) {  // A along j
+      vec<T> t[4];
+      at6(r[i * 6], r[i * 6 + 1], r[i * 6 + 2], r[i * 6 + 3], r[i * 6 + 4], r[i * 6 + 5], t);
+      for (int j = 0; j < 4; ++j) simd::store(out + (i * 4 + j) * nl + v, t[j] + bias);
+    }
+  }
+  const int64_t OHW = g.OH * g.OW;
+  for (int s = 0; s < ns; ++s) {
+    const Seg& S = segs[s];
+    T* base = y + S.n * g.ys + o * OHW + 4 * S.th * g.OW + 4 * S.tw0;
+    const int64_t ni = std::min<int64_t>(4, g.OH - 4 * S.th);
+    const int64_t kfull = std::min<int64_t>(S.len, (g.OW - 4 * S.tw0) / 4);  // tiles entirely inside
+    for (int64_t i = 0; i < ni; ++i) {
+      const T* src = out + i * 4 * nl + S.lane;
+      interleave4(base + i * g.OW, src, src + nl, src + 2 * nl, src + 3 * nl, kfull);
+      if (kfull < S.len)  // the tile overhanging the right edge
+        for (int64_t j = 0; 4 * (S.tw0 + kfull) + j < g.OW; ++j) base[i * g.OW + 4 * kfull + j] = src[j * nl + kfull];
+    }
+  }
+}
+
+// Gt[xi][o][lane] (channel stride ldg, xi stride O * ldg) = A e A^T of each lane's 4x4 tile of
+// the output gradient, read from its deinterleaved copy gq (4 TH rows of 4 x TW, zero past the
+// edges); lanes no piece covers are zero.
+template <typename T>
+inline void grad_tiles(const Geom& g, const T* gq, const Seg* segs, const Piece<T>* pc, const int* cnt, int64_t nl,
+                       int64_t o, T* Gt, int64_t ldg) {
+  constexpr int W = simd::V<T>::W;
+  const int64_t rowq = 4 * g.TW, xs = g.O * ldg;
+  for (int64_t v = 0; v < nl; v += W) {
+    const Piece<T>* P = pc + (v / W) * W;
+    const int np = cnt[v / W];
+    const T* base[W];
+    for (int k = 0; k < np; ++k) {
+      const Seg& S = segs[P[k].seg];
+      base[k] = gq + ((S.n * g.O + o) * 4 * g.TH + 4 * S.th) * rowq + S.tw0 + P[k].shift;
+    }
+    vec<T> r[24];
+    for (int j = 0; j < 4; ++j) {  // A along i
+      vec<T> e[4];
+      for (int i = 0; i < 4; ++i) {
+        vec<T> x{};
+        for (int k = 0; k < np; ++k) x = P[k].mask ? simd::load(base[k] + i * rowq + j * g.TW) : x;
+        e[i] = x;
+      }
+      vec<T> t[6];
+      a4(e[0], e[1], e[2], e[3], t);
+      for (int i = 0; i < 6; ++i) r[i * 4 + j] = t[i];
+    }
+    for (int i = 0; i < 6; ++i) {  // A^T along j
+      vec<T> t[6];
+      a4(r[i * 4], r[i * 4 + 1], r[i * 4 + 2], r[i * 4 + 3], t);
+      for (int j = 0; j < 6; ++j) simd::store(Gt + (i * 6 + j) * xs + o * ldg + v, t[j]);
+    }
+  }
+}
+
+// y (one group) = conv3x3(x, U) + bias, U packed into the GEMM's MR-row panels per xi.
+// Tile blocks are one GEMM B panel wide (NR tiles): the input transform writes V_xi[c][tile]
+// straight in the micro-kernel's packed-B layout, so the 36 GEMMs need no packing at all.
+template <typename T>
+void forward_group(const Geom& g, const T* xp, const T* Upk, const T* bias, T* y) {
+  using Cfg = GemmCfg<T>;
+  constexpr int64_t NB = Cfg::NR, MR = Cfg::MR;
+  const int64_t nblk = (g.T + NB - 1) / NB, panels = (g.O + MR - 1) / MR;
+  parallel_for(nblk, 1, [&](int64_t b0, int64_t b1) {
+    Scratch<T> V(size_t(36 * g.C * NB)), M(size_t(36 * g.O * NB)), d(size_t(16 * NB));
+    Seg segs[NB];
+    Piece<T> pc[NB];
+    int cnt[NB / simd::V<T>::W];
+    for (int64_t blk = b0; blk < b1; ++blk) {
+      const int64_t t0 = blk * NB, nt = std::min(NB, g.T - t0);
+      const int ns = segments(g, t0, nt, segs);
+      pieces_for(segs, ns, NB, pc, cnt);
+      for (int64_t c = 0; c < g.C; ++c) input_tiles(g, xp, segs, pc, cnt, NB, c, V.p, NB);
+      for (int xi = 0; xi < 36; ++xi) {
+        const T* Ux = Upk + xi * panels * MR * g.C;
+        const T* Vx = V.p + xi * g.C * NB;
+        T* Mx = M.p + xi * g.O * NB;
+        for (int64_t p = 0; p < panels; ++p)
+          micro_kernel<T>(g.C, Ux + p * MR * g.C, Vx, Mx + p * MR * NB, NB, int(std::min(MR, g.O - p * MR)), int(NB),
+                          T(1), T(0));
+      }
+      for (int64_t o = 0; o < g.O; ++o) output_tiles(g, M.p, NB, segs, ns, NB, o, bias ? bias[o] : T(0), y, d.p);
+    }
+  });
+}
+
+// dU[xi][o][c] (double, for the final transform) = sum over tiles of Gt_xi[o][t] V_xi[c][t];
+// xp and gq are the deinterleaved input and output gradient. Threads take contiguous ranges of
+// super-blocks and keep double partials, summed in a fixed order (deterministic).
+template <typename T>
+void weight_grad_group(const Geom& g, const T* xp, const T* gq, double* dU) {
+  constexpr int64_t kTb = GemmCfg<T>::NR;  // tiles per transform call
+  const int64_t nsb = (g.T + kTs - 1) / kTs;
+  const int64_t nch = std::min<int64_t>(num_threads(), nsb);
+  const int64_t usz = 36 * g.O * g.C;
+  Scratch<double> part(size_t(nch * usz));
+  parallel_for(nch, 1, [&](int64_t c0, int64_t c1) {
+    Scratch<T> V(size_t(36 * g.C * kTs)), Gt(size_t(36 * g.O * kTs));
+    Seg segs[kTb];
+    Piece<T> pc[kTb];
+    int cnt[kTb / simd::V<T>::W];
+    for (int64_t ch = c0; ch < c1; ++ch) {
+      double* P = part.p + ch * usz;
+      const int64_t s0 = nsb * ch / nch, s1 = nsb * (ch + 1) / nch;
+      for (int64_t sb = s0; sb < s1; ++sb) {
+        const int64_t t0 = sb * kTs, ntot = std::min(kTs, g.T - t0);
+        const int64_t kpad = (ntot + kTb - 1) / kTb * kTb;
+        for (int64_t tb = 0; tb < ntot; tb += kTb) {
+          const int64_t nt = std::min(kTb, ntot - tb);
+          const int ns = segments(g, t0 + tb, nt, segs);
+          pieces_for(segs, ns, kTb, pc, cnt);
+          for (int64_t c = 0; c < g.C; ++c) input_tiles(g, xp, segs, pc, cnt, kTb, c, V.p + tb, kTs);
+          for (int64_t o = 0; o < g.O; ++o) grad_tiles(g, gq, segs, pc, cnt, kTb, o, Gt.p + tb, kTs);
+        }
+        // P_xi [O x C] (+)= Gt_xi [O x K] * V_xi [C x K]^T, K = tiles (padding lanes are zero)
+        for (int xi = 0; xi < 36; ++xi)
+          nt::gemm_nt<T>(g.O, g.C, kpad, Gt.p + xi * g.O * kTs, kTs, V.p + xi * g.C * kTs, kTs, P + xi * g.O * g.C, g.C,
+                         sb == s0);
+      }
+    }
+  });
+  for (int64_t i = 0; i < usz; ++i) {
+    double s = 0;
+    for (int64_t ch = 0; ch < nch; ++ch) s += part.p[ch * usz + i];
+    dU[i] = s;
+  }
+}
+
+// The table's entry points: whole convolutions (all groups), float32. The deinterleaved copies
+// get W elements of slack before and after: masked tile loads may start up to W - 1 elements
+// before a run and end W - 1 after it (those lanes are masked off).
+inline void forward_f32(const ConvShape& s, const float* x, const float* w, const float* bias, float* y) {
+  using Cfg = GemmCfg<float>;
+  constexpr int64_t W = simd::V<float>::W;
+  const int64_t cg = s.C / s.groups, og = s.O / s.groups;
+  const Geom g = make_geom(s.N, cg, s.H, s.W, og, s.OH, s.OW, s.ph, s.pw, s.C * s.H * s.W, s.O * s.OH * s.OW);
+  const int64_t panels = (og + Cfg::MR - 1) / Cfg::MR;
+  Scratch<float> U(size_t(36 * og * cg)), Upk(size_t(36 * panels * Cfg::MR * cg)),
+      xp(size_t(g.N * cg * g.Hp * g.Wp + 2 * W));
+  for (int64_t gi = 0; gi < s.groups; ++gi) {
+    weight_transform(w + gi * og * cg * 9, og, cg, U.p);
+    for (int xi = 0; xi < 36; ++xi) pack_a<float>(Upk.p + xi * panels * Cfg::MR * cg, U.p + xi * og * cg, cg, 1, og, cg);
+    deinterleave(x + gi * cg * s.H * s.W, g.N, cg, s.H, s.W, g.xs, s.ph, s.pw, g.Hp, g.TW + 1, xp.p + W);
+    forward_group(g, xp.p + W, Upk.p, bias ? bias + gi * og : nullptr, y + gi * og * s.OH * s.OW);
+  }
+}
+
+inline void backward_weight_f32(const ConvShape& s, const float* x, const float* gy, float* gw) {
+  constexpr int64_t W = simd::V<float>::W;
+  const int64_t cg = s.C / s.groups, og = s.O / s.groups;
+  const Geom g = make_geom(s.N, cg, s.H, s.W, og, s.OH, s.OW, s.ph, s.pw, s.C * s.H * s.W, s.O * s.OH * s.OW);
+  Scratch<double> dU(size_t(36 * og * cg));
+  Scratch<float> xp(size_t(g.N * cg * g.Hp * g.Wp + 2 * W)), gq(size_t(g.N * og * 16 * g.TH * g.TW + 2 * W));
+  for (int64_t gi = 0; gi < s.groups; ++gi) {
+    deinterleave(x + gi * cg * s.H * s.W, g.N, cg, s.H, s.W, g.xs, s.ph, s.pw, g.Hp, g.TW + 1, xp.p + W);
+    deinterleave(gy + gi * og * s.OH * s.OW, g.N, og, s.OH, s.OW, g.ys, int64_t(0), int64_t(0), 4 * g.TH, g.TW, gq.p + W);
+    weight_grad_group(g, xp.p + W, gq.p + W, dU.p);
+    weight_grad_transform(dU.p, og, cg, gw + gi * og * cg * 9);
+  }
+}
+
+}  // namespace wino
+}  // namespace LCSS_ISA_NS
+}  // namespace lcss

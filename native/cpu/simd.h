@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+// Portable SIMD helpers on GCC vector extensions, compiled once per ISA (LCSS_VEC_BYTES = 16, 32
+// or 64 set by the including isa_*.cc). Reductions need these explicit vector accumulators: without
+// -ffast-math GCC never reorders a floating-point sum, so `s += x[i]` stays scalar.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#ifndef LCSS_VEC_BYTES
+#error "LCSS_VEC_BYTES must be defined by the including translation unit"
+#endif
+
+namespace lcss {
+namespace LCSS_ISA_NS {
+namespace simd {
+
+template <typename T>
+struct V {
+  typedef T type __attribute__((vector_size(LCSS_VEC_BYTES), aligned(alignof(T))));
+  static constexpr int W = LCSS_VEC_BYTES / int(sizeof(T));
+};
+template <typename T> using vec = typename V<T>::type;
+
+// Integer lane masks of the same shape as vec<T> (for the vector ?: select).
+template <typename T>
+struct VI {
+  using I = typename std::conditional<sizeof(T) == 4, int32_t, int64_t>::type;
+  typedef I type __attribute__((vector_size(LCSS_VEC_BYTES)));
+};
+template <typename T> using ivec = typename VI<T>::type;
+
+// Lanes [a, b) set.
+template <typename T>
+inline ivec<T> lane_mask(int a, int b) {
+  ivec<T> m;
+  for (int l = 0; l < V<T>::W; ++l) m[l] = (l >= a && l < b) ? -1 : 0;
+  return m;
+}
+
+template <typename T>
+inline vec<T> load(const T* p) {
+  vec<T> v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+template <typename T>
+inline void store(T* p, vec<T> v) { std::memcpy(p, &v, sizeof(v)); }
+template <typename T>
+inline vec<T> splat(T s) { return vec<T>{} + s; }
+
+template <typename T>
+inline double hsum(vec<T> v) {
+  double s = 0;
+  for (int i = 0; i < V<T>::W; ++i) s += double(v[i]);
+  return s;
+}
+
+// Sum of x[0..n) in double: float lanes over short runs (<= 64 terms per lane before each flush,
+// so float rounding stays at the 1e-6 level), lanes and runs combined in double.
+template <typename T>
+inline double sum(const T* x, int64_t n) {
+  constexpr int W = V<T>::W;
+  constexpr int64_t kRun = 64 * W;
+  double total = 0;
+  int64_t i = 0;
+  while (i + W <= n) {
+    vec<T> a0{}, a1{};
+    int64_t e = i + kRun < n ? i + kRun : n;
+    for (; i + 2 * W <= e; i += 2 * W) {
+      a0 += load(x + i);
+      a1 += load(x + i + W);
+    }
+    for (; i + W <= e; i += W) a0 += load(x + i);
+    total += hsum<T>(a0 + a1);
+  }
+  for (; i < n; ++i) total += double(x[i]);
+  return total;
+}
+
+// Sum of (x - c)^2 over x[0..n), same accumulation scheme.
+template <typename T>
+inline double sum_sq_dev(const T* x, int64_t n, T c) {
+  constexpr int W = V<T>::W;
+  constexpr int64_t kRun = 64 * W;
+  const vec<T> cv = splat<T>(c);
+  double total = 0;
+  int64_t i = 0;
+  while (i + W <= n) {
+    vec<T> a0{}, a1{};
+    int64_t e = i + kRun < n ? i + kRun : n;
+    for (; i + 2 * W <= e; i += 2 * W) {
+      vec<T> d0 = load(x + i) - cv, d1 = load(x + i + W) - cv;
+      a0 += d0 * d0;
+      a1 += d1 * d1;
+    }
+    for (; i + W <= e; i += W) {
+      vec<T> d = load(x + i) - cv;
+      a0 += d * d;
+    }
+    total += hsum<T>(a0 + a1);
+  }
+  for (; i < n; ++i) {
+    double d = double(x[i]) - double(c);
+    total += d * d;
+  }
+  return total;
+}
+
+// Sums of g and of g * (x - c) over n elements, same scheme.
+template <typename T>
+inline void sum_g_gxc(const T* g, const T* x, int64_t n, T c, double* sg, double* sgx) {
+  constexpr int W = V<T>::W;
+  constexpr int64_t kRun = 64 * W;
+  const vec<T> cv = splat<T>(c);
+  double tg = 0, tgx = 0;
+  int64_t i = 0;
+  while (i + W <= n) {
+    vec<T> a{}, b{};
+    int64_t e = i + kRun < n ? i + kRun : n;
+    for (; i + W <= e; i += W) {
+      vec<T> gv = load(g + i);
+      a += gv;
+      b += gv * (load(x + i) - cv);
+    }
+    tg += hsum<T>(a);
+    tgx += hsum<T>(b);
+  }
+  for (; i < n; ++i) {
+    tg += double(g[i]);
+    tgx += double(g[i]) * (double(x[i]) - double(c));
+  }
+  *sg = tg;
+  *sgx = tgx;
+}
+
+// Maximum of x[0..n) (n >= 1); NaN if any element is NaN.
+template <typename T>
+inline T max(const T* x, int64_t n) {
+  constexpr int W = V<T>::W;
+  T m = x[0];
+  int64_t i = 0;
+  bool nan = false;
+  if (n >= W) {
+    vec<T> mv = load(x), nv{};
+    for (i = W; i + W <= n; i += W) {
+      vec<T> v = load(x + i);
+      mv = v > mv ? v : mv;
+      nv += v - v;  // NaN stays NaN; finite gives 0, inf gives NaN (caught by the scalar check below)
+    }
+    for (int l = 0; l < W; ++l) {
+      if (mv[l] > m) m = mv[l];
+      if (nv[l] != nv[l]) nan = true;
+    }
+    for (int64_t k = 0; k < W; ++k) if (x[k] != x[k]) nan = true;
+  }
+  for (; i < n; ++i) {
+    if (x[i] > m) m = x[i];
+    if (x[i] != x[i]) nan = true;
+  }
+  if (nan) {  // slow path only when needed: distinguishes NaN from +-inf
+    for (int64_t k = 0; k < n; ++k)
+      if (x[k] != x[k]) return x[k];
+  }
+  return m;
+}
+
+}  // namespace simd
+}  // namespace LCSS_ISA_NS
+}  // namespace lcss
