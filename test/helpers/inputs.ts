@@ -78,3 +78,8 @@ export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>, atol: numb
   }
   return worst;
 }
+
+/** True when |a - b| <= atol + rtol |b| everywhere (NaNs and equal infinities match). */
+export function allClose(a: ArrayLike<number>, b: ArrayLike<number>, rtol: number, atol: number): boolean {
+  return a.length === b.length && maxRelErr(a, b, atol / rtol) <= rtol;
+}

@@ -7,7 +7,7 @@
 // and checks that no tensor outlives a tidy around forward + backward.
 import { describe, expect, it } from 'vitest';
 import * as lc from '../../src/index.js';
-import { maxRelErr, nonContiguous, toNd, toTensor, values } from '../helpers/inputs.js';
+import { allClose, maxRelErr, nonContiguous, toNd, toTensor, values } from '../helpers/inputs.js';
 import { cases, type Case } from './cases.js';
 
 function makeInputs(c: Case, dtype: 'float32' | 'float64', seed: number): lc.Tensor[] {
@@ -25,8 +25,9 @@ function checkValues(c: Case, dtype: 'float32' | 'float64', nonContig: boolean):
     const got = y.dataSync();
     const rtol = dtype === 'float32' ? c.rtol32 ?? 1e-4 : c.rtol64 ?? 1e-9;
     const atol = dtype === 'float32' ? 1e-5 : 1e-10;
+    // |got - ref| <= atol + rtol |ref|  <=>  |got - ref| / (atol / rtol + |ref|) <= rtol
     const err = maxRelErr(got as ArrayLike<number>, ref.data, atol / rtol);
-    expect(err * rtol, `${c.name} (${dtype}${nonContig ? ', non-contiguous' : ''}): max error ${err * rtol}`).toBeLessThanOrEqual(rtol);
+    expect(err, `${c.name} (${dtype}${nonContig ? ', non-contiguous' : ''}): max scaled error ${err}`).toBeLessThanOrEqual(rtol);
   });
 }
 
@@ -37,6 +38,16 @@ function diffInputs(c: Case): lc.Tensor[] {
   });
   return ins;
 }
+
+describe('op table: the value check itself', () => {
+  it('accepts rounding and rejects a 1e-3 relative error', () => {
+    expect(allClose([1, 2, 0], [1 + 1e-10, 2, 1e-12], 1e-9, 1e-10)).toBe(true);
+    expect(allClose([1.001, 2], [1, 2], 1e-4, 1e-5)).toBe(false);
+    expect(allClose([0.5], [0], 1e-4, 1e-5)).toBe(false);
+    expect(allClose([NaN, Infinity], [NaN, Infinity], 1e-9, 1e-10)).toBe(true);
+    expect(allClose([NaN], [1], 1e-9, 1e-10)).toBe(false);
+  });
+});
 
 describe('op table: values', () => {
   for (const c of cases) {
