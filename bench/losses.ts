@@ -43,8 +43,12 @@ export interface LossBenchRow {
   objective: string;
   /** median ms per training step */
   ms: number;
-  /** ms / DSM's ms at the same D */
+  /** fastest repetition's ms per step (robust to other processes on a shared machine) */
+  msMin: number;
+  /** msMin / DSM's msMin at the same D (the table's ratio) */
   ratioToDsm: number;
+  /** ms / DSM's ms (medians) */
+  ratioToDsmMedian: number;
   /** the allocator's high-water mark during one step, above what was live before it (bytes) */
   stepPeakBytes: number;
   /** true: not run in full; projected from the measured per-dimension cost */
@@ -95,12 +99,16 @@ function stepFn(net: MlpScore, loss: lc.losses.ScoreLoss, x: Tensor): () => void
   };
 }
 
-/** Peak bytes of one step above the bytes live before it. */
-function stepPeak(step: () => void): number {
-  const before = lc.memory().cpu.allocatedBytes;
-  lc.resetPeakMemory();
-  step();
-  return lc.memory().cpu.peakAllocatedBytes - before;
+/** Peak bytes of a step above the bytes live before it (the least of `reps` steps: a step's own need, not a stray workspace). */
+function stepPeak(step: () => void, reps = 3): number {
+  let best = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const before = lc.memory().cpu.allocatedBytes;
+    lc.resetPeakMemory();
+    step();
+    best = Math.min(best, lc.memory().cpu.peakAllocatedBytes - before);
+  }
+  return best;
 }
 
 const now = () => performance.now();
@@ -126,17 +134,21 @@ export async function runLossBench(o: LossBenchOptions = {}): Promise<LossBenchR
         const t = (k: number) => {
           const f = run({ traceDims: [...Array(k).keys()] });
           f();  // warm-up
-          const t0 = now();
-          f();
-          return now() - t0;
+          let m = Infinity;
+          for (let r = 0; r < 3; r++) {
+            const t0 = now();
+            f();
+            m = Math.min(m, now() - t0);
+          }
+          return m;
         };
         const a1 = t(k1), a2 = t(k2);
         const perDim = k2 > k1 ? Math.max(0, (a2 - a1) / (k2 - k1)) : a2 / k2;
         const projected = a2 + (D - k2) * perDim;
         if (projected > maxStep) {
-          const p1 = stepPeak(run({ traceDims: [...Array(k1).keys()] })), p2 = stepPeak(run({ traceDims: [...Array(k2).keys()] }));
+          const p1 = stepPeak(run({ traceDims: [...Array(k1).keys()] }), 1), p2 = stepPeak(run({ traceDims: [...Array(k2).keys()] }), 1);
           const peak = p2 + (D - k2) * (k2 > k1 ? (p2 - p1) / (k2 - k1) : 0);
-          row = { D, objective: obj.label, ms: projected, ratioToDsm: NaN, stepPeakBytes: peak, extrapolated: true,
+          row = { D, objective: obj.label, ms: projected, msMin: projected, ratioToDsm: NaN, ratioToDsmMedian: NaN, stepPeakBytes: peak, extrapolated: true,
             note: `projected: ${perDim.toFixed(1)} ms per trace dimension (partial traces of ${k1} and ${k2} dims took ${a1.toFixed(0)} and ${a2.toFixed(0)} ms)` };
           perD.push(row);
           log(`D=${D} ${obj.label}: ${(projected / 1e3).toFixed(1)} s projected (> ${maxStep / 1e3} s, not run)`);
@@ -149,12 +161,15 @@ export async function runLossBench(o: LossBenchOptions = {}): Promise<LossBenchR
       const first = now() - t0;
       const slow = first > 1000;
       const stat = await measure(f, { reps: slow ? 3 : o.reps ?? 7, warmup: slow ? 1 : 3, minRepMs: slow ? 0 : 100 });
-      row = { D, objective: obj.label, ms: stat.median, ratioToDsm: NaN, stepPeakBytes: stepPeak(f), extrapolated: false };
+      row = { D, objective: obj.label, ms: stat.median, msMin: stat.min, ratioToDsm: NaN, ratioToDsmMedian: NaN, stepPeakBytes: stepPeak(f, slow ? 1 : 3), extrapolated: false };
       perD.push(row);
-      log(`D=${D} ${obj.label}: ${stat.median.toFixed(3)} ms, peak ${(row.stepPeakBytes / 2 ** 20).toFixed(2)} MiB`);
+      log(`D=${D} ${obj.label}: ${stat.median.toFixed(3)} ms median, ${stat.min.toFixed(3)} min, peak ${(row.stepPeakBytes / 2 ** 20).toFixed(2)} MiB`);
     }
     const dsmRow = perD.find((r) => r.objective === 'dsm');
-    for (const r of perD) r.ratioToDsm = dsmRow ? r.ms / dsmRow.ms : NaN;
+    for (const r of perD) {
+      r.ratioToDsm = dsmRow ? r.msMin / dsmRow.msMin : NaN;
+      r.ratioToDsmMedian = dsmRow ? r.ms / dsmRow.ms : NaN;
+    }
     rows.push(...perD);
     x.dispose();
     net.dispose();
@@ -177,11 +192,11 @@ export function formatLossTable(rows: LossBenchRow[], dims: number[]): string {
     return r ? f(r) : '-';
   };
   const time = (r: LossBenchRow) => {
-    const ms = r.ms >= 1000 ? `${(r.ms / 1e3).toFixed(1)} s` : `${r.ms.toFixed(r.ms < 10 ? 2 : 1)} ms`;
+    const ms = r.msMin >= 1000 ? `${(r.msMin / 1e3).toFixed(1)} s` : `${r.msMin.toFixed(r.msMin < 10 ? 2 : 1)} ms`;
     return `${r.extrapolated ? '~' : ''}${ms} (${Number.isFinite(r.ratioToDsm) ? r.ratioToDsm.toFixed(r.ratioToDsm < 10 ? 2 : 0) : '?'}x)`;
   };
   const mem = (r: LossBenchRow) => `${r.extrapolated ? '~' : ''}${(r.stepPeakBytes / 2 ** 20).toFixed(r.stepPeakBytes < 2 ** 24 ? 2 : 0)}`;
-  const head = `| step time (x DSM) | ${dims.map((D) => `D=${D}`).join(' | ')} |`;
+  const head = `| step time, min of reps (x DSM) | ${dims.map((D) => `D=${D}`).join(' | ')} |`;
   const sep = `|---|${dims.map(() => '---').join('|')}|`;
   const t = objs.map((o) => `| ${o} | ${dims.map((D) => cell(o, D, time)).join(' | ')} |`);
   const mhead = `| step peak MiB | ${dims.map((D) => `D=${D}`).join(' | ')} |`;
