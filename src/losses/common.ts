@@ -4,11 +4,13 @@
 // its weight lambda(t), and the final weighted reduction. Each objective file only writes its
 // per-sample loss on the prepared points.
 import { argError, ArgumentError, checkFinite, DTypeError, ShapeError, show } from '../errors.js';
+import { enableGrad } from '../autograd/mode.js';
 import { add, mul } from '../ops/binary.js';
+import { detach } from '../ops/cast.js';
 import { cat } from '../ops/join.js';
 import { defaultGenerator, Generator, rand, randn } from '../ops/random.js';
-import { mean } from '../ops/reduce.js';
-import { reshape, unsqueeze } from '../ops/view.js';
+import { mean, sum } from '../ops/reduce.js';
+import { contiguous, reshape, unsqueeze } from '../ops/view.js';
 import { square } from '../ops/unary.js';
 import type { SDE } from '../sde/sde.js';
 import { isFloat } from '../tensor/dtype.js';
@@ -201,4 +203,34 @@ export function repeatRows(x: Tensor, copies: number): Tensor {
 export function finish(r: ResolvedBase, perSample: Tensor, weight: Tensor | null): Tensor {
   const w = weight ? mul(perSample, weight) : perSample;
   return r.reduction === 'none' ? w : mean(w);
+}
+
+/** Half the squared norm of each sample: [B, ...] -> [B]. */
+export function halfSqNorm(v: Tensor): Tensor {
+  return mul(sum(square(v), [...Array(v.ndim).keys()].slice(1)), 0.5);
+}
+
+/** Plain-form data noise shared by ssm, fdssm and exact: a number >= 0, and no such option with an SDE. */
+export function dataNoise(op: string, sigma: unknown, hasSde: boolean): number {
+  if (sigma === undefined) return 0;
+  if (hasSde) throw new ArgumentError(`${op}: option 'sigma' (noise added to the data in the plain form) does not apply with an 'sde'`);
+  if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma < 0) throw argError(op, 'sigma', sigma, 'a finite number >= 0');
+  return sigma;
+}
+
+/** Non-batch dims of a [B, ...] tensor. */
+export function featureDims(ndim: number): number[] {
+  return [...Array(ndim).keys()].slice(1);
+}
+
+/**
+ * Runs the score model on a fresh leaf copy of x so its input Jacobian can be taken. The forward is
+ * recorded even under noGrad (the Jacobian needs it); the returned values are detached there.
+ */
+export function withInputGrad<T>(fn: (xg: Tensor) => T): (x: Tensor) => T {
+  return (x) => enableGrad(() => {
+    const xg = detach(contiguous(x));
+    xg.requiresGrad = true;
+    return fn(xg);
+  });
 }

@@ -6,17 +6,15 @@
 // computed as (lambda / std^2) * 1/2 |s std + z|^2, which for the default lambda = sigmaBar^2 is
 // score_sde's |s std + z|^2 (with its 1/2-sum reduction) and stays finite as std -> 0.
 // DSM needs the kernel's score: an SDE without a closed-form kernel is refused.
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, ShapeError, show } from '../errors.js';
 import { add, div, mul } from '../ops/binary.js';
 import { randn } from '../ops/random.js';
-import { sum } from '../ops/reduce.js';
 import { square } from '../ops/unary.js';
 import { tidy } from '../tensor/scope.js';
 import { sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError, show } from '../errors.js';
-import { BASE_KEYS, callScore, checkBatch, checkKeys, checkPerSample, finish, perSampleView, posNumber, resolveBase,
-  sampleTime, weightFor, type BaseLossOptions, type ScoreLoss, type ScoreModel } from './common.js';
+import { BASE_KEYS, callScore, checkBatch, checkKeys, checkPerSample, finish, halfSqNorm, perSampleView, posNumber,
+  resolveBase, sampleTime, weightFor, type BaseLossOptions, type ScoreLoss, type ScoreModel } from './common.js';
 
 export interface DsmOptions extends BaseLossOptions {
   /** Noise scale of the plain form (default 0.1). */
@@ -24,11 +22,6 @@ export interface DsmOptions extends BaseLossOptions {
 }
 
 const KEYS = [...BASE_KEYS, 'sigma'];
-
-/** Half the squared norm of each sample: [B, ...] -> [B]. */
-export function halfSqNorm(v: Tensor): Tensor {
-  return mul(sum(square(v), [...Array(v.ndim).keys()].slice(1)), 0.5);
-}
 
 /** The DSM objective: dsm(options)(model, x) -> loss. */
 export function dsm(options: DsmOptions = {}): ScoreLoss {

@@ -14,10 +14,8 @@ import { select, reshape } from '../ops/view.js';
 import { tidy } from '../tensor/scope.js';
 import { numel } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { BASE_KEYS, callScore, checkBatch, checkKeys, finish, prepare, resolveBase, type BaseLossOptions,
-  type ScoreLoss, type ScoreModel } from './common.js';
-import { halfSqNorm } from './dsm.js';
-import { dataNoise, withInputGrad } from './ssm.js';
+import { BASE_KEYS, callScore, checkBatch, checkKeys, dataNoise, finish, halfSqNorm, prepare, resolveBase, withInputGrad,
+  type BaseLossOptions, type ScoreLoss, type ScoreModel } from './common.js';
 
 export interface ExactOptions extends BaseLossOptions {
   /** Plain form: N(0, sigma^2) noise added to x before matching (default 0: the data itself). */

@@ -20,9 +20,8 @@ import { narrow } from '../ops/view.js';
 import { tidy } from '../tensor/scope.js';
 import { numel } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { BASE_KEYS, callScore, checkBatch, checkKeys, finish, perSampleView, posNumber, prepare, repeatBatch,
-  resolveBase, type BaseLossOptions, type ScoreLoss, type ScoreModel } from './common.js';
-import { dataNoise, featureDims } from './ssm.js';
+import { BASE_KEYS, callScore, checkBatch, checkKeys, dataNoise, featureDims, finish, perSampleView, posNumber, prepare,
+  repeatBatch, resolveBase, type BaseLossOptions, type ScoreLoss, type ScoreModel } from './common.js';
 
 export interface FdssmOptions extends BaseLossOptions {
   /** Fixed finite-difference step eps (plain-form default 0.1, as Pang et al.). */

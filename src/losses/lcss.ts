@@ -6,7 +6,7 @@
 // The model runs ONCE on the stacked batch [x; x + sigma e_1; ...] (and x - sigma e_k for the
 // antithetic estimator); the noise is never stored: steinPerturb and steinLoss regenerate it
 // from one Philox key drawn from the loss's generator.
-import { argError } from '../errors.js';
+import { argError, checkFinite } from '../errors.js';
 import { add, mul, sub } from '../ops/binary.js';
 import { cat } from '../ops/join.js';
 import { steinBlocks, steinLoss, steinLossComposite, steinNoise, steinNoiseCount, steinPerturb,
@@ -17,7 +17,6 @@ import { numel } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BASE_KEYS, callScore, checkBatch, checkKeys, finish, oneOf, posInt, posNumber, prepare, repeatBatch,
   resolveBase, type BaseLossOptions, type ScoreLoss, type ScoreModel } from './common.js';
-import { checkFinite } from '../errors.js';
 
 export interface LcssOptions extends BaseLossOptions {
   /** Smoothing scale sigma of the plain form (default 0.1); with an SDE, a fixed sigma instead of sigmaRatio. */

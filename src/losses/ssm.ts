@@ -5,21 +5,19 @@
 // v^T (grad s) v comes from one vector-Jacobian product: grad of sum_b v_b . s(x_b) with respect to
 // x is (grad s)^T v, recorded with createGraph so the parameter gradient is a double backward.
 // `particles` copies of each sample, each with its own v, are stacked into one batch.
-import { argError, ArgumentError } from '../errors.js';
 import { grad } from '../autograd/engine.js';
-import { enableGrad, isGradEnabled } from '../autograd/mode.js';
+import { isGradEnabled } from '../autograd/mode.js';
 import { add, mul, sub } from '../ops/binary.js';
 import { detach } from '../ops/cast.js';
 import { zerosLike } from '../ops/creation.js';
 import { bernoulli, randn } from '../ops/random.js';
 import { mean, sum } from '../ops/reduce.js';
 import { square } from '../ops/unary.js';
-import { contiguous, reshape } from '../ops/view.js';
+import { reshape } from '../ops/view.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { BASE_KEYS, callScore, checkBatch, checkKeys, finish, oneOf, posInt, prepare, repeatBatch, repeatRows,
-  resolveBase, type BaseLossOptions, type ScoreLoss, type ScoreModel } from './common.js';
-import { halfSqNorm } from './dsm.js';
+import { BASE_KEYS, callScore, checkBatch, checkKeys, dataNoise, featureDims, finish, halfSqNorm, oneOf, posInt, prepare,
+  repeatBatch, repeatRows, resolveBase, withInputGrad, type BaseLossOptions, type ScoreLoss, type ScoreModel } from './common.js';
 
 export interface SsmOptions extends BaseLossOptions {
   /** Projection distribution: 'rademacher' (default, +-1) or 'gaussian'; both have E[v v^T] = I. */
@@ -31,31 +29,6 @@ export interface SsmOptions extends BaseLossOptions {
 }
 
 const KEYS = [...BASE_KEYS, 'projection', 'particles', 'sigma'];
-
-/** Plain-form data noise shared by ssm, fdssm and exact: a number >= 0, and no such option with an SDE. */
-export function dataNoise(op: string, sigma: unknown, hasSde: boolean): number {
-  if (sigma === undefined) return 0;
-  if (hasSde) throw new ArgumentError(`${op}: option 'sigma' (noise added to the data in the plain form) does not apply with an 'sde'`);
-  if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma < 0) throw argError(op, 'sigma', sigma, 'a finite number >= 0');
-  return sigma;
-}
-
-/** Non-batch dims of a [B, ...] tensor. */
-export function featureDims(ndim: number): number[] {
-  return [...Array(ndim).keys()].slice(1);
-}
-
-/**
- * Runs the score model on a fresh leaf copy of x so its input Jacobian can be taken. The forward is
- * recorded even under noGrad (the Jacobian needs it); the returned values are detached there.
- */
-export function withInputGrad<T>(fn: (xg: Tensor) => T): (x: Tensor) => T {
-  return (x) => enableGrad(() => {
-    const xg = detach(contiguous(x));
-    xg.requiresGrad = true;
-    return fn(xg);
-  });
-}
 
 function makeSsm(op: 'ssm' | 'ssm-vr', options: SsmOptions): ScoreLoss {
   checkKeys(op, options, KEYS);
