@@ -191,8 +191,9 @@ void run_gemm(const char* op, int device, int64_t M, int64_t N, int64_t K, int64
   cudaStream_t s = stream(device);
   const int sms = sm_count(device);
   // 128 x 128 tiles (8 x 8 per thread: half the shared-memory reads per FMA of 64 x 64) for big
-  // products, where split-K makes up for having fewer of them
-  const bool large = M >= 256 && N >= 256;
+  // float32 products, where split-K makes up for having fewer of them. float64 keeps 64 x 64 (64
+  // double accumulators per thread would spill, and it halves the kernels nvcc has to build).
+  const bool large = sizeof(T) == 4 && M >= 256 && N >= 256;
   const int BM = large ? 128 : 64, BN = BM, BK = large ? 8 : 16;
   const int64_t tiles_n = ceil_div(N, BN), tiles = ceil_div(M, BM) * tiles_n;
   LCSS_CHECK(tiles < (int64_t(1) << 31), "%s: matrix too large (%lld x %lld)", op, (long long)M, (long long)N);
@@ -210,8 +211,12 @@ void run_gemm(const char* op, int device, int64_t M, int64_t N, int64_t K, int64
   if (splits == 1) {
     for (int64_t z0 = 0; z0 < Z; z0 += zstep) {
       const dim3 g(unsigned(tiles), unsigned(std::min(zstep, Z - z0)));
-      if (large) launch(op, k_gemm<TileL, T, LA, LB, SC>, g, 256, 0, s, M, N, K, kchunk, 1, z0, tiles_n, la, lb, sc);
-      else launch(op, k_gemm<TileS, T, LA, LB, SC>, g, 256, 0, s, M, N, K, kchunk, 1, z0, tiles_n, la, lb, sc);
+      if constexpr (sizeof(T) == 4)
+        if (large) {
+          launch(op, k_gemm<TileL, T, LA, LB, SC>, g, 256, 0, s, M, N, K, kchunk, 1, z0, tiles_n, la, lb, sc);
+          continue;
+        }
+      launch(op, k_gemm<TileS, T, LA, LB, SC>, g, 256, 0, s, M, N, K, kchunk, 1, z0, tiles_n, la, lb, sc);
     }
     return;
   }
@@ -219,8 +224,12 @@ void run_gemm(const char* op, int device, int64_t M, int64_t N, int64_t K, int64
   PartialStore<T> ps{ws.as<T>(), Z, M, N};
   for (int64_t z0 = 0; z0 < Z; z0 += zstep) {
     const dim3 g(unsigned(tiles), unsigned(std::min(zstep, Z - z0) * splits));
-    if (large) launch(op, k_gemm<TileL, T, LA, LB, PartialStore<T>>, g, 256, 0, s, M, N, K, kchunk, splits, z0, tiles_n, la, lb, ps);
-    else launch(op, k_gemm<TileS, T, LA, LB, PartialStore<T>>, g, 256, 0, s, M, N, K, kchunk, splits, z0, tiles_n, la, lb, ps);
+    if constexpr (sizeof(T) == 4)
+      if (large) {
+        launch(op, k_gemm<TileL, T, LA, LB, PartialStore<T>>, g, 256, 0, s, M, N, K, kchunk, splits, z0, tiles_n, la, lb, ps);
+        continue;
+      }
+    launch(op, k_gemm<TileS, T, LA, LB, PartialStore<T>>, g, 256, 0, s, M, N, K, kchunk, splits, z0, tiles_n, la, lb, ps);
   }
   launch(op, k_split_sum<T, SC>, grid_for(Z * M * N, 256, device), 256, 0, s, ws.as<T>(), splits, Z, M, N, sc);
 }

@@ -89,16 +89,29 @@ __device__ __forceinline__ Acc acc_shfl_xor(Acc a, int m) {
   return Acc{__shfl_xor_sync(0xffffffffu, a.v, m), __shfl_xor_sync(0xffffffffu, a.i, m)};
 }
 
-template <typename TO>
-__device__ __forceinline__ TO acc_out(int op, const Acc& a) {
-  if (op == R_ARGMAX || op == R_ARGMIN) return TO(a.i);
-  return TO(a.v);
+// The output dtype is a runtime switch here (once per output, not per element): one kernel per
+// input dtype instead of sixteen (input, output) pairs keeps the nvcc build short.
+struct Out {
+  void* p;
+  DType t;
+  template <typename F>
+  void each_ptr(F&& f) const { f(p); }
+};
+
+__device__ __forceinline__ void acc_out(int op, const Acc& a, Out y, int64_t o) {
+  const bool arg = op == R_ARGMAX || op == R_ARGMIN;
+  switch (y.t) {
+    case DType::F32: static_cast<float*>(y.p)[o] = arg ? float(a.i) : float(a.v); break;
+    case DType::F64: static_cast<double*>(y.p)[o] = arg ? double(a.i) : a.v; break;
+    case DType::I32: static_cast<int32_t*>(y.p)[o] = arg ? int32_t(a.i) : int32_t(a.v); break;
+    case DType::Bool: static_cast<uint8_t*>(y.p)[o] = arg ? uint8_t(a.i) : uint8_t(a.v); break;
+  }
 }
 
 // tpo threads per output (32, or blockDim.x for one output per block).
-template <typename TI, typename TO>
+template <typename TI>
 __global__ void __launch_bounds__(256) k_reduce_group(int op, Part kp, Part rp, int64_t outer, int64_t inner, int tpo,
-                                                      const TI* x, TO* y) {
+                                                      const TI* x, Out y) {
   __shared__ double sv[32];
   __shared__ long long si[32];
   const int per_block = int(blockDim.x) / tpo, g = int(threadIdx.x) / tpo, t = int(threadIdx.x) % tpo;
@@ -121,14 +134,14 @@ __global__ void __launch_bounds__(256) k_reduce_group(int op, Part kp, Part rp, 
       a = lane < int(blockDim.x >> 5) ? Acc{sv[lane], si[lane]} : acc_init(op);
       for (int m = 16; m > 0; m >>= 1) a = acc_combine(op, a, acc_shfl_xor(a, m));
     }
-    if (t == 0 && o < outer) y[o] = acc_out<TO>(op, a);
+    if (t == 0 && o < outer) acc_out(op, a, y, o);
   }
 }
 
 // blockDim (32, 8): threadIdx.x picks the output, threadIdx.y a slice of the reduced range.
-template <typename TI, typename TO>
+template <typename TI>
 __global__ void __launch_bounds__(256) k_reduce_cols(int op, Part kp, Part rp, int64_t outer, int64_t inner,
-                                                     const TI* x, TO* y) {
+                                                     const TI* x, Out y) {
   __shared__ double sv[8][32];
   __shared__ long long si[8][32];
   const int tx = int(threadIdx.x), ty = int(threadIdx.y), ny = int(blockDim.y);
@@ -144,7 +157,7 @@ __global__ void __launch_bounds__(256) k_reduce_cols(int op, Part kp, Part rp, i
     __syncthreads();
     if (ty == 0 && o < outer) {
       for (int k = 1; k < ny; ++k) a = acc_combine(op, a, Acc{sv[k][tx], si[k][tx]});
-      y[o] = acc_out<TO>(op, a);
+      acc_out(op, a, y, o);
     }
     __syncthreads();
   }
@@ -192,21 +205,19 @@ void cuda_reduce(int op, const View& y, const View& x, int nkeep) {
   const Part kp = make_part(x, 0, nkeep), rp = make_part(x, nkeep, x.ndim);
   const bool rows = rp.stride[rp.nd - 1] == 1 || inner == 1;
   const bool cols = kp.stride[kp.nd - 1] == 1 && outer > 1;
+  const Out out{y.data, y.dtype};
   by_dtype(x.dtype, [&](auto ti) {
     using TI = decltype(ti);
-    by_dtype(y.dtype, [&](auto to) {
-      using TO = decltype(to);
-      if (inner <= 16 || (cols && !rows)) {
-        const unsigned g = unsigned(std::min<int64_t>(cu::ceil_div(outer, 32), int64_t(cu::sm_count(dev)) * 16));
-        cu::launch("reduce", k_reduce_cols<TI, TO>, g, dim3(32, 8), 0, s, op, kp, rp, outer, inner, x.ptr<TI>(), y.ptr<TO>());
-      } else {
-        // a block per output when the outputs alone cannot fill the device and rows are long
-        const bool block = outer < int64_t(cu::sm_count(dev)) * 16 && inner >= 4096;
-        const int tpo = block ? 256 : 32;
-        const unsigned g = unsigned(std::min<int64_t>(cu::ceil_div(outer, 256 / tpo), int64_t(cu::sm_count(dev)) * 16));
-        cu::launch("reduce", k_reduce_group<TI, TO>, g, 256, 0, s, op, kp, rp, outer, inner, tpo, x.ptr<TI>(), y.ptr<TO>());
-      }
-    });
+    if (inner <= 16 || (cols && !rows)) {
+      const unsigned g = unsigned(std::min<int64_t>(cu::ceil_div(outer, 32), int64_t(cu::sm_count(dev)) * 16));
+      cu::launch("reduce", k_reduce_cols<TI>, g, dim3(32, 8), 0, s, op, kp, rp, outer, inner, x.ptr<TI>(), out);
+    } else {
+      // a block per output when the outputs alone cannot fill the device and rows are long
+      const bool block = outer < int64_t(cu::sm_count(dev)) * 16 && inner >= 4096;
+      const int tpo = block ? 256 : 32;
+      const unsigned g = unsigned(std::min<int64_t>(cu::ceil_div(outer, 256 / tpo), int64_t(cu::sm_count(dev)) * 16));
+      cu::launch("reduce", k_reduce_group<TI>, g, 256, 0, s, op, kp, rp, outer, inner, tpo, x.ptr<TI>(), out);
+    }
   });
 }
 
