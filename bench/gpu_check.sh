@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The GPU check in one command on a GPU machine that has CUDA 13 and PyTorch but no Node tooling:
+# the CUDA suites of test/cuda (the whole op case table and more) on the GPU against the CPU, then
+# W1-W5 timed on our engine and on PyTorch on the same GPU, logs under $OUT, the table last.
+#
+#   here (a dev machine with nvcc):  bash bench/gpu_check.sh --stage
+#       builds the CUDA addon into build-cuda/ (never touching build/), compiles the TypeScript to
+#       dist/ and stages .device/ with ../shared/device/stage.sh: Node (xz), dist/, the CUDA addon
+#       as .device/build/Release/lcss.node and the PyTorch peer script
+#   there (from the copied checkout, with .device carried):  bash bench/gpu_check.sh
+#       e.g. device run: {command: "bash bench/gpu_check.sh", carry: [".device"], timeout_s: 540}
+#   options after the mode are passed to dist/bench/gpu_check.js (--reps N, --workloads W1,W4, ...)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+if [ "${1:-}" = "--stage" ]; then
+  shift
+  shared=${LCSS_SHARED:-$root/../shared}
+  [ -f "$shared/device/stage.sh" ] || { echo "stage: $shared/device/stage.sh not found (set LCSS_SHARED)" >&2; exit 1; }
+  nvcc=${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
+  echo "[stage] CUDA addon -> build-cuda/ ($nvcc)"
+  LCSS_CUDA=1 node node_modules/cmake-js/bin/cmake-js compile --out build-cuda --parallel "${LCSS_BUILD_JOBS:-2}" \
+    --CDLCSS_CUDA=ON --CDCMAKE_CUDA_COMPILER="$nvcc" --log-level warn
+  echo "[stage] TypeScript -> dist/"
+  npx tsc -p tsconfig.json
+  bash "$shared/device/stage.sh"
+  # stage.sh copies build/ (the CPU build others test against, with its objects): ship only the
+  # CUDA addon instead
+  rm -rf .device/build && mkdir -p .device/build/Release .device/peers
+  cp build-cuda/Release/lcss.node .device/build/Release/lcss.node
+  cp "$shared/peers/torch_peer.py" .device/peers/torch_peer.py
+  du -sh .device
+  exit 0
+fi
+
+OUT=${OUT:-$root/gpu-check-out}
+mkdir -p "$OUT"
+if [ -f .device/node.xz ]; then  # unpack the staged Node (stage.sh's header)
+  xz -dc .device/node.xz > /tmp/node && chmod +x /tmp/node && export PATH=/tmp:$PATH
+  cp -r .device/build .device/dist . 2>/dev/null || true
+  [ -f .device/node_modules.tar.xz ] && tar xJf .device/node_modules.tar.xz
+fi
+export LCSS_ADDON=${LCSS_ADDON:-$root/build/Release/lcss.node}
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/gpu.txt" || true
+
+set +e
+node dist/bench/gpu_check.js --out "$OUT" "$@" 2>&1 | tee "$OUT/lcss.log"
+lcss_status=${PIPESTATUS[0]}
+peer=.device/peers/torch_peer.py
+if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null && [ -f "$peer" ]; then
+  echo "## PyTorch on the same GPU (CUDA events, TF32 off)"
+  PYTHONUNBUFFERED=1 python3 bench/gpu_check_torch.py --peer "$peer" --out "$OUT/torch.jsonl" 2>&1 | tee "$OUT/torch.log"
+else
+  echo "## PyTorch side skipped (no torch with CUDA, or no staged $peer)"
+fi
+set -e
+echo "## table"
+python3 bench/gpu_check_table.py "$OUT/lcss.jsonl" "$OUT/torch.jsonl" | tee "$OUT/table.txt"
+exit "$lcss_status"
