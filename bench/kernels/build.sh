@@ -8,15 +8,18 @@ out=$root/build-kbench
 mkdir -p "$out"
 CXX=${CXX:-g++}
 FLAGS="-std=c++17 -O3 -fno-math-errno -fno-trapping-math -DLCSS_HAVE_X86_KERNELS -pthread ${KBENCH_FLAGS:-}"
-srcs=$(node -p "const s=require('$root/native/sources.json'); s.common.filter(f=>!f.includes('/binding/')).join(' ')")
+AVX2="-mavx2 -mfma -mf16c"
+AVX512="-mavx512f -mavx512dq -mavx512vl -mavx512bw -mavx2 -mfma -mf16c -mprefer-vector-width=512"
+list() { node -p "const s=require('$root/native/sources.json'); s.$1.filter(f=>!f.includes('/binding/')).join(' ')"; }
 objs=""
-for f in $srcs native/cpu/isa_base.cc; do
-  o=$out/$(echo "$f" | tr / _).o; objs="$objs $o"
-  $CXX $FLAGS -c "$root/$f" -o "$o" &
-done
-$CXX $FLAGS -mavx2 -mfma -mf16c -c "$root/native/cpu/isa_avx2.cc" -o "$out/isa_avx2.o" &
-$CXX $FLAGS -mavx512f -mavx512dq -mavx512vl -mavx512bw -mavx2 -mfma -mf16c -mprefer-vector-width=512 \
-  -c "$root/native/cpu/isa_avx512.cc" -o "$out/isa_avx512.o" &
+compile() {  # file, extra flags; two jobs at a time
+  o=$out/$(echo "$1" | tr / _).o; objs="$objs $o"
+  $CXX $FLAGS $2 -c "$root/$1" -o "$o" &
+  [ $(jobs -p | wc -l) -ge ${KBENCH_JOBS:-2} ] && wait -n 2>/dev/null || true
+}
+for f in $(list common) $(list isa_base); do compile "$f" ""; done
+for f in $(list isa_avx2); do compile "$f" "$AVX2"; done
+for f in $(list isa_avx512); do compile "$f" "$AVX512"; done
 wait
-$CXX $FLAGS -I"$root/native" "$root/bench/kernels/kbench.cc" $objs "$out/isa_avx2.o" "$out/isa_avx512.o" -o "$out/kbench"
+$CXX $FLAGS -I"$root/native" "$root/bench/kernels/kbench.cc" $objs -o "$out/kbench"
 echo "built $out/kbench"

@@ -25,6 +25,8 @@
 #include "cpu/gemm.h"
 #include "cpu/kernels.h"
 #include "cpu/norm.h"
+#include "cpu/elementwise.h"
+#include "cpu/ops.h"
 
 using namespace lcss;
 
@@ -114,7 +116,25 @@ int main(int argc, char** argv) {
     std::memcpy(A, A0.data(), A0.size() * 4);
     std::memcpy(B, B0.data(), B0.size() * 4);
     std::vector<double> P(M * N);
-    timeit("gemm_nt", 2.0 * M * N * K, [&] { kernels().conv.gemm_nt_f32(M, N, K, A, K, B, K, P.data(), N, true); });
+    timeit("gemm_nt", 2.0 * M * N * K, [&] { kernels().nn->conv.gemm_nt_f32(M, N, K, A, K, B, K, P.data(), N, true); });
+  } else if (cmd == "ew") {  // contiguous elementwise kernels, n elements
+    int64_t n = arg(2, 1 << 20);
+    auto x = randv(n, 1);
+    std::vector<float> y(n);
+    View vx, vy;
+    vx.data = x.data(); vy.data = y.data();
+    vx.ndim = vy.ndim = 1;
+    vx.shape[0] = vy.shape[0] = n;
+    vx.strides[0] = vy.strides[0] = 1;
+    const char* names[] = {"neg", "exp", "silu", "tanh", "sigmoid"};
+    const int ops[] = {U_NEG, U_EXP, U_SILU, U_TANH, U_SIGMOID};
+    for (int i = 0; i < 5; ++i) {
+      char name[64];
+      std::snprintf(name, sizeof name, "unary %s n=%lld", names[i], (long long)n);
+      timeit(name, double(n), [&] { elementwise().unary(ops[i], vy, vx, 0, 0); });
+    }
+    timeit("binary add", double(n), [&] { elementwise().binary(B_ADD, vy, vx, vx, 0, 0); });
+    timeit("binary silu_bwd", double(n), [&] { elementwise().binary(B_SILU_BWD, vy, vx, vx, 0, 0); });
   } else if (cmd == "pool") {
     volatile int64_t sink = 0;
     timeit("parallel_for(2 chunks, empty)", 0, [&] { parallel_for(2, 1, [&](int64_t b, int64_t e) { sink = sink + e - b; }); });

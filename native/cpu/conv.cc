@@ -224,7 +224,7 @@ void winograd_backward_input(const ConvShape& s, const float* gy, const float* w
       for (int64_t o = 0; o < og; ++o)
         for (int k = 0; k < 9; ++k) wr.p[((g * cg + c) * og + o) * 9 + k] = w[((g * og + o) * cg + c) * 9 + (8 - k)];
   ConvShape t{s.N, s.O, s.OH, s.OW, s.C, 3, 3, s.H, s.W, 1, 1, 2 - s.ph, 2 - s.pw, 1, 1, s.groups};
-  kernels().conv.winograd_forward_f32(t, gy, wr.p, nullptr, gx);
+  kernels().nn->conv.winograd_forward_f32(t, gy, wr.p, nullptr, gx);
 }
 
 void check(const ConvShape& s) {
@@ -241,7 +241,7 @@ bool conv_winograd() { return winograd_enabled(); }
 void conv2d_forward(DType t, const ConvShape& s, const void* x, const void* w, const void* b, void* y) {
   check(s);
   if (winograd_ok(t, s))
-    return kernels().conv.winograd_forward_f32(s, (const float*)x, (const float*)w, (const float*)b, (float*)y);
+    return kernels().nn->conv.winograd_forward_f32(s, (const float*)x, (const float*)w, (const float*)b, (float*)y);
   if (t == DType::F32) return forward_t<float>(s, (const float*)x, (const float*)w, (const float*)b, (float*)y);
   if (t == DType::F64) return forward_t<double>(s, (const double*)x, (const double*)w, (const double*)b, (double*)y);
   LCSS_CHECK(false, "conv2d: dtype %s not supported", dtype_name(t));
@@ -257,7 +257,7 @@ void conv2d_backward_input(DType t, const ConvShape& s, const void* gy, const vo
 
 void conv2d_backward_weight(DType t, const ConvShape& s, const void* x, const void* gy, void* gw) {
   check(s);
-  if (winograd_ok(t, s)) return kernels().conv.winograd_backward_weight_f32(s, (const float*)x, (const float*)gy, (float*)gw);
+  if (winograd_ok(t, s)) return kernels().nn->conv.winograd_backward_weight_f32(s, (const float*)x, (const float*)gy, (float*)gw);
   if (t == DType::F32) return backward_weight_t<float>(s, (const float*)x, (const float*)gy, (float*)gw);
   if (t == DType::F64) return backward_weight_t<double>(s, (const double*)x, (const double*)gy, (double*)gw);
   LCSS_CHECK(false, "conv2d_backward_weight: dtype %s not supported", dtype_name(t));

@@ -19,8 +19,11 @@ namespace LCSS_ISA_NS {
 constexpr int64_t kGrainCheap = 1 << 15;
 constexpr int64_t kGrainHeavy = 1 << 12;
 
+// flatten: every call inside (the op's lambda, and what it calls) is inlined, so the contiguous
+// loops vectorise. Without it GCC leaves some lambdas out of line in these large translation units
+// (measured: the SiLU gradient at 5.5 ns per element instead of ~0.4).
 template <typename TO, typename TI, typename F>
-inline void unary_run(int64_t n, char* const* p, const int64_t* s, F f) {
+__attribute__((flatten)) inline void unary_run(int64_t n, char* const* p, const int64_t* s, F f) {
   TO* y = reinterpret_cast<TO*>(p[0]);
   const TI* x = reinterpret_cast<const TI*>(p[1]);
   if (s[0] == 1 && s[1] == 1) {
@@ -42,19 +45,19 @@ inline void unary_apply(const View& y, const View& x, int64_t grain, F f) {
 }
 
 template <typename T>
-inline T gelu_exact(T x) { return T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440))); }
+LCSS_INLINE T gelu_exact(T x) { return T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440))); }
 template <typename T>
-inline T gelu_tanh(T x) {
+LCSS_INLINE T gelu_tanh(T x) {
   const T c = T(0.79788456080286535588);  // sqrt(2/pi)
   return T(0.5) * x * (T(1) + k_tanh(c * (x + T(0.044715) * x * x * x)));
 }
 template <typename T>
-inline T softplus(T x, T beta, T threshold) {
+LCSS_INLINE T softplus(T x, T beta, T threshold) {
   T bx = beta * x;
   return bx > threshold ? x : std::log1p(k_exp(bx)) / beta;
 }
 template <typename T>
-inline T log_sigmoid(T x) {  // -softplus(-x), stable for both signs
+LCSS_INLINE T log_sigmoid(T x) {  // -softplus(-x), stable for both signs
   T m = x < 0 ? x : T(0);
   return m - std::log1p(k_exp(-std::fabs(x)));
 }
@@ -159,24 +162,27 @@ inline void unary(int op, const View& y, const View& x, double p1, double p2) {
 }
 
 template <typename TO, typename TI, typename F>
+__attribute__((flatten)) inline void binary_run(int64_t n, char* const* p, const int64_t* s, F f) {
+  TO* o = reinterpret_cast<TO*>(p[0]);
+  const TI* x = reinterpret_cast<const TI*>(p[1]);
+  const TI* z = reinterpret_cast<const TI*>(p[2]);
+  if (s[0] == 1 && s[1] == 1 && s[2] == 1) {
+    for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], z[i]);
+  } else if (s[0] == 1 && s[1] == 1 && s[2] == 0) {
+    const TI zv = z[0];
+    for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], zv);
+  } else if (s[0] == 1 && s[1] == 0 && s[2] == 1) {
+    const TI xv = x[0];
+    for (int64_t i = 0; i < n; ++i) o[i] = f(xv, z[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i) o[i * s[0]] = f(x[i * s[1]], z[i * s[2]]);
+  }
+}
+
+template <typename TO, typename TI, typename F>
 inline void binary_apply(const View& y, const View& a, const View& b, int64_t grain, F f) {
   const View* ops[3] = {&y, &a, &b};
-  for_each_strided<3>(ops, grain, [&](int64_t n, char* const* p, const int64_t* s) {
-    TO* o = reinterpret_cast<TO*>(p[0]);
-    const TI* x = reinterpret_cast<const TI*>(p[1]);
-    const TI* z = reinterpret_cast<const TI*>(p[2]);
-    if (s[0] == 1 && s[1] == 1 && s[2] == 1) {
-      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], z[i]);
-    } else if (s[0] == 1 && s[1] == 1 && s[2] == 0) {
-      const TI zv = z[0];
-      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], zv);
-    } else if (s[0] == 1 && s[1] == 0 && s[2] == 1) {
-      const TI xv = x[0];
-      for (int64_t i = 0; i < n; ++i) o[i] = f(xv, z[i]);
-    } else {
-      for (int64_t i = 0; i < n; ++i) o[i * s[0]] = f(x[i * s[1]], z[i * s[2]]);
-    }
-  });
+  for_each_strided<3>(ops, grain, [&](int64_t n, char* const* p, const int64_t* s) { binary_run<TO, TI>(n, p, s, f); });
 }
 
 template <typename T>
@@ -281,7 +287,10 @@ inline void where_t(const View& y, const View& c, const View& a, const View& b) 
     const uint8_t* cc = reinterpret_cast<const uint8_t*>(p[1]);
     const T* x = reinterpret_cast<const T*>(p[2]);
     const T* z = reinterpret_cast<const T*>(p[3]);
-    for (int64_t i = 0; i < n; ++i) o[i * s[0]] = cc[i * s[1]] ? x[i * s[2]] : z[i * s[3]];
+    if (s[0] == 1 && s[1] == 1 && s[2] == 1 && s[3] == 1)
+      for (int64_t i = 0; i < n; ++i) o[i] = cc[i] ? x[i] : z[i];
+    else
+      for (int64_t i = 0; i < n; ++i) o[i * s[0]] = cc[i * s[1]] ? x[i * s[2]] : z[i * s[3]];
   });
 }
 

@@ -7,16 +7,21 @@
 #include <cstdint>
 #include <cstring>
 
+// Forced inline: in the large per-ISA translation units GCC otherwise emits exp_f out of line
+// (inline-unit-growth limits), and a call inside a loop stops it vectorising: measured 5.5 ns per
+// element for exp over 1M floats, 20x slower than the vectorised loop.
+#define LCSS_INLINE inline __attribute__((always_inline))
+
 namespace lcss {
 namespace fm {
 
-inline float bits_to_float(int32_t i) {
+LCSS_INLINE float bits_to_float(int32_t i) {
   float f;
   std::memcpy(&f, &i, 4);
   return f;
 }
 
-inline float exp_f(float x) {
+LCSS_INLINE float exp_f(float x) {
   float xc = x < -104.0f ? -104.0f : x;
   xc = xc > 88.8f ? 88.8f : xc;
   // n = round(x / ln2) with the 1.5*2^23 trick (valid for |v| < 2^22, round-to-nearest mode)
@@ -39,9 +44,9 @@ inline float exp_f(float x) {
   return x != x ? x : res;
 }
 
-inline float sigmoid_f(float x) { return 1.0f / (1.0f + exp_f(-x)); }
+LCSS_INLINE float sigmoid_f(float x) { return 1.0f / (1.0f + exp_f(-x)); }
 
-inline float tanh_f(float x) {
+LCSS_INLINE float tanh_f(float x) {
   float ax = x < 0 ? -x : x;
   // large |x|: 1 - 2/(e^{2|x|}+1); small |x|: odd minimax polynomial (Cephes tanhf)
   float e = exp_f(2.0f * (ax > 9.0f ? 9.0f : ax));
@@ -61,11 +66,11 @@ inline float tanh_f(float x) {
 }  // namespace fm
 
 // Type-generic entry points: float uses the vectorisable forms, double the C library.
-inline float k_exp(float x) { return fm::exp_f(x); }
-inline double k_exp(double x) { return std::exp(x); }
-inline float k_tanh(float x) { return fm::tanh_f(x); }
-inline double k_tanh(double x) { return std::tanh(x); }
-inline float k_sigmoid(float x) { return fm::sigmoid_f(x); }
-inline double k_sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+LCSS_INLINE float k_exp(float x) { return fm::exp_f(x); }
+LCSS_INLINE double k_exp(double x) { return std::exp(x); }
+LCSS_INLINE float k_tanh(float x) { return fm::tanh_f(x); }
+LCSS_INLINE double k_tanh(double x) { return std::tanh(x); }
+LCSS_INLINE float k_sigmoid(float x) { return fm::sigmoid_f(x); }
+LCSS_INLINE double k_sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 }  // namespace lcss

@@ -32,6 +32,21 @@ struct ConvTable {
                       double* P, int64_t ldp, bool first);
 };
 
+// The NN kernel families, built per ISA in their own translation unit (isa_*_nn.cc via
+// isa_nn_table.h) so the ISA files compile in parallel.
+struct NnTable {
+  NormTable norm;
+  ConvTable conv;
+  void (*softmax_forward)(DType, int64_t outer, int64_t D, int64_t inner, bool log, const void* x, void* y);
+  void (*softmax_backward)(DType, int64_t outer, int64_t D, int64_t inner, bool log, const void* y, const void* gy,
+                           void* gx);
+  void (*adam_step)(DType, int64_t n, void* p, const void* g, void* m, void* v, double lr, double beta1, double beta2,
+                    double eps, double weight_decay, double bc1, double bc2, bool adamw);
+  // sums of contiguous runs in double (the reductions' inner loop)
+  double (*sum_f32)(const float* x, int64_t n);
+  double (*sum_f64)(const double* x, int64_t n);
+};
+
 struct CpuKernels {
   const char* isa;
   ElementwiseTable ew;
@@ -40,13 +55,20 @@ struct CpuKernels {
   void (*normal_f32)(uint64_t seed, uint64_t offset, uint64_t first, int64_t n, float* out);
   void (*normal_f64)(uint64_t seed, uint64_t offset, uint64_t first, int64_t n, double* out);
   void (*bits)(uint64_t seed, uint64_t offset, uint64_t first, int64_t n, uint32_t* out);
-  NormTable norm;
-  ConvTable conv;
+  const NnTable* nn;
 };
 
-namespace isa_base { extern const CpuKernels kKernels; }
-namespace isa_avx2 { extern const CpuKernels kKernels; }
-namespace isa_avx512 { extern const CpuKernels kKernels; }
+#define LCSS_DECLARE_ISA(ns)                 \
+  namespace ns {                             \
+  extern const CpuKernels kKernels;          \
+  extern const NnTable kNn;                  \
+  void sgemm(const GemmArgs&);               \
+  void dgemm(const GemmArgs&);               \
+  }
+LCSS_DECLARE_ISA(isa_base)
+LCSS_DECLARE_ISA(isa_avx2)
+LCSS_DECLARE_ISA(isa_avx512)
+#undef LCSS_DECLARE_ISA
 
 const CpuKernels& kernels();
 

@@ -16,7 +16,7 @@ void groupnorm_forward(DType t, int64_t N, int64_t C, int64_t HW, int64_t G, dou
   check_float(t, "group_norm");
   LCSS_CHECK(G >= 1 && C % G == 0, "group_norm: %lld channels not divisible by %lld groups", (long long)C, (long long)G);
   LCSS_CHECK(N >= 0 && HW >= 0, "group_norm: negative size");
-  kernels().norm.gn_forward(t, N, C, HW, G, eps, silu, x, gamma, beta, y, mean, rstd);
+  kernels().nn->norm.gn_forward(t, N, C, HW, G, eps, silu, x, gamma, beta, y, mean, rstd);
 }
 
 void groupnorm_backward(DType t, int64_t N, int64_t C, int64_t HW, int64_t G, bool silu, const void* gy, const void* x,
@@ -25,21 +25,21 @@ void groupnorm_backward(DType t, int64_t N, int64_t C, int64_t HW, int64_t G, bo
   check_float(t, "group_norm_backward");
   LCSS_CHECK(G >= 1 && C % G == 0, "group_norm_backward: channels not divisible by groups");
   LCSS_CHECK(N >= 0 && HW >= 0, "group_norm_backward: negative size");
-  kernels().norm.gn_backward(t, N, C, HW, G, silu, gy, x, mean, rstd, gamma, beta, gx, ggamma, gbeta);
+  kernels().nn->norm.gn_backward(t, N, C, HW, G, silu, gy, x, mean, rstd, gamma, beta, gx, ggamma, gbeta);
 }
 
 void layernorm_forward(DType t, int64_t R, int64_t D, double eps, const void* x, const void* w, const void* b, void* y,
                        void* mean, void* rstd) {
   check_float(t, "layer_norm");
   LCSS_CHECK(R >= 0 && D >= 0, "layer_norm: negative size");
-  kernels().norm.ln_forward(t, R, D, eps, x, w, b, y, mean, rstd);
+  kernels().nn->norm.ln_forward(t, R, D, eps, x, w, b, y, mean, rstd);
 }
 
 void layernorm_backward(DType t, int64_t R, int64_t D, const void* gy, const void* x, const void* mean, const void* rstd,
                         const void* w, void* gx, void* gw, void* gb) {
   check_float(t, "layer_norm_backward");
   LCSS_CHECK(R >= 0 && D >= 0, "layer_norm_backward: negative size");
-  kernels().norm.ln_backward(t, R, D, gy, x, mean, rstd, w, gx, gw, gb);
+  kernels().nn->norm.ln_backward(t, R, D, gy, x, mean, rstd, w, gx, gw, gb);
 }
 
 }  // namespace lcss

@@ -2,12 +2,14 @@
 #include "reduce.h"
 
 #include <cmath>
+#include <type_traits>
 #include <limits>
 #include <vector>
 
 #include "../core/allocator.h"
 #include "../core/threadpool.h"
 #include "elementwise.h"
+#include "kernels.h"
 #include "ops.h"
 
 namespace lcss {
@@ -51,6 +53,34 @@ inline int64_t offset_of(const View& x, int from, int to, int64_t i) {
   return off;
 }
 
+// Sum of a contiguous run: the per-ISA vectorised kernel for floats (float lanes flushed to double
+// every 64 terms), scalar otherwise.
+template <typename TI>
+inline double run_sum(const TI* r, int64_t n) {
+  if constexpr (std::is_same<TI, float>::value) return kernels().nn->sum_f32(r, n);
+  if constexpr (std::is_same<TI, double>::value) return kernels().nn->sum_f64(r, n);
+  double s = 0;
+  for (int64_t i = 0; i < n; ++i) s += double(r[i]);
+  return s;
+}
+
+// Sum where the reduced dims are not one run but end in a contiguous run: [nkeep, rb) enumerated,
+// [rb, ndim) one run of `run` elements (e.g. the bias gradient sum over [0, 2, 3] of NCHW).
+template <typename TI, typename TO>
+void reduce_runs(TO* y, const TI* x, const View& xv, int nkeep, int rb, int64_t outer, int64_t run) {
+  int64_t nruns = 1;
+  for (int d = nkeep; d < rb; ++d) nruns *= xv.shape[d];
+  int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(nruns * run, 1));
+  parallel_for(outer, grain, [&](int64_t b, int64_t e) {
+    for (int64_t o = b; o < e; ++o) {
+      const TI* base = x + offset_of(xv, 0, nkeep, o);
+      double s = 0;
+      for (int64_t r = 0; r < nruns; ++r) s += run_sum(base + offset_of(xv, nkeep, rb, r), run);
+      y[o] = TO(s);
+    }
+  });
+}
+
 template <typename TI, typename TO>
 void reduce_rows(int op, TO* y, const TI* x, const View& xv, int nkeep, int64_t outer, int64_t inner) {
   using A = typename Acc<TI>::type;
@@ -61,13 +91,13 @@ void reduce_rows(int op, TO* y, const TI* x, const View& xv, int nkeep, int64_t 
       const TI* r = x + offset_of(xv, 0, nkeep, o);
       switch (op) {
         case R_SUM: {
-          A s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-          int64_t i = 0;
-          for (; i + 4 <= inner; i += 4) {
-            s0 += A(r[i]); s1 += A(r[i + 1]); s2 += A(r[i + 2]); s3 += A(r[i + 3]);
+          if constexpr (std::is_floating_point<TI>::value) {
+            y[o] = TO(run_sum(r, inner));
+          } else {
+            A s0 = 0;
+            for (int64_t i = 0; i < inner; ++i) s0 += A(r[i]);
+            y[o] = TO(s0);
           }
-          for (; i < inner; ++i) s0 += A(r[i]);
-          y[o] = TO((s0 + s1) + (s2 + s3));
           break;
         }
         case R_PROD: {
@@ -162,6 +192,13 @@ void reduce_t(int op, const View& y, const View& x, int nkeep) {
   if (rs == 1) return reduce_rows<TI, TO>(op, yp, xp, x, nkeep, outer, inner);
   int64_t ks = coalesced_stride(x, 0, nkeep, &kn);
   if (ks == 1) return reduce_cols<TI, TO>(op, yp, xp, x, nkeep, outer, inner);
+  if (op == R_SUM && std::is_floating_point<TI>::value) {
+    // the longest contiguous run at the end of the reduced dims
+    int rb = x.ndim;
+    int64_t run = 1;
+    while (rb > nkeep && (x.shape[rb - 1] == 1 || x.strides[rb - 1] == run)) run *= x.shape[--rb];
+    if (run >= 16) return reduce_runs<TI, TO>(yp, xp, x, nkeep, rb, outer, run);
+  }
   // General strides: gather into a contiguous scratch buffer, then reduce rows.
   size_t bytes = size_t(outer * inner) * sizeof(TI);
   TI* tmp = static_cast<TI*>(cpu_alloc(bytes));

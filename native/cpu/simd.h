@@ -78,6 +78,40 @@ inline double sum(const T* x, int64_t n) {
   return total;
 }
 
+// Sum of x[0..n) with every term added in double (float lanes converted first): exact enough for
+// the sum() op's contract ("float32 accumulates in double"), still vectorised; about half the
+// speed of sum() above in registers, the same when memory-bound.
+inline double sum_exact(const float* x, int64_t n) {
+  typedef float hf __attribute__((vector_size(LCSS_VEC_BYTES / 2), aligned(4)));
+  typedef double dv __attribute__((vector_size(LCSS_VEC_BYTES), aligned(8)));
+  constexpr int H = LCSS_VEC_BYTES / 8;  // doubles per vector = floats per half vector
+  dv a0{}, a1{};
+  int64_t i = 0;
+  for (; i + 2 * H <= n; i += 2 * H) {
+    hf u, v;
+    std::memcpy(&u, x + i, sizeof(u));
+    std::memcpy(&v, x + i + H, sizeof(v));
+    a0 += __builtin_convertvector(u, dv);
+    a1 += __builtin_convertvector(v, dv);
+  }
+  double total = 0;
+  for (int l = 0; l < H; ++l) total += a0[l] + a1[l];
+  for (; i < n; ++i) total += double(x[i]);
+  return total;
+}
+inline double sum_exact(const double* x, int64_t n) {
+  constexpr int W = V<double>::W;
+  vec<double> a0{}, a1{};
+  int64_t i = 0;
+  for (; i + 2 * W <= n; i += 2 * W) {
+    a0 += load(x + i);
+    a1 += load(x + i + W);
+  }
+  double total = hsum<double>(a0 + a1);
+  for (; i < n; ++i) total += x[i];
+  return total;
+}
+
 // Sum of (x - c)^2 over x[0..n), same accumulation scheme.
 template <typename T>
 inline double sum_sq_dev(const T* x, int64_t n, T c) {
@@ -132,6 +166,27 @@ inline void sum_g_gxc(const T* g, const T* x, int64_t n, T c, double* sg, double
   }
   *sg = tg;
   *sgx = tgx;
+}
+
+// Sum of a[i] * b[i] over n elements, same scheme.
+template <typename T>
+inline double dot(const T* a, const T* b, int64_t n) {
+  constexpr int W = V<T>::W;
+  constexpr int64_t kRun = 64 * W;
+  double total = 0;
+  int64_t i = 0;
+  while (i + W <= n) {
+    vec<T> a0{}, a1{};
+    int64_t e = i + kRun < n ? i + kRun : n;
+    for (; i + 2 * W <= e; i += 2 * W) {
+      a0 += load(a + i) * load(b + i);
+      a1 += load(a + i + W) * load(b + i + W);
+    }
+    for (; i + W <= e; i += W) a0 += load(a + i) * load(b + i);
+    total += hsum<T>(a0 + a1);
+  }
+  for (; i < n; ++i) total += double(a[i]) * double(b[i]);
+  return total;
 }
 
 // Maximum of x[0..n) (n >= 1); NaN if any element is NaN.
