@@ -126,7 +126,7 @@ export function gradgradcheck(fn: Fn, inputs: Tensor[], opts: GradcheckOptions =
     const out = fn(...ins);
     const gs = grad(out, ins.filter((t) => t.requiresGrad), { gradOutputs: probe, createGraph: true, allowUnused: true });
     // flatten all first-order gradients into one output
-    const parts = gs.map((g, i) => g ?? zeros([wanted[i].size], { dtype: 'float64' }));
+    const parts = gs.map((g, i) => g ?? zeros([wanted[i].size], { dtype: 'float64', device: wanted[i].device }));
     return parts.length === 1 ? reshape(parts[0], [-1]) : cat(parts.map((t) => reshape(t, [-1])), 0);
   };
   try {

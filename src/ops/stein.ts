@@ -136,7 +136,7 @@ export function steinLossComposite(scores: Tensor, sigma: Tensor | number, opts:
   return tidy(() => {
     const sg = sigmaTensor(op, sigma, B, s);
     const S = reshape(s, [blocks, B, D]);
-    const e = randn([r.K, B, D], { key: r.key, dtype: s.dtype as 'float32' | 'float64' });
+    const e = randn([r.K, B, D], { key: r.key, dtype: s.dtype as 'float32' | 'float64', device: s.device });
     const s0 = select(S, 0, 0);
     const sp = narrow(S, 0, 1, r.K);
     const normTerm = r.perturbedNorm ? mul(mean(sum(mul(sp, sp), 2), 0), 0.5) : mul(sum(mul(s0, s0), 1), 0.5);

@@ -137,7 +137,7 @@ function fusedSuite(): Suite {
                 const s = lc.tensor(vals(blocks * B * 33, 6), { shape: [blocks * B, 3, 11], dtype, device: d }).requiresGrad_();
                 const y = lc.steinPerturb(x, sigma, opts);
                 const l = lc.steinLoss(s, sigma, opts);
-                const [gs] = lc.grad(l, [s], { gradOutputs: lc.tensor(vals(B, 7), { dtype, device: d }) });
+                const gs = lc.grad(l, [s], { gradOutputs: lc.tensor(vals(B, 7), { dtype, device: d }) })[0]!;
                 return [y, l, gs];
               };
               const want = run(lc.CPU), got = run(CUDA);
@@ -147,6 +147,21 @@ function fusedSuite(): Suite {
     } });
   }
 
+  checks.push({ name: 'the composite Stein loss and second derivatives through steinLoss stay on the device', run: () => {
+    lc.tidy(() => {
+      const opts = { key: { seed: 5, offset: 3 }, draws: 2, estimator: 'control' as const };
+      const run = (d: lc.Device) => {
+        const s = lc.tensor(vals(3 * 10 * 7, 20), { shape: [30, 7], dtype: 'float64', device: d }).requiresGrad_();
+        const comp = lc.steinLossComposite(s, 0.2, opts);
+        // createGraph makes steinLoss's backward differentiate the composite definition
+        const [g] = lc.grad(lc.sum(lc.steinLoss(s, 0.2, opts)), [s], { createGraph: true });
+        const [gg] = lc.grad(lc.sum(lc.mul(g!, g!)), [s]);
+        return [comp, g!, gg!];
+      };
+      const want = run(lc.CPU), got = run(CUDA);
+      got.forEach((g, i) => expectClose(g, want[i], { ...TOL64, scaled: 1e-13 }, `composite stein ${i}`));
+    });
+  } });
   checks.push({ name: 'Adam and AdamW steps match the CPU', run: () => {
     for (const dtype of ['float32', 'float64'] as lc.DType[])
       for (const decoupled of [false, true])
@@ -177,7 +192,7 @@ function indexSuite(): Suite {
         const w = lc.tensor(vals(50 * 16, 10), { shape: [50, 16], dtype: 'float64', device: d }).requiresGrad_();
         const i = lc.tensor(idx, { shape: [20, 30], device: d });
         const e = lc.embedding(i, w);
-        const [gw] = lc.grad(e, [w], { gradOutputs: lc.tensor(vals(600 * 16, 11), { shape: [20, 30, 16], dtype: 'float64', device: d }) });
+        const gw = lc.grad(e, [w], { gradOutputs: lc.tensor(vals(600 * 16, 11), { shape: [20, 30, 16], dtype: 'float64', device: d }) })[0]!;
         const z = lc.zeros([50, 3], { dtype: 'int32', device: d });
         const si = lc.tensor(Int32Array.from(idx.slice(0, 300)), { shape: [100, 3], device: d });
         const sc = lc.scatterAdd(z, 0, si, lc.ones([100, 3], { dtype: 'int32', device: d }));
