@@ -49,7 +49,7 @@ function lossAndGrads(name: lc.losses.LossName, opts: Record<string, unknown>, d
     const out = lc.tidy(() => {
       const x = lc.randn([16, 6], { dtype: 'float64', generator: new lc.Generator(7) });
       const l = loss(net, x);
-      return [l, ...lc.grad(l, net.params)];
+      return [l, ...lc.grad(l, net.params).map((g) => g!)];
     });
     out.forEach((t) => lc.keep(t));
     net.dispose();
