@@ -54,15 +54,15 @@ int main(int argc, char** argv) {
   const uint64_t n = uint64_t(1) << (argc > 2 ? std::atoi(argv[2]) : 17);
   const bool stein = !(argc > 3 && std::string(argv[3]) == "nostein");
 
-  // philox16 == the scalar reference, including counters whose low word wraps
+  // philox_batch == the scalar reference, including counters whose low word wraps
   for (uint64_t ctr : {uint64_t(0), uint64_t(12345), (uint64_t(1) << 32) - 7, (uint64_t(5) << 40) + 3}) {
     uint32_t u[4][kBlk];
-    philox16(0x1234567890abcdefull, ctr, u);
+    philox_batch(0x1234567890abcdefull, ctr, u);
     for (int j = 0; j < kBlk; ++j) {
       lcss::Philox4 r = lcss::philox4x32_10(0x1234567890abcdefull, ctr + uint64_t(j));
       for (int l = 0; l < 4; ++l)
         if (u[l][j] != r.v[l]) {
-          std::printf("philox16 differs from philox4x32_10 at counter %llu lane %d\n", (unsigned long long)(ctr + j), l);
+          std::printf("philox_batch differs from philox4x32_10 at counter %llu lane %d\n", (unsigned long long)(ctr + j), l);
           return 1;
         }
     }
@@ -95,14 +95,14 @@ int main(int argc, char** argv) {
   const double tp = best([&] {
     uint32_t u[4][kBlk];
     for (uint64_t blk = 0; blk * 4 < n; blk += kBlk) {
-      philox16(7, blk, u);
+      philox_batch(7, blk, u);
       for (int j = 0; j < kBlk; ++j) sink ^= u[0][j] ^ u[1][j] ^ u[2][j] ^ u[3][j];
     }
   });
   const double tn = best([&] {
     for (uint64_t i = 0; i < n; i += out.size()) normal_f32_impl(7, 0, i, int64_t(out.size()), out.data());
   });
-  std::printf("1 thread, min of 60 runs of %llu values: philox16 %.3f ns/value, normal_f32 %.3f ns/value  [%u]\n",
+  std::printf("1 thread, min of 60 runs of %llu values: philox_batch %.3f ns/value, normal_f32 %.3f ns/value  [%u]\n",
               (unsigned long long)n, tp, tn, sink);
   if (!stein) return 0;
 

@@ -16,78 +16,98 @@
 namespace lcss {
 namespace LCSS_ISA_NS {
 
-constexpr int kBlk = 16;
+// Counter blocks per batch (4 values each). 32 = two AVX-512 chains (four AVX2 ones) in flight,
+// so each Philox round's multiply latency hides behind the other chain's work.
+constexpr int kBlk = 32;
 
-// Raw Philox output for counters ctr..ctr+15: u[lane][j].
+// Raw Philox output for counters ctr .. ctr + kBlk - 1: u[lane][j].
 // GCC vectorises the scalar form below poorly (the 32x32->64 products go through 64-bit-lane
 // vpmullq or scalar imul): with AVX-512 / AVX2 the products are taken explicitly, the high words
 // from vpmuludq on the even and the odd lanes and the low words from vpmulld. Same output bits.
 #if defined(__AVX512F__)
-inline void philox16(uint64_t seed, uint64_t ctr, uint32_t u[4][kBlk]) {
+inline void philox_batch(uint64_t seed, uint64_t ctr, uint32_t u[4][kBlk]) {
+  constexpr int H = kBlk / 16;  // independent 16-counter chains
   alignas(64) uint32_t a0[kBlk], a1[kBlk];
   for (int j = 0; j < kBlk; ++j) {
     uint64_t c = ctr + uint64_t(j);
     a0[j] = uint32_t(c);
     a1[j] = uint32_t(c >> 32);
   }
-  __m512i c0 = _mm512_load_si512(a0), c1 = _mm512_load_si512(a1);
-  __m512i c2 = _mm512_setzero_si512(), c3 = _mm512_setzero_si512();
+  __m512i c0[H], c1[H], c2[H], c3[H];
+  for (int h = 0; h < H; ++h) {
+    c0[h] = _mm512_load_si512(a0 + 16 * h);
+    c1[h] = _mm512_load_si512(a1 + 16 * h);
+    c2[h] = c3[h] = _mm512_setzero_si512();
+  }
   const __m512i M0 = _mm512_set1_epi32(int(0xD2511F53u)), M1 = _mm512_set1_epi32(int(0xCD9E8D57u));
-  uint32_t k0 = uint32_t(seed), k1 = uint32_t(seed >> 32);
   // the maskz forms (all lanes kept) avoid GCC 12's -Wmaybe-uninitialized on _mm512_undefined
   const __mmask8 all = 0xFF;
+  uint32_t k0 = uint32_t(seed), k1 = uint32_t(seed >> 32);
   for (int r = 0; r < 10; ++r) {
-    const __m512i hi0 = _mm512_mask_blend_epi32(0xAAAA, _mm512_maskz_srli_epi64(all, _mm512_maskz_mul_epu32(all, c0, M0), 32),
-                                                _mm512_maskz_mul_epu32(all, _mm512_maskz_srli_epi64(all, c0, 32), M0));
-    const __m512i hi1 = _mm512_mask_blend_epi32(0xAAAA, _mm512_maskz_srli_epi64(all, _mm512_maskz_mul_epu32(all, c2, M1), 32),
-                                                _mm512_maskz_mul_epu32(all, _mm512_maskz_srli_epi64(all, c2, 32), M1));
-    const __m512i lo0 = _mm512_mullo_epi32(c0, M0), lo1 = _mm512_mullo_epi32(c2, M1);
-    c0 = _mm512_xor_si512(_mm512_xor_si512(hi1, c1), _mm512_set1_epi32(int(k0)));
-    c2 = _mm512_xor_si512(_mm512_xor_si512(hi0, c3), _mm512_set1_epi32(int(k1)));
-    c1 = lo1;
-    c3 = lo0;
+    const __m512i K0 = _mm512_set1_epi32(int(k0)), K1 = _mm512_set1_epi32(int(k1));
+    for (int h = 0; h < H; ++h) {
+      const __m512i hi0 = _mm512_mask_blend_epi32(0xAAAA, _mm512_maskz_srli_epi64(all, _mm512_maskz_mul_epu32(all, c0[h], M0), 32),
+                                                  _mm512_maskz_mul_epu32(all, _mm512_maskz_srli_epi64(all, c0[h], 32), M0));
+      const __m512i hi1 = _mm512_mask_blend_epi32(0xAAAA, _mm512_maskz_srli_epi64(all, _mm512_maskz_mul_epu32(all, c2[h], M1), 32),
+                                                  _mm512_maskz_mul_epu32(all, _mm512_maskz_srli_epi64(all, c2[h], 32), M1));
+      const __m512i lo0 = _mm512_mullo_epi32(c0[h], M0), lo1 = _mm512_mullo_epi32(c2[h], M1);
+      c0[h] = _mm512_xor_si512(_mm512_xor_si512(hi1, c1[h]), K0);
+      c2[h] = _mm512_xor_si512(_mm512_xor_si512(hi0, c3[h]), K1);
+      c1[h] = lo1;
+      c3[h] = lo0;
+    }
     k0 += 0x9E3779B9u;
     k1 += 0xBB67AE85u;
   }
-  _mm512_storeu_si512(u[0], c0);
-  _mm512_storeu_si512(u[1], c1);
-  _mm512_storeu_si512(u[2], c2);
-  _mm512_storeu_si512(u[3], c3);
+  for (int h = 0; h < H; ++h) {
+    _mm512_storeu_si512(u[0] + 16 * h, c0[h]);
+    _mm512_storeu_si512(u[1] + 16 * h, c1[h]);
+    _mm512_storeu_si512(u[2] + 16 * h, c2[h]);
+    _mm512_storeu_si512(u[3] + 16 * h, c3[h]);
+  }
 }
 #elif defined(__AVX2__)
-inline void philox16(uint64_t seed, uint64_t ctr, uint32_t u[4][kBlk]) {
+inline void philox_batch(uint64_t seed, uint64_t ctr, uint32_t u[4][kBlk]) {
+  constexpr int H = kBlk / 8;  // independent 8-counter chains
   alignas(32) uint32_t a0[kBlk], a1[kBlk];
   for (int j = 0; j < kBlk; ++j) {
     uint64_t c = ctr + uint64_t(j);
     a0[j] = uint32_t(c);
     a1[j] = uint32_t(c >> 32);
   }
+  __m256i c0[H], c1[H], c2[H], c3[H];
+  for (int h = 0; h < H; ++h) {
+    c0[h] = _mm256_load_si256((const __m256i*)(a0 + 8 * h));
+    c1[h] = _mm256_load_si256((const __m256i*)(a1 + 8 * h));
+    c2[h] = c3[h] = _mm256_setzero_si256();
+  }
   const __m256i M0 = _mm256_set1_epi32(int(0xD2511F53u)), M1 = _mm256_set1_epi32(int(0xCD9E8D57u));
-  for (int h = 0; h < kBlk; h += 8) {
-    __m256i c0 = _mm256_load_si256((const __m256i*)(a0 + h)), c1 = _mm256_load_si256((const __m256i*)(a1 + h));
-    __m256i c2 = _mm256_setzero_si256(), c3 = _mm256_setzero_si256();
-    uint32_t k0 = uint32_t(seed), k1 = uint32_t(seed >> 32);
-    for (int r = 0; r < 10; ++r) {
-      const __m256i hi0 = _mm256_blend_epi32(_mm256_srli_epi64(_mm256_mul_epu32(c0, M0), 32),
-                                             _mm256_mul_epu32(_mm256_srli_epi64(c0, 32), M0), 0xAA);
-      const __m256i hi1 = _mm256_blend_epi32(_mm256_srli_epi64(_mm256_mul_epu32(c2, M1), 32),
-                                             _mm256_mul_epu32(_mm256_srli_epi64(c2, 32), M1), 0xAA);
-      const __m256i lo0 = _mm256_mullo_epi32(c0, M0), lo1 = _mm256_mullo_epi32(c2, M1);
-      c0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), _mm256_set1_epi32(int(k0)));
-      c2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), _mm256_set1_epi32(int(k1)));
-      c1 = lo1;
-      c3 = lo0;
-      k0 += 0x9E3779B9u;
-      k1 += 0xBB67AE85u;
+  uint32_t k0 = uint32_t(seed), k1 = uint32_t(seed >> 32);
+  for (int r = 0; r < 10; ++r) {
+    const __m256i K0 = _mm256_set1_epi32(int(k0)), K1 = _mm256_set1_epi32(int(k1));
+    for (int h = 0; h < H; ++h) {
+      const __m256i hi0 = _mm256_blend_epi32(_mm256_srli_epi64(_mm256_mul_epu32(c0[h], M0), 32),
+                                             _mm256_mul_epu32(_mm256_srli_epi64(c0[h], 32), M0), 0xAA);
+      const __m256i hi1 = _mm256_blend_epi32(_mm256_srli_epi64(_mm256_mul_epu32(c2[h], M1), 32),
+                                             _mm256_mul_epu32(_mm256_srli_epi64(c2[h], 32), M1), 0xAA);
+      const __m256i lo0 = _mm256_mullo_epi32(c0[h], M0), lo1 = _mm256_mullo_epi32(c2[h], M1);
+      c0[h] = _mm256_xor_si256(_mm256_xor_si256(hi1, c1[h]), K0);
+      c2[h] = _mm256_xor_si256(_mm256_xor_si256(hi0, c3[h]), K1);
+      c1[h] = lo1;
+      c3[h] = lo0;
     }
-    _mm256_storeu_si256((__m256i*)(u[0] + h), c0);
-    _mm256_storeu_si256((__m256i*)(u[1] + h), c1);
-    _mm256_storeu_si256((__m256i*)(u[2] + h), c2);
-    _mm256_storeu_si256((__m256i*)(u[3] + h), c3);
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  for (int h = 0; h < H; ++h) {
+    _mm256_storeu_si256((__m256i*)(u[0] + 8 * h), c0[h]);
+    _mm256_storeu_si256((__m256i*)(u[1] + 8 * h), c1[h]);
+    _mm256_storeu_si256((__m256i*)(u[2] + 8 * h), c2[h]);
+    _mm256_storeu_si256((__m256i*)(u[3] + 8 * h), c3[h]);
   }
 }
 #else
-inline void philox16(uint64_t seed, uint64_t ctr, uint32_t u[4][kBlk]) {
+inline void philox_batch(uint64_t seed, uint64_t ctr, uint32_t u[4][kBlk]) {
   uint32_t c0[kBlk], c1[kBlk], c2[kBlk], c3[kBlk];
   for (int j = 0; j < kBlk; ++j) {
     uint64_t c = ctr + uint64_t(j);
@@ -168,7 +188,7 @@ inline void normal_f32_impl(uint64_t seed, uint64_t offset, uint64_t first, int6
   uint32_t u[4][kBlk];
   float z[4][kBlk];
   while (done < n) {
-    philox16(seed, offset + blk, u);
+    philox_batch(seed, offset + blk, u);
     for (int p = 0; p < 2; ++p) {
       for (int j = 0; j < kBlk; ++j) {
         float u1 = (float(u[2 * p][j] >> 8) + 1.0f) * (1.0f / 16777216.0f);
@@ -215,7 +235,7 @@ inline void bits_impl(uint64_t seed, uint64_t offset, uint64_t first, int64_t n,
   int64_t done = 0;
   uint32_t u[4][kBlk];
   while (done < n) {
-    philox16(seed, offset + blk, u);
+    philox_batch(seed, offset + blk, u);
     for (int j = 0; j < kBlk && done < n; ++j, skip = 0)
       for (int l = skip; l < 4 && done < n; ++l) out[done++] = u[l][j];
     blk += kBlk;
