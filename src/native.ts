@@ -61,6 +61,15 @@ export interface NativeAddon {
     w: Opt, wo: number, gx: B, gxo: number, gw: Opt, gwo: number, gb: Opt, gbo: number): void;
   softmaxForward(outer: number, D: number, inner: number, log: boolean, x: B, xo: number, y: B, yo: number): void;
   softmaxBackward(outer: number, D: number, inner: number, log: boolean, y: B, yo: number, gy: B, gyo: number, gx: B, gxo: number): void;
+  /**
+   * Fused softmax(q k^T * scale) v over [B, L, d] operands (CPU). strides: batch, row, column strides of q, k, v and go
+   * (12 numbers); o, lse [B, Lq] (saved for the backward), gq, gk, gv are contiguous.
+   */
+  attentionForward(B: number, Lq: number, Lk: number, D: number, Dv: number, scale: number, strides: Arr, q: B, qo: number,
+    k: B, ko: number, v: B, vo: number, o: B, oo: number, lse: B, lo: number): void;
+  attentionBackward(B: number, Lq: number, Lk: number, D: number, Dv: number, scale: number, strides: Arr, q: B, qo: number,
+    k: B, ko: number, v: B, vo: number, lse: B, lo: number, go: B, goo: number, gq: B, gqo: number, gk: B, gko: number,
+    gv: B, gvo: number): void;
   /** Whether float32 3x3 stride-1 convolutions use Winograd F(4x4, 3x3); sets it when `on` is given. */
   convWinograd(on?: boolean): boolean;
   pool2d(kind: number, shape: Arr, flag: boolean, a: B, ao: number, b: B, bo: number, idx: Opt, io: number): void;

@@ -325,6 +325,73 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   });
 }
 
+// (B, Lq, Lk, D, Dv, scale, strides[12]) with strides = batch, row, column strides of q, k, v, go
+AttnShape attn_shape(const Napi::CallbackInfo& info) {
+  AttnShape s;
+  s.B = arg_int(info, 0, "B");
+  s.Lq = arg_int(info, 1, "Lq");
+  s.Lk = arg_int(info, 2, "Lk");
+  s.D = arg_int(info, 3, "D");
+  s.Dv = arg_int(info, 4, "Dv");
+  s.scale = arg_num(info, 5, "scale");
+  LCSS_CHECK(s.B >= 0 && s.Lq >= 0 && s.Lk >= 0 && s.D >= 0 && s.Dv >= 0, "attention: negative size");
+  LCSS_CHECK(info[6].IsArray() && info[6].As<Napi::Array>().Length() == 12, "attention: expected 12 strides");
+  Napi::Array a = info[6].As<Napi::Array>();
+  int64_t* dst[4] = {s.qs, s.ks, s.vs, s.gos};
+  for (uint32_t i = 0; i < 12; ++i) {
+    dst[i / 3][i % 3] = int64_t(a.Get(i).As<Napi::Number>().DoubleValue());
+    LCSS_CHECK(dst[i / 3][i % 3] >= 0, "attention: negative stride");
+  }
+  return s;
+}
+
+// A strided [n0, n1, n2] operand: the furthest element must lie inside the buffer.
+Ptr attn_operand(const Napi::CallbackInfo& info, int i, const char* what, const int64_t* st, int64_t n0, int64_t n1,
+                 int64_t n2) {
+  const int64_t ext = (n0 && n1 && n2) ? (n0 - 1) * st[0] + (n1 - 1) * st[1] + (n2 - 1) * st[2] + 1 : 0;
+  return arg_ptr(info, i, what, ext);
+}
+
+// attentionForward(B, Lq, Lk, D, Dv, scale, strides[12], q(2), k(2), v(2), o(2), lse(2))
+Napi::Value AttentionForward(const Napi::CallbackInfo& info) {
+  return guarded(info, "attention", [&]() -> Napi::Value {
+    AttnShape s = attn_shape(info);
+    Ptr q = attn_operand(info, 7, "attention q", s.qs, s.B, s.Lq, s.D);
+    Ptr k = attn_operand(info, 9, "attention k", s.ks, s.B, s.Lk, s.D);
+    Ptr v = attn_operand(info, 11, "attention v", s.vs, s.B, s.Lk, s.Dv);
+    Ptr o = arg_ptr(info, 13, "attention out", s.B * s.Lq * s.Dv);
+    Ptr lse = arg_ptr(info, 15, "attention lse", s.B * s.Lq);
+    same_device(info, "attention", {&q, &k, &v, &o, &lse});
+    LCSS_CHECK(!q.cuda, "attention: the fused kernel is CPU-only (the op uses the composite form on CUDA)");
+    LCSS_CHECK(q.dtype == k.dtype && k.dtype == v.dtype && v.dtype == o.dtype && o.dtype == lse.dtype,
+               "attention: operands must share a dtype");
+    attention_forward(q.dtype, s, q.p, k.p, v.p, o.p, lse.p);
+    return info.Env().Undefined();
+  });
+}
+
+// attentionBackward(B, Lq, Lk, D, Dv, scale, strides[12], q(2), k(2), v(2), lse(2), gout(2), gq(2), gk(2), gv(2))
+Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
+  return guarded(info, "attention_backward", [&]() -> Napi::Value {
+    AttnShape s = attn_shape(info);
+    Ptr q = attn_operand(info, 7, "attention_backward q", s.qs, s.B, s.Lq, s.D);
+    Ptr k = attn_operand(info, 9, "attention_backward k", s.ks, s.B, s.Lk, s.D);
+    Ptr v = attn_operand(info, 11, "attention_backward v", s.vs, s.B, s.Lk, s.Dv);
+    Ptr lse = arg_ptr(info, 13, "attention_backward lse", s.B * s.Lq);
+    Ptr go = attn_operand(info, 15, "attention_backward grad", s.gos, s.B, s.Lq, s.Dv);
+    Ptr gq = arg_ptr(info, 17, "attention_backward q grad", s.B * s.Lq * s.D);
+    Ptr gk = arg_ptr(info, 19, "attention_backward k grad", s.B * s.Lk * s.D);
+    Ptr gv = arg_ptr(info, 21, "attention_backward v grad", s.B * s.Lk * s.Dv);
+    same_device(info, "attention_backward", {&q, &k, &v, &lse, &go, &gq, &gk, &gv});
+    LCSS_CHECK(!q.cuda, "attention_backward: the fused kernel is CPU-only");
+    LCSS_CHECK(q.dtype == k.dtype && k.dtype == v.dtype && v.dtype == lse.dtype && lse.dtype == go.dtype &&
+                   go.dtype == gq.dtype && gq.dtype == gk.dtype && gk.dtype == gv.dtype,
+               "attention_backward: operands must share a dtype");
+    attention_backward(q.dtype, s, q.p, k.p, v.p, lse.p, go.p, gq.p, gk.p, gv.p);
+    return info.Env().Undefined();
+  });
+}
+
 // convWinograd(on?: boolean) -> boolean: the current setting (after applying `on` when given)
 Napi::Value ConvWinograd(const Napi::CallbackInfo& info) {
   if (info.Length() > 0 && info[0].IsBoolean()) conv_set_winograd(info[0].As<Napi::Boolean>().Value());
@@ -335,6 +402,8 @@ Napi::Value ConvWinograd(const Napi::CallbackInfo& info) {
 
 void register_nn(Napi::Env env, Napi::Object exports) {
   exports.Set("convWinograd", Napi::Function::New(env, ConvWinograd));
+  exports.Set("attentionForward", Napi::Function::New(env, AttentionForward));
+  exports.Set("attentionBackward", Napi::Function::New(env, AttentionBackward));
   exports.Set("conv2dForward", Napi::Function::New(env, Conv2dForward));
   exports.Set("conv2dBackwardInput", Napi::Function::New(env, Conv2dBackwardInput));
   exports.Set("conv2dBackwardWeight", Napi::Function::New(env, Conv2dBackwardWeight));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The per-ISA NN kernel table; included by isa_<isa>_nn.cc after it defines LCSS_ISA_NS and
 // LCSS_VEC_BYTES (the build gives that file its instruction-set flags).
+#include "attention_impl.h"
 #include "conv_winograd_impl.h"
 #include "gemm_nt_impl.h"
 #include "kernels.h"
@@ -22,6 +23,8 @@ const NnTable kNn = {
     &smax::softmax_forward,
     &smax::softmax_backward,
     &optim::adam_step,
+    &attn::attention_forward,
+    &attn::attention_backward,
     &sum_f32,
     &sum_f64,
 };

@@ -8,6 +8,7 @@
 #include "conv.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "nn.h"
 
 namespace lcss {
 
@@ -42,6 +43,9 @@ struct NnTable {
                            void* gx);
   void (*adam_step)(DType, int64_t n, void* p, const void* g, void* m, void* v, double lr, double beta1, double beta2,
                     double eps, double weight_decay, double bc1, double bc2, bool adamw);
+  void (*attention_forward)(DType, const AttnShape&, const void* q, const void* k, const void* v, void* o, void* lse);
+  void (*attention_backward)(DType, const AttnShape&, const void* q, const void* k, const void* v, const void* lse,
+                             const void* go, void* gq, void* gk, void* gv);
   // sums of contiguous runs in double (the reductions' inner loop)
   double (*sum_f32)(const float* x, int64_t n);
   double (*sum_f64)(const double* x, int64_t n);

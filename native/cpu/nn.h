@@ -33,6 +33,20 @@ void gather(DType t, int64_t outer, int64_t D, int64_t inner, const void* x, con
 // y[o, idx[o, i, j], j] += src[o, i, j]
 void scatter_add(DType t, int64_t outer, int64_t D, int64_t inner, void* y, const int32_t* idx, int64_t M, const void* src);
 
+// Fused attention O = softmax(Q K^T * scale) V over batches: q [B, Lq, D], k [B, Lk, D],
+// v [B, Lk, Dv] and the output gradient go [B, Lq, Dv] at any strides (batch, row, column: a
+// channel-first [B, C, L] tensor is read as [B, L, C] without a copy); o [B, Lq, Dv],
+// lse [B, Lq] (per-row logsumexp of the scaled scores, saved for the backward), gq, gk, gv
+// contiguous. The backward overwrites gq, gk, gv.
+struct AttnShape {
+  int64_t B, Lq, Lk, D, Dv;
+  double scale;
+  int64_t qs[3], ks[3], vs[3], gos[3];  // strides in elements: batch, row, column
+};
+void attention_forward(DType t, const AttnShape& s, const void* q, const void* k, const void* v, void* o, void* lse);
+void attention_backward(DType t, const AttnShape& s, const void* q, const void* k, const void* v, const void* lse,
+                        const void* go, void* gq, void* gk, void* gv);
+
 // Fused Adam(W) step over one contiguous parameter: p, m, v updated in place from g.
 // bc1 = 1 - beta1^t, bc2 = 1 - beta2^t; decoupled weight decay when adamw, else L2 added to g.
 void adam_step(DType t, int64_t n, void* p, const void* g, void* m, void* v, double lr, double beta1, double beta2,
