@@ -40,14 +40,16 @@ __global__ void __launch_bounds__(kThreads) k_index(int kind, int64_t outer, int
   }
 }
 
+// c1 = 1 - beta1, c2 = 1 - beta2 rounded from double, as the CPU kernel does (float(1) - float(0.999)
+// is 1.3e-5 off in relative terms)
 template <typename T>
 __global__ void __launch_bounds__(kThreads) k_adam(int64_t n, T* p, const T* g, T* m, T* v, T step, T rbc2, T b1, T b2,
-                                                   T eps, T wd, T decay, bool adamw) {
+                                                   T c1, T c2, T eps, T wd, T decay, bool adamw) {
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
     T gi = g[i];
     if (!adamw) gi += wd * p[i];
-    const T mi = b1 * m[i] + (T(1) - b1) * gi;
-    const T vi = b2 * v[i] + (T(1) - b2) * gi * gi;
+    const T mi = b1 * m[i] + c1 * gi;
+    const T vi = b2 * v[i] + c2 * gi * gi;
     m[i] = mi;
     v[i] = vi;
     const T pi = adamw ? p[i] * decay : p[i];
@@ -86,11 +88,11 @@ void cuda_adam_step(int dev, DType t, int64_t n, void* p, const void* g, void* m
   if (t == DType::F32)
     return cu::launch("adam", k_adam<float>, grid, kThreads, 0, s, n, static_cast<float*>(p), static_cast<const float*>(g),
                       static_cast<float*>(m), static_cast<float*>(v), float(lr / bc1), float(1.0 / sqrt(bc2)), float(b1),
-                      float(b2), float(eps), float(wd), float(1.0 - lr * wd), adamw);
+                      float(b2), float(1.0 - b1), float(1.0 - b2), float(eps), float(wd), float(1.0 - lr * wd), adamw);
   if (t == DType::F64)
     return cu::launch("adam", k_adam<double>, grid, kThreads, 0, s, n, static_cast<double*>(p), static_cast<const double*>(g),
-                      static_cast<double*>(m), static_cast<double*>(v), lr / bc1, 1.0 / sqrt(bc2), b1, b2, eps, wd,
-                      1.0 - lr * wd, adamw);
+                      static_cast<double*>(m), static_cast<double*>(v), lr / bc1, 1.0 / sqrt(bc2), b1, b2, 1.0 - b1,
+                      1.0 - b2, eps, wd, 1.0 - lr * wd, adamw);
   LCSS_CHECK(false, "adam: dtype %s not supported", dtype_name(t));
 }
 
