@@ -257,4 +257,27 @@ function memorySuite(): Suite {
   return { name: 'CUDA runtime: memory and errors', checks };
 }
 
-export const runtimeSuites = (): Suite[] => [copiesSuite(), randomSuite(), fusedSuite(), indexSuite(), memorySuite()];
+// Registered only where there are two devices (a multi-GPU machine, or LCSS_EMU_DEVICES=2).
+function multiDeviceSuite(): Suite {
+  const checks: Check[] = [];
+  if (lc.cuda.deviceCount() >= 2)
+    checks.push({ name: 'tensors move between cuda:0 and cuda:1 (strided, cast) and ops run on cuda:1', run: () => {
+      lc.tidy(() => {
+        const d1 = lc.device('cuda:1');
+        const x = lc.tensor(vals(6 * 7, 21), { shape: [6, 7], dtype: 'float64', device: CUDA });
+        const y = lc.permute(x, [1, 0]).to(d1);
+        check(y.device.toString() === 'cuda:1', `moved to ${y.device}`);
+        const want = lc.matmul(lc.permute(x.to('cpu'), [1, 0]), x.to('cpu'));
+        const got = lc.matmul(y, x.to(d1));
+        sameArray(f64(got.to(CUDA)), f64(lc.matmul(lc.permute(x, [1, 0]), x)), 'cuda:1 product vs cuda:0 product');
+        check(got.device.toString() === 'cuda:1', 'product on cuda:1');
+        sameArray(f64(lc.cast(y, 'float32').to(CUDA)), f64(lc.cast(lc.permute(x, [1, 0]), 'float32')), 'cast on cuda:1');
+        checkThrows(() => lc.add(x, y), lc.DeviceError, 'add(cuda:0, cuda:1)');
+        const w = want.dataSync(), g = got.dataSync();
+        for (let i = 0; i < w.length; i++) check(Math.abs(w[i] - g[i]) <= 1e-12 * (1 + Math.abs(w[i])), `cuda:1 product element ${i}`);
+      });
+    } });
+  return { name: 'CUDA runtime: two devices', checks };
+}
+
+export const runtimeSuites = (): Suite[] => [copiesSuite(), randomSuite(), fusedSuite(), indexSuite(), memorySuite(), multiDeviceSuite()];
