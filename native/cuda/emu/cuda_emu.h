@@ -17,6 +17,9 @@
 //  - fresh device memory and dynamic shared memory are filled with 0xFF bytes (NaN as floats).
 // What it does not model: concurrency between blocks (they run one after another), memory
 // ordering, warp-synchronous code without __syncwarp, timing, tensor cores.
+// native/cuda/emu/test.sh builds it (build-emu/) and runs test/cuda on it in every thread order.
+// Knobs: LCSS_EMU_ORDER, LCSS_EMU_DEVICES (default 1), LCSS_EMU_MEM_MB (16384), LCSS_EMU_PROTECT
+// (1: device memory inaccessible outside kernels and copies), LCSS_EMU_STACK_KB (256 per thread).
 #pragma once
 #include <cmath>
 #include <cstddef>
