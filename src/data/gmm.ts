@@ -1,15 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Gaussian mixtures with diagonal covariances: sampling, log-density and score in closed form.
-// They are the exact oracles of the score-matching tests: a mixture pushed through an affine SDE
-// kernel (x_t = a·x_0 + s·z) is again a mixture (means a·μ_k, variances a²σ_k² + s²), so
-// ∇log p_t is known at every t (see `perturbed`).
+// Toy-data Gaussian mixtures with diagonal covariances, described by means and stds. The maths
+// (sampling, log-density, score) is the SDE layer's mixture oracle (sde/analytic.ts); this class
+// adds the toy-set view: per-dimension stds, names, and `perturbed` (a·X + s·Z, the marginal of
+// an affine SDE kernel, again a mixture).
 import { argError, checkFinite, checkInt, ShapeError } from '../errors.js';
-import { add, mul, sub, div } from '../ops/binary.js';
-import { tensor } from '../ops/creation.js';
 import { randn, rand, type Generator, defaultGenerator } from '../ops/random.js';
-import { logsumexp, sum } from '../ops/reduce.js';
-import { softmax } from '../ops/softmax.js';
-import { unsqueeze } from '../ops/view.js';
+import { GaussianMixture as Mixture } from '../sde/analytic.js';
 import { isFloat } from '../tensor/dtype.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -27,8 +23,6 @@ export interface SampleOptions {
   generator?: Generator;
   dtype?: 'float32' | 'float64';
 }
-
-const LOG_2PI = Math.log(2 * Math.PI);
 
 export class GaussianMixture {
   readonly dim: number;
@@ -80,56 +74,40 @@ export class GaussianMixture {
     }, this.name);
   }
 
+  /** The same mixture as the SDE layer's oracle, which owns the density, score and sampling maths. */
+  private get oracle(): Mixture {
+    this._oracle ??= new Mixture({ means: this.means, weights: this.weights, covs: this.stds.map((r) => r.map((v) => v * v)) });
+    return this._oracle;
+  }
+  private _oracle?: Mixture;
+
   /** n i.i.d. samples [n, D]: one uniform (component) and D normals per sample. */
   sample(n: number, o: SampleOptions = {}): Tensor {
     checkInt('GaussianMixture.sample', 'n', n, 0);
-    const out = this.sampleArray(n, o.generator ?? defaultGenerator);
-    return tensor(out, { shape: [n, this.dim], dtype: o.dtype ?? 'float32' });
+    return this.oracle.sample(n, { generator: o.generator ?? defaultGenerator, dtype: o.dtype ?? 'float32' });
   }
 
   /** Samples as a flat float64 array (row-major [n, D]). */
   sampleArray(n: number, gen: Generator): Float64Array {
-    const D = this.dim;
-    const u = drawArray(n, 1, gen, 'uniform');
-    const z = drawArray(n, D, gen, 'normal');
-    const cum: number[] = [];
-    let acc = 0;
-    for (const w of this.weights) cum.push((acc += w));
-    const out = new Float64Array(n * D);
-    for (let i = 0; i < n; i++) {
-      let k = 0;
-      while (k < this.k - 1 && u[i] >= cum[k]) k++;
-      for (let d = 0; d < D; d++) out[i * D + d] = this.means[k][d] + this.stds[k][d] * z[i * D + d];
-    }
-    return out;
+    return tidy(() => Float64Array.from(this.oracle.sample(n, { generator: gen, dtype: 'float64' }).dataSync()));
   }
 
-  /** Per-component log w_k + log N(x; μ_k, diag σ_k²), [N, K]; and the differences (x − μ_k)/σ_k². */
-  private parts(fn: string, x: Tensor): { logc: Tensor; diffOverVar: Tensor } {
+  private checkX(fn: string, x: Tensor): void {
     if (x.ndim !== 2 || x.shape[1] !== this.dim)
       throw new ShapeError(`${fn}: argument 'x' has shape [${x.shape.join(', ')}], expected [N, ${this.dim}]`);
     if (!isFloat(x.dtype)) throw argError(fn, 'x', x, 'a float32 or float64 tensor');
-    const c = { dtype: x.dtype, device: x.device };
-    const mu = tensor(this.means.flat(), { ...c, shape: [this.k, this.dim] });
-    const variance = tensor(this.stds.flat().map((s) => s * s), { ...c, shape: [this.k, this.dim] });
-    const bias = tensor(this.weights.map((w, k) => Math.log(w) - this.stds[k].reduce((a, s) => a + Math.log(s), 0) - 0.5 * this.dim * LOG_2PI), { ...c, shape: [this.k] });
-    const diff = sub(unsqueeze(x, 1), mu); // [N, K, D]
-    const diffOverVar = div(diff, variance);
-    const logc = add(mul(sum(mul(diff, diffOverVar), -1), -0.5), bias);
-    return { logc, diffOverVar };
   }
 
   /** log p(x), [N], in x's dtype (differentiable). */
   logDensity(x: Tensor): Tensor {
-    return tidy(() => logsumexp(this.parts('GaussianMixture.logDensity', x).logc, 1));
+    this.checkX('GaussianMixture.logDensity', x);
+    return this.oracle.logProb(x);
   }
 
-  /** ∇ log p(x) = −Σ_k r_k(x) (x − μ_k)/σ_k², [N, D], r = posterior responsibilities. */
+  /** ∇ log p(x), [N, D]. */
   score(x: Tensor): Tensor {
-    return tidy(() => {
-      const { logc, diffOverVar } = this.parts('GaussianMixture.score', x);
-      return mul(sum(mul(unsqueeze(softmax(logc, 1), -1), diffOverVar), 1), -1);
-    });
+    this.checkX('GaussianMixture.score', x);
+    return this.oracle.score(x);
   }
 }
 
