@@ -144,7 +144,7 @@ export interface Prepared {
 
 /** t ~ U(tEps, T), drawn in x's dtype from the loss's generator. */
 export function sampleTime(r: ResolvedBase, sde: SDE, B: number, like: Tensor): Tensor {
-  return rand([B], { low: r.tEps, high: sde.T, dtype: like.dtype, generator: r.generator });
+  return rand([B], { low: r.tEps, high: sde.T, dtype: like.dtype, device: like.device, generator: r.generator });
 }
 
 /** lambda(t) [B] for the resolved weighting (null = 1). */
@@ -163,7 +163,7 @@ export function weightFor(r: ResolvedBase, sde: SDE, xt: Tensor, t: Tensor, sigm
 export function prepare(op: string, r: ResolvedBase, x: Tensor, noise = 0): Prepared {
   const B = x.shape[0];
   if (!r.sde) {
-    if (noise > 0) return { x: add(x, mul(randn([...x.shape], { dtype: x.dtype, generator: r.generator }), noise)), t: null, sigmaBar: null, weight: null };
+    if (noise > 0) return { x: add(x, mul(randn([...x.shape], { dtype: x.dtype, device: x.device, generator: r.generator }), noise)), t: null, sigmaBar: null, weight: null };
     return { x, t: null, sigmaBar: null, weight: null };
   }
   const sde = r.sde;

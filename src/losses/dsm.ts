@@ -40,7 +40,7 @@ export function dsm(options: DsmOptions = {}): ScoreLoss {
     return tidy(() => {
       const g = base.generator;
       if (!sde) {
-        const e = randn([...x0.shape], { dtype: x0.dtype, generator: g });
+        const e = randn([...x0.shape], { dtype: x0.dtype, device: x0.device, generator: g });
         const xn = add(x0, mul(e, sigma));
         const s = callScore(op, model, xn, null);
         return finish(base, halfSqNorm(add(s, mul(e, 1 / sigma))), null);
@@ -50,7 +50,7 @@ export function dsm(options: DsmOptions = {}): ScoreLoss {
       const m = sde.marginal(x0, t);
       if (!sameShape(m.mean.shape, x0.shape)) throw new ShapeError(`${op}: sde.marginal returned a mean of shape ${show([...m.mean.shape])} for x of shape ${show([...x0.shape])}`);
       const std = checkPerSample(op, 'sde.marginal(x, t).std', m.std, B);
-      const z = randn([...x0.shape], { dtype: x0.dtype, generator: g });
+      const z = randn([...x0.shape], { dtype: x0.dtype, device: x0.device, generator: g });
       const stdv = perSampleView(std, x0.ndim);
       const xt = add(m.mean, mul(z, stdv));
       const s = callScore(op, model, xt, t);

@@ -52,13 +52,13 @@ export function exact(options: ExactOptions = {}): ScoreLoss {
       const per = withInputGrad((xg) => {
         const s = callScore(op, model, xg, p.t);
         const sf = reshape(s, [B, D]);
-        let trace: Tensor = zeros([B], { dtype: x0.dtype });
+        let trace: Tensor = zeros([B], { dtype: x0.dtype, device: x0.device });
         for (const i of dims) {
           // one VJP per coordinate: row i of the Jacobian for every sample at once; only its diagonal entry is kept
           trace = tidy(() => {
             const si = select(sf, 1, i);
             if (!si.requiresGrad) return trace;
-            const [gi] = grad(si, [xg], { gradOutputs: full([B], 1, { dtype: x0.dtype }), createGraph: outer, retainGraph: true, allowUnused: true });
+            const [gi] = grad(si, [xg], { gradOutputs: full([B], 1, { dtype: x0.dtype, device: x0.device }), createGraph: outer, retainGraph: true, allowUnused: true });
             return gi ? add(trace, select(reshape(gi, [B, D]), 1, i)) : trace;
           });
         }

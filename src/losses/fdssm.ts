@@ -52,7 +52,7 @@ export function fdssm(options: FdssmOptions = {}): ScoreLoss {
     return tidy(() => {
       const p = prepare(op, base, x0, noise);
       const B = x0.shape[0], D = numel(x0.shape.slice(1)), dims = featureDims(x0.ndim);
-      const e = randn([...x0.shape], { dtype: x0.dtype, generator: base.generator });
+      const e = randn([...x0.shape], { dtype: x0.dtype, device: x0.device, generator: base.generator });
       const u = div(e, perSampleView(sqrt(sum(square(e), dims)), x0.ndim));  // uniform on the unit sphere
       const step: Tensor | number = ratio === null ? eps : perSampleView(mul(p.sigmaBar!, ratio), x0.ndim);
       const v = mul(u, step);

@@ -40,7 +40,7 @@ const KEYS = [...BASE_KEYS, 'sigma', 'sigmaRatio', 'gamma', 'draws', 'estimator'
 /** [x; x + sigma e_k; (x - sigma e_k)] from primitive ops, with the noise regenerated from the same key. */
 function perturbComposite(x: Tensor, sigma: Tensor | number, so: SteinOptions & { draws: number; estimator: SteinEstimator }): Tensor {
   const B = x.shape[0], rest = x.shape.slice(1);
-  const e = steinNoise(B, rest, so, x.dtype as 'float32' | 'float64');  // [K, B, ...]
+  const e = steinNoise(B, rest, so, x.dtype as 'float32' | 'float64', x.device);  // [K, B, ...]
   const sg = typeof sigma === 'number' ? sigma : reshape(sigma, [1, B, ...rest.map(() => 1)]);
   const xc = unsqueeze(x, 0);
   const se = mul(e, sg);

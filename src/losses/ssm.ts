@@ -46,8 +46,8 @@ function makeSsm(op: 'ssm' | 'ssm-vr', options: SsmOptions): ScoreLoss {
       const B = x0.shape[0], dims = featureDims(x0.ndim);
       const xs = repeatRows(p.x, M);
       const v = projection === 'gaussian'
-        ? randn([...xs.shape], { dtype: x0.dtype, generator: base.generator })
-        : sub(mul(bernoulli(0.5, [...xs.shape], { dtype: x0.dtype, generator: base.generator }), 2), 1);
+        ? randn([...xs.shape], { dtype: x0.dtype, device: x0.device, generator: base.generator })
+        : sub(mul(bernoulli(0.5, [...xs.shape], { dtype: x0.dtype, device: x0.device, generator: base.generator }), 2), 1);
       const per = withInputGrad((xg) => {
         const s = callScore(op, model, xg, repeatBatch(p.t, M));
         const sv = sum(mul(s, v), dims);  // [M B]

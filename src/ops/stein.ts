@@ -8,6 +8,7 @@ import { argError, checkFinite, DTypeError, ShapeError, show } from '../errors.j
 import { localGrad } from '../autograd/engine.js';
 import { attachGrad } from '../autograd/node.js';
 import { native, SteinEstimator as Est } from '../native.js';
+import type { DeviceLike } from '../tensor/device.js';
 import { tidy } from '../tensor/scope.js';
 import { numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -79,9 +80,10 @@ function sigmaTensor(op: string, sigma: Tensor | number, B: number, like: Tensor
 }
 
 /** The noise e as a [K, B, ...sample] tensor, regenerated from the key (for references and tests). */
-export function steinNoise(B: number, sampleShape: readonly number[], o: SteinOptions, dtype: 'float32' | 'float64' = 'float32'): Tensor {
+export function steinNoise(B: number, sampleShape: readonly number[], o: SteinOptions, dtype: 'float32' | 'float64' = 'float32',
+  device?: DeviceLike): Tensor {
   const r = resolve('steinNoise', o);
-  return randn([r.K, B, ...sampleShape], { key: r.key, dtype });
+  return randn([r.K, B, ...sampleShape], { key: r.key, dtype, device });
 }
 
 /** [x; x + sigma e_1; ...; x + sigma e_K (; x - sigma e_k for antithetic)] for x [B, ...]. */
