@@ -103,7 +103,7 @@ function run(op: string, outputs: Tensor[], gradOutputs: (Tensor | null)[], targ
           continue;
         }
         if (!n.inputs.some((c) => c && needed.has(c))) continue;
-        const gin = n.apply(g, createGraph);
+        const gin = n.apply(g, createGraph, (c) => needed.has(c));
         if (gin.length !== n.inputs.length)
           throw new AutogradError(`${op}: gradient of '${n.name}' returned ${gin.length} values for ${n.inputs.length} inputs`);
         n.inputs.forEach((c, i) => {

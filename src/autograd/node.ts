@@ -37,14 +37,18 @@ export class Node {
     return false;
   }
 
-  /** Runs the gradient function after checking the saved tensors were not modified in place. */
-  apply(g: Tensor, createGraph: boolean): (Tensor | null | undefined)[] {
+  /**
+   * Runs the gradient function after checking the saved tensors were not modified in place.
+   * `isNeeded` tells which inputs lead to a wanted gradient, so the op can skip the others (a
+   * Jacobian-vector product w.r.t. x must not also compute and record every weight gradient).
+   */
+  apply(g: Tensor, createGraph: boolean, isNeeded?: (n: Node) => boolean): (Tensor | null | undefined)[] {
     if (this.released || !this.saved || !this.fn)
       throw new AutogradError(`backward: the graph through '${this.name}' was already freed (by an earlier backward, or by the tidy() that created it); pass { retainGraph: true } to backward through it twice`);
     for (const s of this.saved)
       if (s.storage.version !== s._savedVersion)
         throw new AutogradError(`backward: a tensor saved by '${this.name}' (shape [${s.shape.join(', ')}]) was modified in place after it was saved`);
-    return this.fn(g, this.saved, { createGraph, needsGrad: this.inputs.map((i) => i !== null) });
+    return this.fn(g, this.saved, { createGraph, needsGrad: this.inputs.map((i) => i !== null && (!isNeeded || isNeeded(i))) });
   }
 
   /** Frees the saved tensors; the node can no longer run backward. */

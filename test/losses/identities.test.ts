@@ -204,3 +204,20 @@ describe('time-conditioned plumbing', () => {
     });
   });
 });
+
+describe('autograd pruning the Jacobian objectives rely on', () => {
+  it('grad(outputs, [x]) asks each op only for the gradients that lead to x (no weight gradients per VJP)', async () => {
+    const { attachGrad } = await import('../../src/autograd/node.js');
+    const seen: boolean[][] = [];
+    lc.tidy(() => {
+      const x = lc.randn([3], { requiresGrad: true }), w = lc.randn([3], { requiresGrad: true });
+      const y = attachGrad(lc.mul(lc.detach(x), lc.detach(w)), 'probe', [x, w], [x, w], (g, [xs, ws], ctx) => {
+        seen.push([...ctx.needsGrad]);
+        return [ctx.needsGrad[0] ? lc.mul(g, ws) : null, ctx.needsGrad[1] ? lc.mul(g, xs) : null];
+      });
+      lc.grad(lc.sum(y), [x], { retainGraph: true });
+      lc.backward(lc.sum(y));
+    });
+    expect(seen).toEqual([[true, false], [true, true]]);
+  });
+});
