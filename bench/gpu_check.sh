@@ -59,7 +59,16 @@ if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1
 else
   echo "## PyTorch side skipped (no torch with CUDA, or no staged $peer)"
 fi
+# the optional cuBLAS path (opt-in, unvalidated until this runs): PyTorch's libcublas, if any
+cublas=$(find "$(python3 -c 'import torch, os; print(os.path.dirname(os.path.dirname(torch.__file__)))' 2>/dev/null || echo /nonexistent)" \
+  /usr/local/cuda/lib64 -name 'libcublas.so.1[0-9]*' 2>/dev/null | sort | head -1)
+if [ -n "$cublas" ]; then
+  echo "## products again through cuBLAS ($cublas)"
+  LCSS_CUBLAS=1 LCSS_CUBLAS_LIB=$cublas node dist/bench/gpu_check.js --out "$OUT" --tag cublas --suites table,kernels \
+    --workloads W1,W5 --dims 64,784 "$@" 2>&1 | tee -a "$OUT/lcss.log"
+fi
 set -e
 echo "## table"
 python3 bench/gpu_check_table.py "$OUT/lcss.jsonl" "$OUT/torch.jsonl" | tee "$OUT/table.txt"
+[ -f "$OUT/lcss_cublas.jsonl" ] && { echo "## with cuBLAS"; python3 bench/gpu_check_table.py "$OUT/lcss_cublas.jsonl" "$OUT/torch.jsonl" | tee -a "$OUT/table.txt"; }
 exit "$lcss_status"

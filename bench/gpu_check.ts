@@ -10,7 +10,7 @@
 // reference the GPU half is compared with), and one short timing pass of every workload on the CPU
 // so every code path runs; the GPU half is skipped with the reason.
 //   node dist/bench/gpu_check.js [--out DIR] [--seed N] [--reps N] [--workloads W1,...] [--dims 2,16,...]
-//                                [--no-checks] [--no-bench]
+//                                [--suites table,kernels,runtime,models] [--tag NAME] [--no-checks] [--no-bench]
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as lc from '../src/index.js';
@@ -31,8 +31,9 @@ const flag = (name: string) => process.argv.includes(`--${name}`);
 
 const OUT = arg('out', process.env.OUT ?? 'gpu-check-out');
 const SEED = Number(arg('seed', String(Math.floor(Math.random() * 1e6))));
+const TAG = arg('tag', '');  // a second pass (e.g. LCSS_CUBLAS=1) writes lcss_<tag>.jsonl
 mkdirSync(OUT, { recursive: true });
-const LOG = join(OUT, 'lcss.jsonl');
+const LOG = join(OUT, TAG ? `lcss_${TAG}.jsonl` : 'lcss.jsonl');
 writeFileSync(LOG, '');
 const emit = (o: Record<string, unknown>) => appendFileSync(LOG, JSON.stringify(o) + '\n');
 const say = (s: string) => console.log(s);
@@ -136,7 +137,7 @@ function bench(dev: lc.Device, reps: number, warmup: number, minRepMs: number, d
 
 function main(): void {
   const env = {
-    kind: 'env', node: process.version, isa: lc.cpuIsa(), threads: lc.getNumThreads(), seed: SEED, date: new Date().toISOString(),
+    kind: 'env', tag: TAG, cublas: process.env.LCSS_CUBLAS === '1' ? process.env.LCSS_CUBLAS_LIB ?? 'default search' : 'off', node: process.version, isa: lc.cpuIsa(), threads: lc.getNumThreads(), seed: SEED, date: new Date().toISOString(),
     cudaBuilt: lc.cuda.isBuilt(), cudaAvailable: HAVE_CUDA, cudaStatus: lc.cuda.status(),
     device: HAVE_CUDA ? lc.cuda.deviceInfo(0) : null,
   };
@@ -150,7 +151,9 @@ function main(): void {
   if (!flag('no-checks')) {
     say('## checks');
     cpuTable(tally);
-    if (HAVE_CUDA) runSuites([...tableSuites(SEED), ...kernelSuites(), ...runtimeSuites(), ...modelSuites()], tally);
+    const want = arg('suites', 'table,kernels,runtime,models').split(',');
+    const all: [string, () => Suite[]][] = [['table', () => tableSuites(SEED)], ['kernels', kernelSuites], ['runtime', runtimeSuites], ['models', modelSuites]];
+    if (HAVE_CUDA) runSuites(all.filter(([n]) => want.includes(n)).flatMap(([, f]) => f()), tally);
     else say(`  GPU half skipped: ${lc.cuda.status()}`);
   }
   if (!flag('no-bench')) {

@@ -5,6 +5,9 @@
 #include "gemm.cuh"
 
 namespace lcss {
+namespace cu {
+bool cublas_gemm(int device, DType t, const GemmArgs& g);  // cublas.cu: false when not enabled or not expressible
+}
 namespace {
 
 template <typename T>
@@ -32,6 +35,7 @@ void gemm_t(int dev, const GemmArgs& g) {
 
 void cuda_gemm(int dev, DType t, const GemmArgs& g) {
   LCSS_CHECK(g.M >= 0 && g.N >= 0 && g.K >= 0 && g.batch >= 0, "gemm: negative size");
+  if (cu::cublas_gemm(dev, t, g)) return;
   if (t == DType::F32) return gemm_t<float>(dev, g);
   if (t == DType::F64) return gemm_t<double>(dev, g);
   LCSS_CHECK(false, "gemm: dtype %s is not supported (float32 or float64 expected)", dtype_name(t));
