@@ -61,16 +61,48 @@ export function w3(): Case[] {
 }
 
 /**
- * W4 hook: one training step of the SmallUNet (src/models, another engineer's) with Adam. Enabled
- * automatically once src/models exports SmallUNet and src/optim exports Adam; until then the
- * case reports why it is skipped.
+ * W4: one training step of the W4 U-Net (src/models SmallUNet, 1,623,169 parameters) on batch 32
+ * of 1x28x28 with Adam(lr 2e-4), VE SDE (sigma_min 0.01, sigma_max 50, t ~ U(1e-5, 1)), the
+ * peer's loss formulas: DSM (one forward) and LCSS with centre and perturbed rows stacked as one
+ * batch-64 forward (the peer's lcss_cat). Data: standard normal images (timing only).
  */
 export async function w4(): Promise<Case[] | string> {
   const load = async (p: string) => { try { return await import(p); } catch { return null; } };
   const models = await load('../src/models/index.js');
   const optim = await load('../src/optim/index.js');
-  if (!models?.SmallUNet || !optim?.Adam) return 'W4 skipped: src/models SmallUNet or src/optim Adam not available yet';
-  return 'W4 skipped: SmallUNet found; wire its training step here (bench/workloads.ts w4)';
+  if (!models?.SmallUNet || !optim?.Adam) return 'W4 skipped: src/models SmallUNet or src/optim Adam not available';
+  lc.manualSeed(0);
+  const net = lc.tidy(() => new models.SmallUNet());
+  const params: Tensor[] = net.parameters();
+  const opt = new optim.Adam(params, { lr: 2e-4 });
+  const B = 32;
+  const x0 = lc.keep(lc.randn([B, 1, 28, 28]));
+  const sigmaOf = (t: Tensor) => lc.mul(lc.exp(lc.mul(t, Math.log(50 / 0.01))), 0.01);
+  const step = (loss: () => Tensor) => lc.tidy(() => {
+    opt.zeroGrad();
+    lc.backward(loss());
+    opt.step();
+  });
+  const dsm = () => {
+    const t = lc.add(lc.mul(lc.rand([B]), 1 - 1e-5), 1e-5);
+    const sigma = sigmaOf(t), sb = lc.reshape(sigma, [B, 1, 1, 1]);
+    const z = lc.randn([B, 1, 28, 28]);
+    const s = net.forward(lc.add(x0, lc.mul(sb, z)), sigma);
+    return lc.mean(lc.sum(lc.square(lc.add(lc.mul(s, sb), z)), [1, 2, 3]));
+  };
+  const lcssCat = () => {
+    const t = lc.add(lc.mul(lc.rand([B]), 1 - 1e-5), 1e-5);
+    const sigma = sigmaOf(t), sb = lc.reshape(sigma, [B, 1, 1, 1]);
+    const eps = lc.randn([B, 1, 28, 28]);
+    const both = net.forward(lc.cat([x0, lc.add(x0, lc.mul(sb, eps))]), lc.cat([sigma, sigma]));
+    const s0 = lc.narrow(both, 0, 0, B), s1 = lc.narrow(both, 0, B, B);
+    const per = lc.add(lc.mul(lc.sum(lc.square(s0), [1, 2, 3]), 0.5), lc.div(lc.sum(lc.mul(eps, s1), [1, 2, 3]), sigma));
+    return lc.mean(lc.mul(lc.square(sigma), per));
+  };
+  return [
+    { workload: 'W4_unet_b32', case: 'dsm', step: () => step(dsm), dispose: () => {} },
+    { workload: 'W4_unet_b32', case: 'lcss_cat', step: () => step(lcssCat), dispose: () => { x0.dispose(); lc.dispose(params); } },
+  ];
 }
 
 const mlp = (D: number) => {

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/allocator.h"
@@ -136,8 +137,23 @@ int main(int argc, char** argv) {
     timeit("binary add", double(n), [&] { elementwise().binary(B_ADD, vy, vx, vx, 0, 0); });
     timeit("binary silu_bwd", double(n), [&] { elementwise().binary(B_SILU_BWD, vy, vx, vx, 0, 0); });
   } else if (cmd == "pool") {
-    volatile int64_t sink = 0;
-    timeit("parallel_for(2 chunks, empty)", 0, [&] { parallel_for(2, 1, [&](int64_t b, int64_t e) { sink = sink + e - b; }); });
+    // Thread-pool costs: a 2-chunk job of ~2 us per chunk back to back (workers spinning), and the
+    // same job after the workers went to sleep (wake-up latency), against running it serially.
+    auto busy = [](int64_t us) {
+      volatile double x = 0;
+      for (int64_t i = 0; i < us * 300; ++i) x = x + 1e-9;
+    };
+    timeit("serial 2 x 2us", 0, [&] { busy(2); busy(2); });
+    timeit("parallel_for 2 x 2us (hot)", 0, [&] { parallel_for(2, 1, [&](int64_t b, int64_t e) { for (int64_t i = b; i < e; ++i) busy(2); }); });
+    std::vector<double> lat;
+    for (int r = 0; r < 50; ++r) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // workers stop spinning and sleep
+      double t0 = wall_s();
+      parallel_for(2, 1, [&](int64_t b, int64_t e) { for (int64_t i = b; i < e; ++i) busy(2); });
+      lat.push_back((wall_s() - t0) * 1e6);
+    }
+    std::sort(lat.begin(), lat.end());
+    std::printf("parallel_for 2 x 2us after 5 ms idle: median %.1f us, p90 %.1f us\n", lat[lat.size() / 2], lat[lat.size() * 9 / 10]);
   } else {
     std::printf("usage: kbench gemm M N K [ta tb] | conv N C H W O [wino|direct] | gn N C HW G | pool\n");
     return 1;

@@ -24,10 +24,13 @@ class RangeFn {
 int num_threads();
 void set_num_threads(int n);  // n >= 1; takes effect for the next parallel region
 
-// Runs f over [0, n) split into at most num_threads() contiguous chunks of at least `grain`
-// iterations. Exceptions thrown by f are rethrown on the calling thread.
-void parallel_for_impl(int64_t n, int64_t grain, RangeFn f);
+// Runs f over [0, n) split into at most chunks_per_thread * num_threads() contiguous chunks of at
+// least `grain` iterations, which the threads claim one at a time. Exceptions thrown by f are
+// rethrown on the calling thread.
+void parallel_for_impl(int64_t n, int64_t grain, RangeFn f, int chunks_per_thread);
 
+// One chunk per thread: for work whose chunks carry setup (a GEMM packs its operand per chunk) or
+// whose callers index per-thread partial results by chunk.
 template <typename F>
 inline void parallel_for(int64_t n, int64_t grain, F&& f) {
   if (n <= 0) return;
@@ -36,7 +39,21 @@ inline void parallel_for(int64_t n, int64_t grain, F&& f) {
     return;
   }
   auto& fr = f;
-  parallel_for_impl(n, grain, RangeFn(fr));
+  parallel_for_impl(n, grain, RangeFn(fr), 1);
+}
+
+// Up to 8 chunks per thread, claimed dynamically: a thread that wakes late or is descheduled (the
+// machine is shared) leaves its chunks to the others instead of making them wait. For independent
+// iterations with no per-chunk setup.
+template <typename F>
+inline void parallel_for_dynamic(int64_t n, int64_t grain, F&& f) {
+  if (n <= 0) return;
+  if (n <= grain || num_threads() == 1) {
+    f(int64_t(0), n);
+    return;
+  }
+  auto& fr = f;
+  parallel_for_impl(n, grain, RangeFn(fr), 8);
 }
 
 }  // namespace lcss

@@ -75,7 +75,7 @@ template <typename T>
 void forward(const Shape& s, const T* q, const T* k, const T* v, T* o, T* lse) {
   const int64_t br = block_rows(s), nqb = (s.Lq + br - 1) / br;
   const int64_t units = s.B * nqb;  // (batch, query block): independent in the forward
-  parallel_for(units, 1, [&](int64_t u0, int64_t u1) {
+  parallel_for_dynamic(units, 1, [&](int64_t u0, int64_t u1) {
     Buf<T> S(size_t(br * s.Lk));
     for (int64_t u = u0; u < u1; ++u) {
       const int64_t b = u / nqb, i0 = (u % nqb) * br, i1 = std::min(s.Lq, i0 + br);
@@ -121,7 +121,7 @@ void backward(const Shape& s, const T* q, const T* k, const T* v, const T* lse, 
   const int64_t kvs = s.Lk * (s.D + s.Dv);
   if (s.B >= nt || s.Lq <= br) {
     // batches in parallel: each batch's dK, dV belong to one thread
-    parallel_for(s.B, 1, [&](int64_t b0, int64_t b1) {
+    parallel_for_dynamic(s.B, 1, [&](int64_t b0, int64_t b1) {
       Buf<T> P(size_t(br * s.Lk)), dP(size_t(br * s.Lk));
       for (int64_t b = b0; b < b1; ++b) {
         T* gkb = gk + b * s.Lk * s.D;

@@ -116,7 +116,7 @@ void col2im(const ConvShape& s, const T* col, int64_t c0, int64_t cg, T* x) {
 template <typename F>
 void over_images(int64_t N, F&& f) {
   if (N >= num_threads() && num_threads() > 1)
-    parallel_for(N, 1, [&](int64_t b, int64_t e) { for (int64_t n = b; n < e; ++n) f(n); });
+    parallel_for_dynamic(N, 1, [&](int64_t b, int64_t e) { for (int64_t n = b; n < e; ++n) f(n); });
   else
     for (int64_t n = 0; n < N; ++n) f(n);
 }

@@ -65,7 +65,7 @@ template <typename T>
 void deinterleave(const T* src, int64_t N, int64_t C, int64_t H, int64_t W, int64_t xs, int64_t ph, int64_t pw,
                   int64_t Hd, int64_t TWq, T* dst) {
   const int64_t row = 4 * TWq;
-  parallel_for(N * C, std::max<int64_t>(1, 16384 / (Hd * row)), [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(N * C, std::max<int64_t>(1, 16384 / (Hd * row)), [&](int64_t b, int64_t e) {
     for (int64_t nc = b; nc < e; ++nc) {
       const T* sp = src + (nc / C) * xs + (nc % C) * H * W;
       T* dp = dst + nc * Hd * row;
@@ -200,7 +200,7 @@ template <typename T>
 void weight_transform(const T* w, int64_t O, int64_t C, T* U) {
   constexpr int W = simd::V<T>::W;
   const int64_t OC = O * C;
-  parallel_for(O, std::max<int64_t>(1, 4096 / std::max<int64_t>(C, 1)), [&](int64_t o0, int64_t o1) {
+  parallel_for_dynamic(O, std::max<int64_t>(1, 4096 / std::max<int64_t>(C, 1)), [&](int64_t o0, int64_t o1) {
     alignas(64) T gk[9][W];
     alignas(64) T ut[36][W];
     for (int64_t o = o0; o < o1; ++o) {
@@ -366,7 +366,7 @@ void forward_group(const Geom& g, const T* xp, const T* Upk, const T* bias, T* y
   using Cfg = GemmCfg<T>;
   constexpr int64_t NB = Cfg::NR, MR = Cfg::MR;
   const int64_t nblk = (g.T + NB - 1) / NB, panels = (g.O + MR - 1) / MR;
-  parallel_for(nblk, 1, [&](int64_t b0, int64_t b1) {
+  parallel_for_dynamic(nblk, 1, [&](int64_t b0, int64_t b1) {
     Scratch<T> V(size_t(36 * g.C * NB)), M(size_t(36 * g.O * NB)), d(size_t(16 * NB));
     Seg segs[NB];
     Piece<T> pc[NB];

@@ -276,7 +276,7 @@ void gemm_t(const GemmArgs& g) {
   // Many matrices, each too small to split well: one thread per matrix.
   if (g.batch >= nt && (g.batch >= 4 * nt || flops < 4e6)) {
     int64_t grain = std::max<int64_t>(1, int64_t(2e5 / std::max(flops, 1.0)));
-    parallel_for(g.batch, grain, [&](int64_t b0, int64_t b1) {
+    parallel_for_dynamic(g.batch, grain, [&](int64_t b0, int64_t b1) {
       PackBuffers<T> buf;
       for (int64_t b = b0; b < b1; ++b)
         gemm_block<T>(g, A + b * g.a_bs, B + b * g.b_bs, C + b * g.c_bs, 0, g.N, buf.pa, buf.pb);

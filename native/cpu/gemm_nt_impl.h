@@ -58,8 +58,10 @@ struct Blk {
   static constexpr int RB = W / RA;
 };
 
+// noinline: inlined into the Winograd weight-gradient loop, GCC spilled the 16 accumulators to
+// the stack (FMAs on memory operands, ~half speed); as its own function they stay in registers.
 template <typename T, int RA, int RB>
-inline void block(const T* A, int64_t lda, const T* B, int64_t ldb, int64_t K, double* P, int64_t ldp, bool first) {
+__attribute__((noinline)) void block(const T* A, int64_t lda, const T* B, int64_t ldb, int64_t K, double* P, int64_t ldp, bool first) {
   constexpr int W = simd::V<T>::W;
   vec<T> acc[W];
   for (int i = 0; i < W; ++i) acc[i] = vec<T>{};

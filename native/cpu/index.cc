@@ -16,7 +16,7 @@ inline void check_index(int32_t i, int64_t D, const char* op) {
 template <typename T>
 void sel(int64_t outer, int64_t D, int64_t inner, const T* x, const int32_t* idx, int64_t M, T* y) {
   for (int64_t m = 0; m < M; ++m) check_index(idx[m], D, "index_select");
-  parallel_for(outer * M, std::max<int64_t>(1, 16384 / std::max<int64_t>(inner, 1)), [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(outer * M, std::max<int64_t>(1, 16384 / std::max<int64_t>(inner, 1)), [&](int64_t b, int64_t e) {
     for (int64_t l = b; l < e; ++l) {
       int64_t o = l / M, m = l % M;
       std::memcpy(y + l * inner, x + (o * D + idx[m]) * inner, sizeof(T) * size_t(inner));
@@ -28,7 +28,7 @@ template <typename T>
 void add(int64_t outer, int64_t D, int64_t inner, T* y, const int32_t* idx, int64_t M, const T* src) {
   for (int64_t m = 0; m < M; ++m) check_index(idx[m], D, "index_add");
   // parallel over outer only: repeated indices would race across m
-  parallel_for(outer, 1, [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(outer, 1, [&](int64_t b, int64_t e) {
     for (int64_t o = b; o < e; ++o)
       for (int64_t m = 0; m < M; ++m) {
         T* dst = y + (o * D + idx[m]) * inner;
@@ -42,7 +42,7 @@ template <typename T>
 void gat(int64_t outer, int64_t D, int64_t inner, const T* x, const int32_t* idx, int64_t M, T* y) {
   const int64_t n = outer * M * inner;
   for (int64_t l = 0; l < n; ++l) check_index(idx[l], D, "gather");
-  parallel_for(n, 1 << 14, [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(n, 1 << 14, [&](int64_t b, int64_t e) {
     for (int64_t l = b; l < e; ++l) {
       int64_t j = l % inner, o = l / (M * inner);
       y[l] = x[(o * D + idx[l]) * inner + j];
@@ -54,7 +54,7 @@ template <typename T>
 void sca(int64_t outer, int64_t D, int64_t inner, T* y, const int32_t* idx, int64_t M, const T* src) {
   const int64_t n = outer * M * inner;
   for (int64_t l = 0; l < n; ++l) check_index(idx[l], D, "scatter_add");
-  parallel_for(outer, 1, [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(outer, 1, [&](int64_t b, int64_t e) {
     for (int64_t o = b; o < e; ++o)
       for (int64_t m = 0; m < M; ++m)
         for (int64_t j = 0; j < inner; ++j) {

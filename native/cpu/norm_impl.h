@@ -72,7 +72,7 @@ template <typename T>
 void gn_forward(int64_t N, int64_t C, int64_t HW, int64_t G, double eps, bool silu, const T* x, const T* gamma,
                 const T* beta, T* y, T* mean, T* rstd) {
   const int64_t cg = C / G, M = cg * HW;
-  parallel_for(N * G, group_grain(M), [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(N * G, group_grain(M), [&](int64_t b, int64_t e) {
     for (int64_t ng = b; ng < e; ++ng) {
       const T* xs = x + ng * M;
       T* ys = y + ng * M;
@@ -103,7 +103,7 @@ void gn_backward(int64_t N, int64_t C, int64_t HW, int64_t G, bool silu, const T
     size_t n;
     ~Free() { if (p) cpu_free(p, n); }
   } guard{sab, sbytes};
-  parallel_for(N * G, group_grain(M), [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(N * G, group_grain(M), [&](int64_t b, int64_t e) {
     for (int64_t ng = b; ng < e; ++ng) {
       const int64_t n = ng / G, c0 = (ng % G) * cg;
       const T mu = mean[ng], rs = rstd[ng];
@@ -161,7 +161,7 @@ void gn_backward(int64_t N, int64_t C, int64_t HW, int64_t G, bool silu, const T
 
 template <typename T>
 void ln_forward(int64_t R, int64_t D, double eps, const T* x, const T* w, const T* b, T* y, T* mean, T* rstd) {
-  parallel_for(R, group_grain(D), [&](int64_t r0, int64_t r1) {
+  parallel_for_dynamic(R, group_grain(D), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const T* xr = x + r * D;
       T* yr = y + r * D;

@@ -20,7 +20,7 @@ void adam_t(int64_t n, T* __restrict p, const T* __restrict g, T* __restrict m, 
   // would scale every g^2 term of v
   const T decay = T(1.0 - lr * wd), c1 = T(1.0 - b1), c2 = T(1.0 - b2);
   // ~20 bytes and ~15 flops per element: memory-bound, so chunks of >= 32K elements per thread
-  parallel_for(n, 1 << 15, [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(n, 1 << 15, [&](int64_t b, int64_t e) {
     if (adamw) {
       for (int64_t i = b; i < e; ++i) {
         const T gi = g[i];

@@ -13,7 +13,7 @@ namespace {
 
 template <typename T>
 void avg_f(const PoolShape& s, bool cip, const T* x, T* y) {
-  parallel_for(s.N * s.C, 4, [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(s.N * s.C, 4, [&](int64_t b, int64_t e) {
     for (int64_t p = b; p < e; ++p) {
       const T* xp = x + p * s.H * s.W;
       T* yp = y + p * s.OH * s.OW;
@@ -36,7 +36,7 @@ void avg_f(const PoolShape& s, bool cip, const T* x, T* y) {
 
 template <typename T>
 void avg_b(const PoolShape& s, bool cip, const T* gy, T* gx) {
-  parallel_for(s.N * s.C, 4, [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(s.N * s.C, 4, [&](int64_t b, int64_t e) {
     for (int64_t p = b; p < e; ++p) {
       T* gxp = gx + p * s.H * s.W;
       const T* gyp = gy + p * s.OH * s.OW;
@@ -60,7 +60,7 @@ void avg_b(const PoolShape& s, bool cip, const T* gy, T* gx) {
 
 template <typename T>
 void max_f(const PoolShape& s, const T* x, T* y, int32_t* idx) {
-  parallel_for(s.N * s.C, 4, [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(s.N * s.C, 4, [&](int64_t b, int64_t e) {
     for (int64_t p = b; p < e; ++p) {
       const T* xp = x + p * s.H * s.W;
       for (int64_t oh = 0; oh < s.OH; ++oh)
@@ -87,7 +87,7 @@ void max_f(const PoolShape& s, const T* x, T* y, int32_t* idx) {
 
 template <typename T>
 void max_b(const PoolShape& s, const T* gy, const int32_t* idx, T* gx) {
-  parallel_for(s.N * s.C, 4, [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(s.N * s.C, 4, [&](int64_t b, int64_t e) {
     for (int64_t p = b; p < e; ++p) {
       T* gxp = gx + p * s.H * s.W;
       std::memset(gxp, 0, sizeof(T) * size_t(s.H * s.W));
@@ -102,7 +102,7 @@ void max_b(const PoolShape& s, const T* gy, const int32_t* idx, T* gx) {
 template <typename T>
 void up_f(int64_t NC, int64_t H, int64_t W, int64_t fh, int64_t fw, const T* x, T* y) {
   const int64_t OW = W * fw;
-  parallel_for(NC * H, 16, [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(NC * H, 16, [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       const T* xr = x + r * W;
       T* y0 = y + r * fh * OW;
@@ -116,7 +116,7 @@ void up_f(int64_t NC, int64_t H, int64_t W, int64_t fh, int64_t fw, const T* x, 
 template <typename T>
 void up_b(int64_t NC, int64_t H, int64_t W, int64_t fh, int64_t fw, const T* gy, T* gx) {
   const int64_t OW = W * fw;
-  parallel_for(NC * H, 16, [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(NC * H, 16, [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       T* gr = gx + r * W;
       const T* g0 = gy + r * fh * OW;

@@ -71,7 +71,7 @@ void reduce_runs(TO* y, const TI* x, const View& xv, int nkeep, int rb, int64_t 
   int64_t nruns = 1;
   for (int d = nkeep; d < rb; ++d) nruns *= xv.shape[d];
   int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(nruns * run, 1));
-  parallel_for(outer, grain, [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(outer, grain, [&](int64_t b, int64_t e) {
     for (int64_t o = b; o < e; ++o) {
       const TI* base = x + offset_of(xv, 0, nkeep, o);
       double s = 0;
@@ -86,7 +86,7 @@ void reduce_rows(int op, TO* y, const TI* x, const View& xv, int nkeep, int64_t 
   using A = typename Acc<TI>::type;
   // cost per output row ~ inner; aim for >= 32K elements per chunk
   int64_t grain = inner >= 32768 ? 1 : (32768 + inner - 1) / inner;
-  parallel_for(outer, grain, [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(outer, grain, [&](int64_t b, int64_t e) {
     for (int64_t o = b; o < e; ++o) {
       const TI* r = x + offset_of(xv, 0, nkeep, o);
       switch (op) {
@@ -139,7 +139,7 @@ template <typename TI, typename TO>
 void reduce_cols(int op, TO* y, const TI* x, const View& xv, int nkeep, int64_t outer, int64_t inner) {
   using A = typename Acc<TI>::type;
   int64_t grain = std::max<int64_t>(64, 32768 / std::max<int64_t>(inner, 1));
-  parallel_for(outer, grain, [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(outer, grain, [&](int64_t b, int64_t e) {
     int64_t w = e - b;
     std::vector<A> acc(static_cast<size_t>(w));
     std::vector<int32_t> idx;

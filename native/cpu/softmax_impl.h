@@ -101,13 +101,13 @@ __attribute__((flatten)) void cols_bwd(const T* y, const T* gy, T* gx, int64_t D
 template <typename T>
 void fwd(int64_t outer, int64_t D, int64_t inner, bool lg, const T* x, T* y) {
   if (inner == 1) {
-    parallel_for(outer, std::max<int64_t>(1, 16384 / std::max<int64_t>(D, 1)), [&](int64_t b, int64_t e) {
+    parallel_for_dynamic(outer, std::max<int64_t>(1, 16384 / std::max<int64_t>(D, 1)), [&](int64_t b, int64_t e) {
       for (int64_t o = b; o < e; ++o) row_fwd(x + o * D, y + o * D, D, lg);
     });
     return;
   }
   const int64_t nb = (inner + kCols - 1) / kCols;
-  parallel_for(outer * nb, std::max<int64_t>(1, 16384 / std::max<int64_t>(D * std::min(inner, kCols), 1)), [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(outer * nb, std::max<int64_t>(1, 16384 / std::max<int64_t>(D * std::min(inner, kCols), 1)), [&](int64_t b, int64_t e) {
     T m[kCols];
     double s[kCols];
     for (int64_t l = b; l < e; ++l) {
@@ -120,13 +120,13 @@ void fwd(int64_t outer, int64_t D, int64_t inner, bool lg, const T* x, T* y) {
 template <typename T>
 void bwd(int64_t outer, int64_t D, int64_t inner, bool lg, const T* y, const T* gy, T* gx) {
   if (inner == 1) {
-    parallel_for(outer, std::max<int64_t>(1, 16384 / std::max<int64_t>(D, 1)), [&](int64_t b, int64_t e) {
+    parallel_for_dynamic(outer, std::max<int64_t>(1, 16384 / std::max<int64_t>(D, 1)), [&](int64_t b, int64_t e) {
       for (int64_t o = b; o < e; ++o) row_bwd(y + o * D, gy + o * D, gx + o * D, D, lg);
     });
     return;
   }
   const int64_t nb = (inner + kCols - 1) / kCols;
-  parallel_for(outer * nb, std::max<int64_t>(1, 16384 / std::max<int64_t>(D * std::min(inner, kCols), 1)), [&](int64_t b, int64_t e) {
+  parallel_for_dynamic(outer * nb, std::max<int64_t>(1, 16384 / std::max<int64_t>(D * std::min(inner, kCols), 1)), [&](int64_t b, int64_t e) {
     double s[kCols];
     for (int64_t l = b; l < e; ++l) {
       const int64_t o = l / nb, j0 = (l % nb) * kCols, nj = std::min(kCols, inner - j0);

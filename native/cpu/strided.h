@@ -63,7 +63,7 @@ inline void for_each_strided(const View* const ops[N], int64_t grain, Inner&& in
   const int64_t inner_n = c.shape[nd - 1];
   int64_t inner_st[N];
   for (int k = 0; k < N; ++k) inner_st[k] = c.strides[k][nd - 1];
-  parallel_for(total, grain, [&](int64_t begin, int64_t end) {
+  parallel_for_dynamic(total, grain, [&](int64_t begin, int64_t end) {
     // Coordinates of `begin` in the coalesced shape.
     int64_t idx[kMaxDims];
     int64_t rem = begin;
