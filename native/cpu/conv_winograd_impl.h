@@ -395,12 +395,16 @@ void forward_group(const Geom& g, const T* xp, const T* Upk, const T* bias, T* y
 template <typename T>
 void weight_grad_group(const Geom& g, const T* xp, const T* gq, double* dU) {
   constexpr int64_t kTb = GemmCfg<T>::NR;  // tiles per transform call
-  const int64_t nsb = (g.T + kTs - 1) / kTs;
-  const int64_t nch = std::min<int64_t>(num_threads(), nsb);
+  // Super-blocks of up to kTs tiles, but small enough that every thread gets one (a 14x14 batch of
+  // 32 has 512 tiles: one 512-tile super-block would leave the other thread idle).
+  const int64_t nt = num_threads();
+  const int64_t ts = std::min(kTs, std::max(kTb, ((g.T + nt - 1) / nt + kTb - 1) / kTb * kTb));
+  const int64_t nsb = (g.T + ts - 1) / ts;
+  const int64_t nch = std::min<int64_t>(nt, nsb);
   const int64_t usz = 36 * g.O * g.C;
   Scratch<double> part(size_t(nch * usz));
   parallel_for(nch, 1, [&](int64_t c0, int64_t c1) {
-    Scratch<T> V(size_t(36 * g.C * kTs)), Gt(size_t(36 * g.O * kTs));
+    Scratch<T> V(size_t(36 * g.C * ts)), Gt(size_t(36 * g.O * ts));
     Seg segs[kTb];
     Piece<T> pc[kTb];
     int cnt[kTb / simd::V<T>::W];
@@ -408,18 +412,18 @@ void weight_grad_group(const Geom& g, const T* xp, const T* gq, double* dU) {
       double* P = part.p + ch * usz;
       const int64_t s0 = nsb * ch / nch, s1 = nsb * (ch + 1) / nch;
       for (int64_t sb = s0; sb < s1; ++sb) {
-        const int64_t t0 = sb * kTs, ntot = std::min(kTs, g.T - t0);
+        const int64_t t0 = sb * ts, ntot = std::min(ts, g.T - t0);
         const int64_t kpad = (ntot + kTb - 1) / kTb * kTb;
         for (int64_t tb = 0; tb < ntot; tb += kTb) {
-          const int64_t nt = std::min(kTb, ntot - tb);
-          const int ns = segments(g, t0 + tb, nt, segs);
+          const int64_t nt_ = std::min(kTb, ntot - tb);
+          const int ns = segments(g, t0 + tb, nt_, segs);
           pieces_for(segs, ns, kTb, pc, cnt);
-          for (int64_t c = 0; c < g.C; ++c) input_tiles(g, xp, segs, pc, cnt, kTb, c, V.p + tb, kTs);
-          for (int64_t o = 0; o < g.O; ++o) grad_tiles(g, gq, segs, pc, cnt, kTb, o, Gt.p + tb, kTs);
+          for (int64_t c = 0; c < g.C; ++c) input_tiles(g, xp, segs, pc, cnt, kTb, c, V.p + tb, ts);
+          for (int64_t o = 0; o < g.O; ++o) grad_tiles(g, gq, segs, pc, cnt, kTb, o, Gt.p + tb, ts);
         }
         // P_xi [O x C] (+)= Gt_xi [O x K] * V_xi [C x K]^T, K = tiles (padding lanes are zero)
         for (int xi = 0; xi < 36; ++xi)
-          nt::gemm_nt<T>(g.O, g.C, kpad, Gt.p + xi * g.O * kTs, kTs, V.p + xi * g.C * kTs, kTs, P + xi * g.O * g.C, g.C,
+          nt::gemm_nt<T>(g.O, g.C, kpad, Gt.p + xi * g.O * ts, ts, V.p + xi * g.C * ts, ts, P + xi * g.O * g.C, g.C,
                          sb == s0);
       }
     }
