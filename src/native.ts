@@ -89,6 +89,8 @@ export interface NativeAddon {
   /** device < 0: every device */
   cudaEmptyCache(device: number): void;
   cudaResetPeak(device: number): void;
+  /** float32 products on TF32 tensor cores (sm_80+); returns the previous setting */
+  cudaSetTF32(on: boolean): boolean;
 }
 
 export interface CudaDeviceInfo {

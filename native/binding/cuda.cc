@@ -64,6 +64,11 @@ Napi::Value ResetPeak(const Napi::CallbackInfo& info) {
   });
 }
 
+// cudaSetTF32(on) -> previous setting
+Napi::Value SetTF32(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), cuda_set_tf32(info[0].ToBoolean()));
+}
+
 }  // namespace
 
 void register_cuda(Napi::Env env, Napi::Object exports) {
@@ -75,6 +80,7 @@ void register_cuda(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaMemoryStats", Napi::Function::New(env, Stats));
   exports.Set("cudaEmptyCache", Napi::Function::New(env, EmptyCache));
   exports.Set("cudaResetPeak", Napi::Function::New(env, ResetPeak));
+  exports.Set("cudaSetTF32", Napi::Function::New(env, SetTF32));
 }
 
 }  // namespace lcss

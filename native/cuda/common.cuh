@@ -39,6 +39,10 @@ void set_device(int device);
 int sm_count(int device);
 // Usable dynamic shared memory per block (opt-in maximum).
 size_t max_smem(int device);
+// Compute capability major of `device` (tensor-core paths need 8+).
+int cc_major(int device);
+// float32 products on TF32 tensor cores (cuda_set_tf32; LCSS_CUDA_TF32=1 at start): off by default.
+bool tf32_enabled();
 
 // A block of device memory from the caching allocator for the duration of a launcher.
 struct Scratch {

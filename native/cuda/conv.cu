@@ -9,7 +9,7 @@
 // The im2col operand is gathered straight into shared memory; each output element is written once
 // (no atomics), so results do not depend on scheduling.
 #include "../cpu/conv.h"
-#include "gemm.cuh"
+#include "gemm_run.cuh"
 
 namespace lcss {
 namespace {

@@ -35,5 +35,8 @@ void cuda_empty_cache(int device);  // device < 0: every device
 void cuda_copy_h2d(int device, void* dst, const void* src, size_t nbytes);
 void cuda_copy_d2h(int device, void* dst, const void* src, size_t nbytes);  // waits, then checks
 void cuda_synchronize(int device);                                         // waits, then checks
+// float32 products (GEMM, convolutions) on TF32 tensor cores where the device has them (sm_80+);
+// off by default (strict float32, matching the CPU). Returns the previous setting.
+bool cuda_set_tf32(bool on);
 
 }  // namespace lcss

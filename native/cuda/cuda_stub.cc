@@ -22,6 +22,7 @@ void cuda_empty_cache(int) {}
 void cuda_copy_h2d(int, void*, const void*, size_t) { throw Error(kNotBuilt); }
 void cuda_copy_d2h(int, void*, const void*, size_t) { throw Error(kNotBuilt); }
 void cuda_synchronize(int) {}
+bool cuda_set_tf32(bool) { return false; }
 
 void cuda_unary(int, const View&, const View&, double, double) { throw Error(cuda_status_message()); }
 void cuda_binary(int, const View&, const View&, const View&, double, double) { throw Error(cuda_status_message()); }

@@ -5,6 +5,7 @@
 // also where errors recorded by kernels (bad indices) are read back and raised.
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -152,6 +153,17 @@ cudaStream_t stream(int d) {
 
 int sm_count(int d) { return dev(d).prop.multiProcessorCount; }
 
+int cc_major(int d) { return dev(d).prop.major; }
+
+namespace {
+std::atomic<bool> g_tf32{[] {
+  const char* v = std::getenv("LCSS_CUDA_TF32");
+  return v && v[0] == '1';
+}()};
+}  // namespace
+
+bool tf32_enabled() { return g_tf32.load(std::memory_order_relaxed); }
+
 size_t max_smem(int d) {
   const cudaDeviceProp& p = dev(d).prop;
   return p.sharedMemPerBlockOptin ? p.sharedMemPerBlockOptin : p.sharedMemPerBlock;
@@ -166,6 +178,8 @@ DevError* error_record(int d) {
 }  // namespace cu
 
 bool cuda_built() { return true; }
+
+bool cuda_set_tf32(bool on) { return cu::g_tf32.exchange(on); }
 
 int cuda_device_count() {
   count_devices();

@@ -183,56 +183,5 @@ __global__ void __launch_bounds__(256) k_split_sum(const T* ws, int splits, int6
   }
 }
 
-// Runs C[z] = A[z] B[z] for z < Z through the functors on `device`'s stream.
-template <typename T, typename LA, typename LB, typename SC>
-void run_gemm(const char* op, int device, int64_t M, int64_t N, int64_t K, int64_t Z, const LA& la, const LB& lb,
-              const SC& sc) {
-  if (M <= 0 || N <= 0 || Z <= 0) return;
-  cudaStream_t s = stream(device);
-  const int sms = sm_count(device);
-  // 128 x 128 tiles (8 x 8 per thread: half the shared-memory reads per FMA of 64 x 64) for big
-  // float32 products, where split-K makes up for having fewer of them. float64 keeps 64 x 64 (64
-  // double accumulators per thread would spill, and it halves the kernels nvcc has to build).
-  const bool large = sizeof(T) == 4 && M >= 256 && N >= 256;
-  const int BM = large ? 128 : 64, BN = BM, BK = large ? 8 : 16;
-  const int64_t tiles_n = ceil_div(N, BN), tiles = ceil_div(M, BM) * tiles_n;
-  LCSS_CHECK(tiles < (int64_t(1) << 31), "%s: matrix too large (%lld x %lld)", op, (long long)M, (long long)N);
-  int splits = 1;
-  if (tiles * Z < 2 * int64_t(sms) && K >= 8 * BK) {
-    const int64_t want = ceil_div(2 * int64_t(sms), tiles * Z), most = K / (4 * BK);
-    splits = int(std::min<int64_t>(std::min<int64_t>(want, most), 64));
-    if (splits < 1) splits = 1;
-  }
-  int64_t kchunk = ceil_div(ceil_div(K, splits), BK) * BK;
-  if (kchunk < BK) kchunk = BK;
-  if (splits > 1) splits = int(ceil_div(K, kchunk));
-  // z (and splits) on grid.y, at most 65535 per launch
-  const int64_t zstep = std::max<int64_t>(1, 65535 / splits);
-  if (splits == 1) {
-    for (int64_t z0 = 0; z0 < Z; z0 += zstep) {
-      const dim3 g(unsigned(tiles), unsigned(std::min(zstep, Z - z0)));
-      if constexpr (sizeof(T) == 4)
-        if (large) {
-          launch(op, k_gemm<TileL, T, LA, LB, SC>, g, 256, 0, s, M, N, K, kchunk, 1, z0, tiles_n, la, lb, sc);
-          continue;
-        }
-      launch(op, k_gemm<TileS, T, LA, LB, SC>, g, 256, 0, s, M, N, K, kchunk, 1, z0, tiles_n, la, lb, sc);
-    }
-    return;
-  }
-  Scratch ws(device, size_t(splits) * size_t(Z * M * N) * sizeof(T));
-  PartialStore<T> ps{ws.as<T>(), Z, M, N};
-  for (int64_t z0 = 0; z0 < Z; z0 += zstep) {
-    const dim3 g(unsigned(tiles), unsigned(std::min(zstep, Z - z0) * splits));
-    if constexpr (sizeof(T) == 4)
-      if (large) {
-        launch(op, k_gemm<TileL, T, LA, LB, PartialStore<T>>, g, 256, 0, s, M, N, K, kchunk, splits, z0, tiles_n, la, lb, ps);
-        continue;
-      }
-    launch(op, k_gemm<TileS, T, LA, LB, PartialStore<T>>, g, 256, 0, s, M, N, K, kchunk, splits, z0, tiles_n, la, lb, ps);
-  }
-  launch(op, k_split_sum<T, SC>, grid_for(Z * M * N, 256, device), 256, 0, s, ws.as<T>(), splits, Z, M, N, sc);
-}
-
 }  // namespace cu
 }  // namespace lcss

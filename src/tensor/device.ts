@@ -129,4 +129,19 @@ export const cuda = {
   resetPeakMemoryStats(index = 0): void {
     native.cudaResetPeak(cudaIndex('cuda.resetPeakMemoryStats', index));
   },
+  /**
+   * Precision of float32 matmuls and convolutions on CUDA (torch.set_float32_matmul_precision):
+   * 'highest' (the default: strict float32, results match the CPU backend to rounding) or 'tf32'
+   * (inputs rounded to 10 mantissa bits on tensor cores, float32 accumulation; sm_80 and newer, else
+   * 'highest' is used). Process-wide; also LCSS_CUDA_TF32=1 at start.
+   */
+  setMatmulPrecision(p: 'highest' | 'tf32'): void {
+    if (p !== 'highest' && p !== 'tf32') throw new DeviceError(`cuda.setMatmulPrecision: got ${JSON.stringify(p)}, expected 'highest' or 'tf32'`);
+    native.cudaSetTF32(p === 'tf32');
+  },
+  getMatmulPrecision(): 'highest' | 'tf32' {
+    const on = native.cudaSetTF32(false);
+    native.cudaSetTF32(on);
+    return on ? 'tf32' : 'highest';
+  },
 };

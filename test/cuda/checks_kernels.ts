@@ -142,4 +142,39 @@ function nnSuite(): Suite {
   return { name: 'CUDA kernels vs CPU: normalisation, softmax, pooling', checks };
 }
 
-export const kernelSuites = (): Suite[] => [matmulSuite(), convSuite(), reduceSuite(), nnSuite()];
+// TF32 tensor cores (opt-in): products within TF32 rounding of the CPU's float32 ones, and actually
+// different from the strict float32 path (so the tensor-core kernel is what ran).
+function tf32Suite(): Suite {
+  const checks: Check[] = [];
+  const tf32: Tol = { rtol: 2e-2, atol: 0, scaled: 4e-3 };
+  checks.push({ name: 'float32 GEMM and convolutions on TF32 tensor cores', run: () => {
+    const prev = lc.cuda.getMatmulPrecision();
+    try {
+      const cases: [string, (d: lc.Device) => lc.Tensor[]][] = [
+        ['GEMM, transposed B, split-K', (d) => [lc.matmul(data([40, 700], 41, 'float32', d), lc.transpose(data([90, 700], 42, 'float32', d), 0, 1))]],
+        ['batched GEMM with tails', (d) => [lc.matmul(data([3, 37, 53], 43, 'float32', d), data([53, 29], 44, 'float32', d))]],
+        ['conv2d forward, input and weight gradients', (d) =>
+          withGrads((x, w) => lc.conv2d(x, w, null, { padding: 1, stride: [1, 2] }), [data([2, 12, 9, 11], 45, 'float32', d), data([20, 12, 3, 3], 46, 'float32', d, -0.3, 0.3)])],
+      ];
+      for (const [name, f] of cases)
+        lc.tidy(() => {
+          lc.cuda.setMatmulPrecision('highest');
+          const want = f(lc.CPU), strict = f(CUDA);
+          lc.cuda.setMatmulPrecision('tf32');
+          const got = f(CUDA);
+          got.forEach((g, i) => {
+            expectClose(g, want[i], tf32, `${name} [${i}] (tf32)`);
+            const a = g.dataSync(), b = strict[i].dataSync();
+            let differs = false;
+            for (let k = 0; k < a.length && !differs; k++) differs = a[k] !== b[k];
+            if (lc.cuda.deviceInfo(CUDA.index).major >= 8 && !differs) throw new Error(`${name} [${i}]: TF32 result equals the float32 one: the tensor-core path did not run`);
+          });
+        });
+    } finally {
+      lc.cuda.setMatmulPrecision(prev);
+    }
+  } });
+  return { name: 'CUDA kernels vs CPU: TF32 tensor cores (opt-in)', checks };
+}
+
+export const kernelSuites = (): Suite[] => [matmulSuite(), convSuite(), reduceSuite(), nnSuite(), tf32Suite()];

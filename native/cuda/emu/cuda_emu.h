@@ -36,7 +36,7 @@
 #define __noinline__
 #define __launch_bounds__(...)
 #define __shared__ static
-#define __align__(n) alignas(n)
+#define __align__(n) __attribute__((aligned(n)))
 
 struct uint3 {
   unsigned x, y, z;
@@ -260,3 +260,78 @@ inline float __uint_as_float(unsigned i) { float f; std::memcpy(&f, &i, 4); retu
 inline unsigned __float_as_uint(float f) { unsigned i; std::memcpy(&i, &f, 4); return i; }
 inline unsigned __umulhi(unsigned a, unsigned b) { return unsigned((uint64_t(a) * uint64_t(b)) >> 32); }
 inline int __float2int_rn(float x) { return int(std::nearbyint(x)); }
+
+// WMMA, TF32 m16n16k8 only: every lane holds the whole tile (fragment layouts are opaque to the
+// kernels, which only load, convert, multiply and store them), so a warp's lanes all compute the
+// same tile and store the same values. The TF32 rounding (cvt.rna: nearest, ties away from zero,
+// 10 mantissa bits) is exact; the products are accumulated in float32 in k order.
+namespace nvcuda {
+namespace wmma {
+struct row_major;
+struct col_major;
+struct matrix_a;
+struct matrix_b;
+struct accumulator;
+namespace precision {
+struct tf32;
+}
+enum layout_t { mem_row_major, mem_col_major };
+
+template <typename Use, int M, int N, int K, typename T, typename Layout = void>
+struct fragment;
+template <typename L>
+struct fragment<matrix_a, 16, 16, 8, precision::tf32, L> {
+  static constexpr int num_elements = 16 * 8;
+  float x[16 * 8];  // x[i * 8 + k]
+};
+template <typename L>
+struct fragment<matrix_b, 16, 16, 8, precision::tf32, L> {
+  static constexpr int num_elements = 8 * 16;
+  float x[8 * 16];  // x[k * 16 + j]
+};
+template <>
+struct fragment<accumulator, 16, 16, 8, float, void> {
+  static constexpr int num_elements = 16 * 16;
+  float x[16 * 16];  // x[i * 16 + j]
+};
+
+inline float __float_to_tf32(float in) {
+  uint32_t b;
+  std::memcpy(&b, &in, 4);
+  if ((b & 0x7f800000u) != 0x7f800000u) b = (b + 0x1000u) & 0xffffe000u;  // not inf/NaN: round the magnitude
+  float r;
+  std::memcpy(&r, &b, 4);
+  return r;
+}
+inline void fill_fragment(fragment<accumulator, 16, 16, 8, float>& f, float v) {
+  for (float& e : f.x) e = v;
+}
+template <typename L>
+inline void load_matrix_sync(fragment<matrix_a, 16, 16, 8, precision::tf32, L>& a, const float* p, unsigned ldm) {
+  for (int i = 0; i < 16; ++i)
+    for (int k = 0; k < 8; ++k) a.x[i * 8 + k] = std::is_same<L, col_major>::value ? p[i + k * ldm] : p[i * ldm + k];
+}
+template <typename L>
+inline void load_matrix_sync(fragment<matrix_b, 16, 16, 8, precision::tf32, L>& b, const float* p, unsigned ldm) {
+  for (int k = 0; k < 8; ++k)
+    for (int j = 0; j < 16; ++j) b.x[k * 16 + j] = std::is_same<L, row_major>::value ? p[k * ldm + j] : p[k + j * ldm];
+}
+template <typename LA, typename LB>
+inline void mma_sync(fragment<accumulator, 16, 16, 8, float>& d, const fragment<matrix_a, 16, 16, 8, precision::tf32, LA>& a,
+                     const fragment<matrix_b, 16, 16, 8, precision::tf32, LB>& b,
+                     const fragment<accumulator, 16, 16, 8, float>& c) {
+  float r[256];
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 16; ++j) {
+      float s = c.x[i * 16 + j];
+      for (int k = 0; k < 8; ++k) s += a.x[i * 8 + k] * b.x[k * 16 + j];
+      r[i * 16 + j] = s;
+    }
+  std::memcpy(d.x, r, sizeof r);
+}
+inline void store_matrix_sync(float* p, const fragment<accumulator, 16, 16, 8, float>& f, unsigned ldm, layout_t l) {
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 16; ++j) (l == mem_row_major ? p[i * ldm + j] : p[i + j * ldm]) = f.x[i * 16 + j];
+}
+}  // namespace wmma
+}  // namespace nvcuda
