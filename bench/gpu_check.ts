@@ -10,7 +10,8 @@
 // reference the GPU half is compared with), and one short timing pass of every workload on the CPU
 // so every code path runs; the GPU half is skipped with the reason.
 //   node dist/bench/gpu_check.js [--out DIR] [--seed N] [--reps N] [--workloads W1,...] [--dims 2,16,...]
-//                                [--suites table,kernels,runtime,models] [--tag NAME] [--no-checks] [--no-bench]
+//                                [--suites table,kernels,runtime,models] [--tf32-workloads W1,W2,W4] [--tag NAME]
+//                                [--no-checks] [--no-bench]
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as lc from '../src/index.js';
@@ -107,7 +108,7 @@ function measure(step: () => void, sync: () => void, reps: number, warmup: numbe
   return { median: ts[Math.floor(ts.length / 2)], min: ts[0], max: ts[ts.length - 1], reps, inner };
 }
 
-function bench(dev: lc.Device, reps: number, warmup: number, minRepMs: number, dims: number[], only: string[]): void {
+function bench(dev: lc.Device, reps: number, warmup: number, minRepMs: number, dims: number[], only: string[], suffix = ''): void {
   const sync = dev.type === 'cuda' ? () => lc.cuda.synchronize(dev.index) : () => {};
   const groups: [string, () => Workload[]][] = [
     ['W1', () => w1(dev)], ['W2', () => w2(dev)], ['W3', () => w3(dev)], ['W4', () => w4(dev)],
@@ -121,9 +122,9 @@ function bench(dev: lc.Device, reps: number, warmup: number, minRepMs: number, d
       for (const w of ws) {
         if (w.case.startsWith('_')) continue;
         const s = measure(w.step, sync, reps, warmup, minRepMs);
-        const r = { kind: 'result', device: dev.toString(), workload: w.workload, case: w.case, ...(w.D !== undefined ? { D: w.D } : {}), unit: 'ms', ...s };
+        const r = { kind: 'result', device: dev.toString(), workload: w.workload, case: w.case + suffix, ...(w.D !== undefined ? { D: w.D } : {}), unit: 'ms', ...s };
         emit(r);
-        say(`  ${`${w.workload} ${w.case}${w.D !== undefined ? ` D=${w.D}` : ''}`.padEnd(50)} ${s.median.toFixed(3).padStart(10)} ms${w.flop ? `  ${(w.flop / (s.median * 1e6)).toFixed(0).padStart(7)} GFLOP/s` : ''}`);
+        say(`  ${`${w.workload} ${w.case}${suffix}${w.D !== undefined ? ` D=${w.D}` : ''}`.padEnd(50)} ${s.median.toFixed(3).padStart(10)} ms${w.flop ? `  ${(w.flop / (s.median * 1e6)).toFixed(0).padStart(7)} GFLOP/s` : ''}`);
       }
     } catch (e) {
       const msg = String((e as Error)?.stack ?? e);
@@ -160,6 +161,17 @@ function main(): void {
     if (HAVE_CUDA) {
       say(`## workloads on ${lc.device('cuda')} (ms per call, median of ${reps})`);
       bench(lc.device('cuda'), reps, 3, 50, dims, only);
+      // the same products on TF32 tensor cores (opt-in on our side, PyTorch's cuDNN default)
+      const tf = arg('tf32-workloads', 'W1,W2,W4').split(',').filter((w) => only.includes(w) && w);
+      if (tf.length && lc.cuda.deviceInfo(0).major >= 8) {
+        say(`## ${tf.join(', ')} with cuda.setMatmulPrecision('tf32')`);
+        lc.cuda.setMatmulPrecision('tf32');
+        try {
+          bench(lc.device('cuda'), reps, 3, 50, dims, tf, ' [tf32]');
+        } finally {
+          lc.cuda.setMatmulPrecision('highest');
+        }
+      }
     } else {
       say('## workloads on the cpu (one short pass: the GPU half is skipped, this shows every workload runs)');
       bench(lc.CPU, reps, 1, 0, dims, only);

@@ -79,6 +79,7 @@ def main():
     ap.add_argument("--dims", default="2,16,64,256,784")
     ap.add_argument("--exact-max-d", type=int, default=64)
     ap.add_argument("--dry-cpu", action="store_true", help="run every case once on the CPU (no GPU needed)")
+    ap.add_argument("--tf32-workloads", default="W1,W2,W4", help="run these again with TF32 allowed")
     args = ap.parse_args()
     DRY = args.dry_cpu
     out = open(args.out, "w")
@@ -109,62 +110,70 @@ def main():
         emit(d)
         print(f"  {workload} {case}{' D=' + str(extra['D']) if 'D' in extra else ''}".ljust(52) + f"{r['median']:10.3f} ms", flush=True)
 
-    if "W1" in wl:
-        a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
-        c = torch.empty(1024, 1024)
-        result("W1_sgemm_1024", "mm", bench(lambda: torch.mm(a, b, out=c), R))
+    def run(wl, sfx):
+        if "W1" in wl:
+            a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+            c = torch.empty(1024, 1024)
+            result("W1_sgemm_1024", "mm" + sfx, bench(lambda: torch.mm(a, b, out=c), R))
 
-    if "W2" in wl:
-        x, w = torch.randn(16, 64, 32, 32), torch.randn(64, 64, 3, 3) * 0.05
-        with torch.no_grad():
-            result("W2_conv3x3", "fwd", bench(lambda: F.conv2d(x, w, padding=1), R))
-        xg, wg, gy = x.clone().requires_grad_(True), w.clone().requires_grad_(True), torch.randn(16, 64, 32, 32)
-        result("W2_conv3x3", "fwd+bwd(dx,dw)", bench(lambda: torch.autograd.grad(F.conv2d(xg, wg, padding=1), (xg, wg), gy), R))
+        if "W2" in wl:
+            x, w = torch.randn(16, 64, 32, 32), torch.randn(64, 64, 3, 3) * 0.05
+            with torch.no_grad():
+                result("W2_conv3x3", "fwd" + sfx, bench(lambda: F.conv2d(x, w, padding=1), R))
+            xg, wg, gy = x.clone().requires_grad_(True), w.clone().requires_grad_(True), torch.randn(16, 64, 32, 32)
+            result("W2_conv3x3", "fwd+bwd(dx,dw)" + sfx, bench(lambda: torch.autograd.grad(F.conv2d(xg, wg, padding=1), (xg, wg), gy), R))
 
-    if "W3" in wl:
-        x = torch.randn(16, 128, 16, 16)
-        m = nn.GroupNorm(32, 128, affine=True)
-        with torch.no_grad():
-            nn.init.normal_(m.weight, 1.0, 0.1)
-            nn.init.normal_(m.bias, 0.0, 0.1)
-            result("W3_groupnorm", "fwd", bench(lambda: m(x), R))
-        xg, gy = x.clone().requires_grad_(True), torch.randn_like(x)
-        ps = (xg, m.weight, m.bias)
-        result("W3_groupnorm", "fwd+bwd(dx,dgamma,dbeta)", bench(lambda: torch.autograd.grad(m(xg), ps, gy), R))
+        if "W3" in wl:
+            x = torch.randn(16, 128, 16, 16)
+            m = nn.GroupNorm(32, 128, affine=True)
+            with torch.no_grad():
+                nn.init.normal_(m.weight, 1.0, 0.1)
+                nn.init.normal_(m.bias, 0.0, 0.1)
+                result("W3_groupnorm", "fwd" + sfx, bench(lambda: m(x), R))
+            xg, gy = x.clone().requires_grad_(True), torch.randn_like(x)
+            ps = (xg, m.weight, m.bias)
+            result("W3_groupnorm", "fwd+bwd(dx,dgamma,dbeta)" + sfx, bench(lambda: torch.autograd.grad(m(xg), ps, gy), R))
 
-    if "W4" in wl:
-        torch.manual_seed(0)
-        model = peer.ScoreUNet()
-        opt = torch.optim.Adam(model.parameters(), lr=2e-4)
-        x0 = torch.rand(32, 1, 28, 28) * 2 - 1
-
-        def step(loss_fn):
-            def f():
-                opt.zero_grad(set_to_none=True)
-                loss_fn(model, x0).backward()
-                opt.step()
-            return f
-        with torch.no_grad():
-            sig = peer.ve_sigma(torch.rand(32))
-            result("W4_unet_b32", "forward_only(no_grad)", bench(lambda: model(x0, sig), R))
-        result("W4_unet_b32", "train_step_dsm", bench(step(peer.dsm_loss_unet), R))
-        result("W4_unet_b32", "train_step_lcss_fused_b64", bench(step(lambda m, x: peer.lcss_loss_unet(m, x, fused=True)), R))
-
-    if "W5" in wl:
-        cases = {"dsm": peer.loss_dsm, "stein_cat": peer.loss_stein_cat, "ssm": peer.loss_ssm, "fdssm": peer.loss_fdssm,
-                 "exact": peer.loss_exact}
-        for D in [int(d) for d in args.dims.split(",")]:
+        if "W4" in wl:
             torch.manual_seed(0)
-            net = peer.mlp(D)
-            x = torch.randn(128, D)
-            for name, fn in cases.items():
-                if name == "exact" and D > args.exact_max_d:
-                    continue
+            model = peer.ScoreUNet()
+            opt = torch.optim.Adam(model.parameters(), lr=2e-4)
+            x0 = torch.rand(32, 1, 28, 28) * 2 - 1
 
-                def f(fn=fn):
-                    net.zero_grad(set_to_none=True)
-                    fn(net, x).backward()
-                result("W5_mlp_b128", name, bench(f, R), D=D)
+            def step(loss_fn):
+                def f():
+                    opt.zero_grad(set_to_none=True)
+                    loss_fn(model, x0).backward()
+                    opt.step()
+                return f
+            with torch.no_grad():
+                sig = peer.ve_sigma(torch.rand(32))
+                result("W4_unet_b32", "forward_only(no_grad)" + sfx, bench(lambda: model(x0, sig), R))
+            result("W4_unet_b32", "train_step_dsm" + sfx, bench(step(peer.dsm_loss_unet), R))
+            result("W4_unet_b32", "train_step_lcss_fused_b64" + sfx, bench(step(lambda m, x: peer.lcss_loss_unet(m, x, fused=True)), R))
+
+        if "W5" in wl:
+            cases = {"dsm": peer.loss_dsm, "stein_cat": peer.loss_stein_cat, "ssm": peer.loss_ssm, "fdssm": peer.loss_fdssm,
+                     "exact": peer.loss_exact}
+            for D in [int(d) for d in args.dims.split(",")]:
+                torch.manual_seed(0)
+                net = peer.mlp(D)
+                x = torch.randn(128, D)
+                for name, fn in cases.items():
+                    if name == "exact" and D > args.exact_max_d:
+                        continue
+
+                    def f(fn=fn):
+                        net.zero_grad(set_to_none=True)
+                        fn(net, x).backward()
+                    result("W5_mlp_b128", name + sfx, bench(f, R), D=D)
+    run(wl, "")
+    tf = [w for w in args.tf32_workloads.split(",") if w in wl and w]
+    if tf and not DRY and torch.cuda.get_device_capability(0)[0] >= 8:
+        print(f"## {', '.join(tf)} with TF32 (torch.backends.cuda.matmul / cudnn allow_tf32)", flush=True)
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        run(set(tf), " [tf32]")
     out.close()
     return 0
 
