@@ -31,7 +31,7 @@ export interface LossBenchOptions {
   objectives?: LossBenchObjective[];
   /** Interleaved rounds per run (default 7; the exact objective: 3 repetitions when a step exceeds a second). */
   reps?: number;
-  /** Independent runs of the interleaved rounds; each cell keeps its best run's median (default 1). */
+  /** Independent runs of the interleaved rounds; each cell is the median over the runs (default 1; use an odd number). */
   runs?: number;
   /** Steps projected to take longer than this are extrapolated, not run (default 60). */
   maxStepSeconds?: number;
@@ -166,17 +166,19 @@ export async function runLossBench(o: LossBenchOptions = {}): Promise<LossBenchR
     // D VJPs (hundreds of MB, many JS objects) would hand garbage collections and evicted caches to
     // whichever objective ran next
     const fast = objectives.filter((q) => q.name !== 'exact').map((obj) => ({ obj, f: run(obj) }));
-    // several independent interleaved runs, each cell keeping its best run: load from other
-    // processes only ever slows a run down, so the best run is the closest to the machine's own speed
-    const best = fast.map(() => ({ median: Infinity, p10: Infinity }));
+    // several independent interleaved runs, each cell the median over the runs: a run that a burst
+    // of outside load slowed down (or a lucky one) moves no cell by itself
+    const perRun = fast.map(() => ({ median: [] as number[], p10: [] as number[] }));
     for (let k = 0; k < (o.runs ?? 1); k++)
       for (const r of await interleaved(fast.map((c) => c.f), o.reps ?? 7)) {
-        best[r.index].median = Math.min(best[r.index].median, r.median);
-        best[r.index].p10 = Math.min(best[r.index].p10, r.p10);
+        perRun[r.index].median.push(r.median);
+        perRun[r.index].p10.push(r.p10);
       }
+    const mid = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
     fast.forEach(({ obj, f }, i) => {
-      perD.push({ D, objective: obj.label, ms: best[i].median, msMin: best[i].p10, ratioToDsm: NaN, ratioToDsmFast: NaN, stepPeakBytes: stepPeak(f), extrapolated: false });
-      log(`D=${D} ${obj.label}: ${best[i].median.toFixed(3)} ms median, ${best[i].p10.toFixed(3)} p10`);
+      const ms = mid(perRun[i].median), p10 = mid(perRun[i].p10);
+      perD.push({ D, objective: obj.label, ms, msMin: p10, ratioToDsm: NaN, ratioToDsmFast: NaN, stepPeakBytes: stepPeak(f), extrapolated: false });
+      log(`D=${D} ${obj.label}: ${ms.toFixed(3)} ms median, ${p10.toFixed(3)} p10 (runs: ${perRun[i].median.map((v) => v.toFixed(2)).join(', ')})`);
     });
     for (const obj of objectives.filter((q) => q.name === 'exact')) {
       // cost(k) = a + k * perDim for a partial trace over k coordinates: probe two k, project D
