@@ -52,6 +52,33 @@ describe('steinPerturb / steinLoss (fused) == composite', () => {
         });
 });
 
+describe('fused == composite on a batch large enough to run on the thread pool', () => {
+  // 64 x 1000 noise values per block: rows are split over both threads (chunks of 4 rows, at least
+  // 16K noise values per thread), so chunk boundaries and per-thread buffers are exercised
+  for (const [estimator, K] of [['control', 1], ['antithetic', 2], ['plain', 3]] as const)
+    it(`${estimator} K=${K}`, () => {
+      lc.tidy(() => {
+        const B = 64, D = 1000, gen = new lc.Generator(5);
+        const x = lc.randn([B, D], { generator: gen });
+        const sigma = lc.rand([B], { low: 0.05, high: 0.5, generator: gen });
+        const o = { key: { seed: 3, offset: 9 }, draws: K, estimator, gamma: 1.1 };
+        const y = lc.steinPerturb(x, sigma, o);
+        const e = lc.steinNoise(B, [D], o);
+        const sg = lc.reshape(sigma, [1, B, 1]);
+        const ref = [lc.unsqueeze(x, 0), lc.add(lc.unsqueeze(x, 0), lc.mul(e, sg))];
+        if (estimator === 'antithetic') ref.push(lc.sub(lc.unsqueeze(x, 0), lc.mul(e, sg)));
+        expect(maxAbsDiff(y, lc.reshape(lc.cat(ref, 0), y.shape as number[]))).toBeLessThan(1e-5);
+        const w = lc.randn(y.shape as number[], { generator: gen, requiresGrad: true });
+        const s = lc.add(lc.tanh(y), lc.mul(w, 0.3));
+        const f = lc.steinLoss(s, sigma, o), c = lc.steinLossComposite(s, sigma, o);
+        expect(maxAbsDiff(f, c)).toBeLessThan(1e-4 * Math.max(1, maxAbs(c)));
+        const [gf] = lc.grad(lc.sum(f), [w], { retainGraph: true });
+        const [gc] = lc.grad(lc.sum(c), [w]);
+        expect(maxAbsDiff(gf!, gc!)).toBeLessThan(1e-5 * Math.max(1, maxAbs(gc!)));
+      });
+    });
+});
+
 describe('steinLoss second order (createGraph falls back to the composite)', () => {
   it('gradgradcheck in float64 for each estimator', () => {
     for (const estimator of ESTIMATORS) {
