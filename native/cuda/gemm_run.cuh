@@ -34,7 +34,7 @@ void run_gemm(const char* op, int device, int64_t M, int64_t N, int64_t K, int64
   // makes up for having fewer of them. float64 keeps 64 x 64 (64 double accumulators per thread
   // would spill, and it halves the kernels nvcc has to build).
   const bool f32 = sizeof(T) == 4;
-  const Kern kern = f32 && tf32_enabled() && cc_major(device) >= 8 ? Kern::TC : f32 && M >= 256 && N >= 256 ? Kern::L : Kern::S;
+  const Kern kern = f32 && tf32_enabled() && tc_available(device) ? Kern::TC : f32 && M >= 256 && N >= 256 ? Kern::L : Kern::S;
   const int BM = kern == Kern::L ? 128 : 64, BN = BM, BK = kern == Kern::L ? 8 : 16;
   const int64_t tiles_n = ceil_div(N, BN), tiles = ceil_div(M, BM) * tiles_n;
   LCSS_CHECK(tiles < (int64_t(1) << 31), "%s: matrix too large (%lld x %lld)", op, (long long)M, (long long)N);

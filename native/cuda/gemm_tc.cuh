@@ -21,6 +21,30 @@ namespace cu {
 using TileTC = Tile<64, 64, 16>;
 constexpr int kLdTC = 68;
 
+namespace {
+// Compiled like the TF32 kernel: its PTX version says which of k_gemm_tf32's branches the running
+// code came from. A device newer than every real target (say Blackwell) runs PTX JIT-compiled at
+// load: that must be compute_80+ PTX, or the kernel below would be its empty pre-sm_80 branch.
+__global__ void k_tc_probe() {}
+}  // namespace
+
+// TF32 tensor cores can run on `device`: sm_80+ and code built for it (cached per device).
+inline bool tc_available(int device) {
+  static signed char known[64] = {};  // 0 unknown, 1 yes, -1 no
+  if (device < 0 || device >= 64) return false;
+  if (!known[device]) {
+    bool ok = cc_major(device) >= 8;
+    if (ok) {
+      set_device(device);
+      cudaFuncAttributes a{};
+      ok = cudaFuncGetAttributes(&a, k_tc_probe) == cudaSuccess && a.ptxVersion >= 80;
+      cudaGetLastError();
+    }
+    known[device] = ok ? 1 : -1;
+  }
+  return known[device] > 0;
+}
+
 template <typename LA, typename LB, typename SC>
 __global__ void __launch_bounds__(256) k_gemm_tf32(int64_t M, int64_t N, int64_t K, int64_t kchunk, int splits,
                                                    int64_t z0, int64_t tiles_n, LA la, LB lb, SC sc) {

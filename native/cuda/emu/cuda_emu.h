@@ -117,6 +117,15 @@ const char* cudaGetErrorString(cudaError_t e);
 const char* cudaGetErrorName(cudaError_t e);
 template <typename F>
 cudaError_t cudaFuncSetAttribute(F*, cudaFuncAttribute, int) { return cudaSuccess; }
+struct cudaFuncAttributes {
+  int ptxVersion, binaryVersion, numRegs, maxThreadsPerBlock;
+  size_t sharedSizeBytes;
+};
+template <typename F>
+cudaError_t cudaFuncGetAttributes(cudaFuncAttributes* a, F*) {  // as if built for sm_90
+  *a = cudaFuncAttributes{90, 90, 32, 1024, 0};
+  return cudaSuccess;
+}
 
 namespace lcss_emu {
 
