@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "error.h"
+#include "threadpool.h"
 
 namespace lcss {
 namespace {
@@ -68,11 +69,24 @@ void* cpu_alloc(size_t nbytes) {
     p = os_alloc(b);
   }
   LCSS_CHECK(p, "out of memory allocating %zu bytes on cpu", b);
+  // A miss inside a parallel region is per-chunk scratch that every thread of the region will
+  // want at once: get the other threads' blocks now. Otherwise whether a later step asks the OS
+  // depends on whether the worker happened to run a chunk concurrently before (scheduling), and a
+  // step loop would fault fresh pages at random steps.
+  std::vector<void*> extra;
+  if (in_parallel_region()) {
+    for (int i = 1; i < num_threads(); ++i) {
+      void* q = os_alloc(b);
+      if (!q) break;
+      extra.push_back(q);
+    }
+  }
   std::lock_guard<std::mutex> lk(g_mu);
-  g_stats.os_allocs++;
-  g_stats.reserved_bytes += b;
+  g_stats.os_allocs += 1 + extra.size();
+  g_stats.reserved_bytes += b * (1 + extra.size());
   g_stats.allocated_bytes += b;
   if (g_stats.allocated_bytes > g_stats.peak_allocated) g_stats.peak_allocated = g_stats.allocated_bytes;
+  for (void* q : extra) g_cache[b].push_back(q);
   return p;
 }
 

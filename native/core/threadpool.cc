@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "threadpool.h"
 
+#include "allocator.h"
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -20,6 +22,63 @@ namespace lcss {
 namespace {
 
 thread_local bool t_in_pool_region = false;
+thread_local bool t_is_worker = false;
+thread_local int t_worker_index = 0;     // 1..n-1 on workers
+thread_local void* t_scratch = nullptr;  // this thread's block in the current scratch region
+
+// A grow-only block of scratch memory (from the caching allocator, so memory() reports it).
+struct Arena {
+  void* p = nullptr;
+  size_t n = 0;
+  Arena() = default;
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+  Arena(Arena&& o) noexcept : p(o.p), n(o.n) {
+    o.p = nullptr;
+    o.n = 0;
+  }
+  void* get(size_t want) {
+    if (want > n) {
+      if (p) cpu_free(p, n);
+      p = nullptr;
+      n = 0;
+      p = cpu_alloc(want);
+      n = want;
+    }
+    return p;
+  }
+  ~Arena() {
+    if (p) cpu_free(p, n);
+  }
+};
+thread_local Arena t_caller_arena;  // callers' scratch (JS threads, or any thread calling in)
+
+// Runs f(0, n) on this thread with `bytes` of scratch: the caller's arena, or a temporary block
+// when this thread's arena is already in use by an enclosing region (nested call).
+void inline_scratch(RangeFn f, int64_t n, size_t bytes) {
+  if (!bytes) {
+    f(0, n);
+    return;
+  }
+  void* saved = t_scratch;
+  if (!t_in_pool_region) {
+    t_scratch = t_caller_arena.get(bytes);
+    f(0, n);
+    t_scratch = saved;
+    return;
+  }
+  void* tmp = cpu_alloc(bytes);
+  t_scratch = tmp;
+  try {
+    f(0, n);
+  } catch (...) {
+    t_scratch = saved;
+    cpu_free(tmp, bytes);
+    throw;
+  }
+  t_scratch = saved;
+  cpu_free(tmp, bytes);
+}
 constexpr std::chrono::microseconds kSpin{200};
 
 class Pool {
@@ -40,18 +99,25 @@ class Pool {
     target_ = n < 1 ? 1 : n;
   }
 
-  void run(int64_t n, int64_t grain, RangeFn f, int per_thread) {
+  void run(int64_t n, int64_t grain, RangeFn f, int per_thread, size_t scratch) {
     std::unique_lock<std::mutex> lk(run_mu_, std::try_to_lock);
     if (!lk.owns_lock() || t_in_pool_region) {  // busy or nested: run inline
-      f(0, n);
+      inline_scratch(f, n, scratch);
       return;
     }
     ensure_workers();
     int64_t chunks = std::min<int64_t>(int64_t(target_) * std::max(1, per_thread), (n + grain - 1) / grain);
     if (chunks <= 1) {
-      f(0, n);
+      inline_scratch(f, n, scratch);
       return;
     }
+    if (scratch) {
+      // Every thread's block, grown now, while the workers are idle (we hold run_mu_ and the
+      // previous job has completed): the first region of a size allocates for all threads at once.
+      for (Arena& a : warena_) a.get(scratch);
+      caller_scratch_ = t_caller_arena.get(scratch);
+    }
+    job_scratch_ = scratch;
     job_fn_.store(&f, std::memory_order_relaxed);
     job_n_.store(n, std::memory_order_relaxed);
     job_chunks_.store(chunks, std::memory_order_relaxed);
@@ -67,9 +133,11 @@ class Pool {
       generation_.store(gen, std::memory_order_release);
     }
     wake_cv_.notify_all();
+    void* saved = t_scratch;
     t_in_pool_region = true;
     work(gen);
     t_in_pool_region = false;
+    t_scratch = saved;
     while (done_chunks_.load(std::memory_order_acquire) < chunks) LCSS_PAUSE();
     if (error_) std::rethrow_exception(error_);
   }
@@ -85,6 +153,7 @@ class Pool {
       if (!cursor_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel)) continue;
       int64_t n = job_n_.load(std::memory_order_relaxed);
       int64_t b = n * c / chunks, e = n * (c + 1) / chunks;
+      if (job_scratch_) t_scratch = t_is_worker ? warena_[size_t(t_worker_index - 1)].p : caller_scratch_;
       try {
         (*job_fn_.load(std::memory_order_relaxed))(b, e);
       } catch (...) {
@@ -95,8 +164,10 @@ class Pool {
     }
   }
 
-  void worker_main() {
+  void worker_main(int index) {
     t_in_pool_region = true;
+    t_is_worker = true;
+    t_worker_index = index;
     uint64_t seen = generation_.load(std::memory_order_acquire);
     for (;;) {
       // Spin for kSpin (the ops of a training step arrive microseconds apart), then sleep: a
@@ -127,7 +198,8 @@ class Pool {
     if (int(workers_.size()) == target_ - 1) return;
     stop();
     quit_.store(false);
-    for (int i = 0; i < target_ - 1; ++i) workers_.emplace_back([this] { worker_main(); });
+    warena_.resize(size_t(target_ - 1));
+    for (int i = 0; i < target_ - 1; ++i) workers_.emplace_back([this, i] { worker_main(i + 1); });
   }
 
   void stop() {
@@ -151,6 +223,11 @@ class Pool {
   std::atomic<int64_t> job_n_{0}, job_chunks_{0}, done_chunks_{0};
   std::atomic<uint64_t> cursor_{0};
   std::exception_ptr error_;
+  // Scratch regions: per-worker blocks (indexed by worker), the caller's block, the job's size.
+  // Written by the caller before a job is published (the generation store releases them).
+  std::vector<Arena> warena_;
+  void* caller_scratch_ = nullptr;
+  size_t job_scratch_ = 0;
 };
 
 Pool& pool() {
@@ -161,7 +238,12 @@ Pool& pool() {
 }  // namespace
 
 int num_threads() { return pool().threads(); }
+bool t_in_pool_worker() { return t_is_worker; }
+bool in_parallel_region() { return t_in_pool_region; }
 void set_num_threads(int n) { pool().set_threads(n); }
-void parallel_for_impl(int64_t n, int64_t grain, RangeFn f, int per_thread) { pool().run(n, grain, f, per_thread); }
+void parallel_for_impl(int64_t n, int64_t grain, RangeFn f, int per_thread, size_t scratch) {
+  pool().run(n, grain, f, per_thread, scratch);
+}
+void* region_scratch() { return t_scratch; }
 
 }  // namespace lcss

@@ -4,6 +4,8 @@
 // engines in worker_threads), run inline, so the process never runs more than `num_threads()`
 // kernel threads plus callers: no oversubscription.
 #pragma once
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 
@@ -22,12 +24,19 @@ class RangeFn {
 };
 
 int num_threads();
+// True on the pool's worker threads (false on the threads that call into the pool).
+bool t_in_pool_worker();
+// True while this thread runs a chunk of a parallel region (worker or participating caller).
+bool in_parallel_region();
 void set_num_threads(int n);  // n >= 1; takes effect for the next parallel region
 
 // Runs f over [0, n) split into at most chunks_per_thread * num_threads() contiguous chunks of at
 // least `grain` iterations, which the threads claim one at a time. Exceptions thrown by f are
 // rethrown on the calling thread.
-void parallel_for_impl(int64_t n, int64_t grain, RangeFn f, int chunks_per_thread);
+void parallel_for_impl(int64_t n, int64_t grain, RangeFn f, int chunks_per_thread, size_t scratch_bytes = 0);
+
+// Inside a chunk of parallel_for_scratch: this thread's scratch block (64-byte aligned).
+void* region_scratch();
 
 // One chunk per thread: for work whose chunks carry setup (a GEMM packs its operand per chunk) or
 // whose callers index per-thread partial results by chunk.
@@ -54,6 +63,17 @@ inline void parallel_for_dynamic(int64_t n, int64_t grain, F&& f) {
   }
   auto& fr = f;
   parallel_for_impl(n, grain, RangeFn(fr), 8);
+}
+
+// Like parallel_for_dynamic (or parallel_for with chunks_per_thread = 1), and every chunk gets
+// f(begin, end, scratch) with `bytes` of per-thread scratch. The pool allocates the blocks of all
+// threads when the region starts, so how much memory a step loop asks the OS for never depends
+// on which threads happened to run at the same time; blocks are kept and reused.
+template <typename F>
+inline void parallel_for_scratch(int64_t n, int64_t grain, size_t bytes, F&& f, int chunks_per_thread = 8) {
+  if (n <= 0) return;
+  auto g = [&](int64_t b, int64_t e) { f(b, e, region_scratch()); };
+  parallel_for_impl(n, std::max<int64_t>(grain, 1), RangeFn(g), num_threads() == 1 ? 1 : chunks_per_thread, bytes);
 }
 
 }  // namespace lcss

@@ -75,11 +75,11 @@ template <typename T>
 void forward(const Shape& s, const T* q, const T* k, const T* v, T* o, T* lse) {
   const int64_t br = block_rows(s), nqb = (s.Lq + br - 1) / br;
   const int64_t units = s.B * nqb;  // (batch, query block): independent in the forward
-  parallel_for_dynamic(units, 1, [&](int64_t u0, int64_t u1) {
-    Buf<T> S(size_t(br * s.Lk));
+  parallel_for_scratch(units, 1, size_t(br * s.Lk) * sizeof(T), [&](int64_t u0, int64_t u1, void* scr) {
+    T* const S = static_cast<T*>(scr);
     for (int64_t u = u0; u < u1; ++u) {
       const int64_t b = u / nqb, i0 = (u % nqb) * br, i1 = std::min(s.Lq, i0 + br);
-      fwd_rows(s, q + b * s.qs[0], k + b * s.ks[0], v + b * s.vs[0], o + b * s.Lq * s.Dv, lse + b * s.Lq, i0, i1, S.p);
+      fwd_rows(s, q + b * s.qs[0], k + b * s.ks[0], v + b * s.vs[0], o + b * s.Lq * s.Dv, lse + b * s.Lq, i0, i1, S);
     }
   });
 }
@@ -121,15 +121,17 @@ void backward(const Shape& s, const T* q, const T* k, const T* v, const T* lse, 
   const int64_t kvs = s.Lk * (s.D + s.Dv);
   if (s.B >= nt || s.Lq <= br) {
     // batches in parallel: each batch's dK, dV belong to one thread
-    parallel_for_dynamic(s.B, 1, [&](int64_t b0, int64_t b1) {
-      Buf<T> P(size_t(br * s.Lk)), dP(size_t(br * s.Lk));
+    const size_t blk = size_t(br * s.Lk + 16) / 16 * 16;  // keeps dP 64-byte aligned
+    parallel_for_scratch(s.B, 1, 2 * blk * sizeof(T), [&](int64_t b0, int64_t b1, void* scr) {
+      T* const P = static_cast<T*>(scr);
+      T* const dP = P + blk;
       for (int64_t b = b0; b < b1; ++b) {
         T* gkb = gk + b * s.Lk * s.D;
         T* gvb = gv + b * s.Lk * s.Dv;
         std::fill(gkb, gkb + s.Lk * s.D, T(0));
         std::fill(gvb, gvb + s.Lk * s.Dv, T(0));
         bwd_rows(s, q + b * s.qs[0], k + b * s.ks[0], v + b * s.vs[0], lse + b * s.Lq, go + b * s.gos[0],
-                 gq + b * s.Lq * s.D, gkb, gvb, 0, s.Lq, P.p, dP.p);
+                 gq + b * s.Lq * s.D, gkb, gvb, 0, s.Lq, P, dP);
       }
     });
     return;
@@ -141,16 +143,18 @@ void backward(const Shape& s, const T* q, const T* k, const T* v, const T* lse, 
     const T* qb = q + b * s.qs[0];
     const T* kb = k + b * s.ks[0];
     const T* vb = v + b * s.vs[0];
-    parallel_for(nch, 1, [&](int64_t c0, int64_t c1) {
-      Buf<T> P(size_t(br * s.Lk)), dP(size_t(br * s.Lk));
+    const size_t blk = size_t(br * s.Lk + 16) / 16 * 16;
+    parallel_for_scratch(nch, 1, 2 * blk * sizeof(T), [&](int64_t c0, int64_t c1, void* scr) {
+      T* const P = static_cast<T*>(scr);
+      T* const dP = P + blk;
       for (int64_t c = c0; c < c1; ++c) {
         T* pk = part.p + c * kvs;
         T* pv = pk + s.Lk * s.D;
         std::fill(pk, pk + kvs, T(0));
         const int64_t r0 = std::min(s.Lq, nqb * c / nch * br), r1 = std::min(s.Lq, nqb * (c + 1) / nch * br);
-        bwd_rows(s, qb, kb, vb, lse + b * s.Lq, go + b * s.gos[0], gq + b * s.Lq * s.D, pk, pv, r0, r1, P.p, dP.p);
+        bwd_rows(s, qb, kb, vb, lse + b * s.Lq, go + b * s.gos[0], gq + b * s.Lq * s.D, pk, pv, r0, r1, P, dP);
       }
-    });
+    }, 1);
     T* gkb = gk + b * s.Lk * s.D;
     T* gvb = gv + b * s.Lk * s.Dv;
     for (int64_t i = 0; i < s.Lk * s.D; ++i) {

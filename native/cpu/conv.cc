@@ -113,12 +113,17 @@ void col2im(const ConvShape& s, const T* col, int64_t c0, int64_t cg, T* x) {
 
 // Images in parallel when there are enough of them (each GEMM then runs on one thread: nested
 // parallel regions run inline); otherwise one image at a time with the GEMM parallel inside.
+// f(n, col) gets `bytes` of column scratch (the pool's per-thread region scratch).
 template <typename F>
-void over_images(int64_t N, F&& f) {
-  if (N >= num_threads() && num_threads() > 1)
-    parallel_for_dynamic(N, 1, [&](int64_t b, int64_t e) { for (int64_t n = b; n < e; ++n) f(n); });
-  else
-    for (int64_t n = 0; n < N; ++n) f(n);
+void over_images(int64_t N, size_t bytes, F&& f) {
+  if (N >= num_threads() && num_threads() > 1) {
+    parallel_for_scratch(N, 1, bytes, [&](int64_t b, int64_t e, void* col) {
+      for (int64_t n = b; n < e; ++n) f(n, col);
+    });
+  } else {
+    Scratch<char> col(bytes);
+    for (int64_t n = 0; n < N; ++n) f(n, static_cast<void*>(col.p));
+  }
 }
 
 template <typename T>
@@ -126,17 +131,17 @@ void forward_t(const ConvShape& s, const T* x, const T* w, const T* bias, T* y) 
   const int64_t cg = s.C / s.groups, og = s.O / s.groups, HW = s.OH * s.OW, Kd = cg * s.KH * s.KW;
   const bool pw = is_pointwise(s);
   const DType dt = sizeof(T) == 4 ? DType::F32 : DType::F64;
-  over_images(s.N, [&](int64_t n) {
+  over_images(s.N, pw ? 0 : size_t(Kd * HW) * sizeof(T), [&](int64_t n, void* scr) {
     const T* xn = x + n * s.C * s.H * s.W;
     T* yn = y + n * s.O * HW;
-    Scratch<T> col(pw ? 0 : size_t(Kd * HW));
+    T* col = static_cast<T*>(scr);
     for (int64_t g = 0; g < s.groups; ++g) {
       const T* B;
       if (pw) {
         B = xn + g * cg * s.H * s.W;
       } else {
-        im2col(s, xn, g * cg, cg, col.p);
-        B = col.p;
+        im2col(s, xn, g * cg, cg, col);
+        B = col;
       }
       T* yg = yn + g * og * HW;
       if (bias)
@@ -153,17 +158,17 @@ void backward_input_t(const ConvShape& s, const T* gy, const T* w, T* gx) {
   const int64_t cg = s.C / s.groups, og = s.O / s.groups, HW = s.OH * s.OW, Kd = cg * s.KH * s.KW;
   const bool pw = is_pointwise(s);
   const DType dt = sizeof(T) == 4 ? DType::F32 : DType::F64;
-  over_images(s.N, [&](int64_t n) {
+  over_images(s.N, pw ? 0 : size_t(Kd * HW) * sizeof(T), [&](int64_t n, void* scr) {
     const T* gyn = gy + n * s.O * HW;
     T* gxn = gx + n * s.C * s.H * s.W;
-    Scratch<T> col(pw ? 0 : size_t(Kd * HW));
+    T* col = static_cast<T*>(scr);
     if (!pw) std::memset(gxn, 0, sizeof(T) * size_t(s.C * s.H * s.W));
     for (int64_t g = 0; g < s.groups; ++g) {
       // col[Kd, HW] = w_g^T [Kd, og] * gy_g [og, HW]
-      T* dst = pw ? gxn + g * cg * s.H * s.W : col.p;
+      T* dst = pw ? gxn + g * cg * s.H * s.W : col;
       GemmArgs a{1, Kd, HW, og, w + g * og * Kd, 0, 1, Kd, gyn + g * og * HW, 0, HW, 1, dst, 0, HW, 1.0, 0.0};
       gemm(dt, a);
-      if (!pw) col2im(s, col.p, g * cg, cg, gxn);
+      if (!pw) col2im(s, col, g * cg, cg, gxn);
     }
   });
 }
@@ -177,17 +182,17 @@ void backward_weight_t(const ConvShape& s, const T* x, const T* gy, T* gw) {
   const int nt = (s.N >= num_threads() && num_threads() > 1) ? num_threads() : 1;
   // One partial weight gradient per thread, summed at the end (no atomics, deterministic).
   Scratch<T> partial(size_t(nt > 1 ? nt * wsize : 0));
-  auto accumulate = [&](int64_t n, T* dst, bool first) {
+  const size_t colbytes = pw ? 0 : size_t(Kd * HW) * sizeof(T);
+  auto accumulate = [&](int64_t n, T* dst, bool first, T* col) {
     const T* xn = x + n * s.C * s.H * s.W;
     const T* gyn = gy + n * s.O * HW;
-    Scratch<T> col(pw ? 0 : size_t(Kd * HW));
     for (int64_t g = 0; g < s.groups; ++g) {
       const T* B;
       if (pw) {
         B = xn + g * cg * s.H * s.W;
       } else {
-        im2col(s, xn, g * cg, cg, col.p);
-        B = col.p;
+        im2col(s, xn, g * cg, cg, col);
+        B = col;
       }
       // dst_g [og, Kd] (+)= gy_g [og, HW] * col^T [HW, Kd]
       GemmArgs a{1, og, Kd, HW, gyn + g * og * HW, 0, HW, 1, B, 0, 1, HW, dst + g * og * Kd, 0, Kd, 1.0, first ? 0.0 : 1.0};
@@ -195,18 +200,19 @@ void backward_weight_t(const ConvShape& s, const T* x, const T* gy, T* gw) {
     }
   };
   if (nt == 1) {
-    for (int64_t n = 0; n < s.N; ++n) accumulate(n, gw, n == 0);
+    Scratch<T> col(colbytes / sizeof(T));
+    for (int64_t n = 0; n < s.N; ++n) accumulate(n, gw, n == 0, col.p);
     if (s.N == 0) std::memset(gw, 0, sizeof(T) * size_t(wsize));
     return;
   }
-  parallel_for(nt, 1, [&](int64_t t0, int64_t t1) {
+  parallel_for_scratch(nt, 1, colbytes, [&](int64_t t0, int64_t t1, void* scr) {
     for (int64_t t = t0; t < t1; ++t) {
       T* dst = partial.p + t * wsize;
       int64_t n0 = s.N * t / nt, n1 = s.N * (t + 1) / nt;
-      for (int64_t n = n0; n < n1; ++n) accumulate(n, dst, n == n0);
+      for (int64_t n = n0; n < n1; ++n) accumulate(n, dst, n == n0, static_cast<T*>(scr));
       if (n1 == n0) std::memset(dst, 0, sizeof(T) * size_t(wsize));
     }
-  });
+  }, 1);
   for (int64_t i = 0; i < wsize; ++i) {
     T acc = 0;
     for (int t = 0; t < nt; ++t) acc += partial.p[t * wsize + i];

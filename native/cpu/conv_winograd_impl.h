@@ -366,8 +366,11 @@ void forward_group(const Geom& g, const T* xp, const T* Upk, const T* bias, T* y
   using Cfg = GemmCfg<T>;
   constexpr int64_t NB = Cfg::NR, MR = Cfg::MR;
   const int64_t nblk = (g.T + NB - 1) / NB, panels = (g.O + MR - 1) / MR;
-  parallel_for_dynamic(nblk, 1, [&](int64_t b0, int64_t b1) {
-    Scratch<T> V(size_t(36 * g.C * NB)), M(size_t(36 * g.O * NB)), d(size_t(16 * NB));
+  const size_t nv = size_t(36 * g.C * NB), nm = size_t(36 * g.O * NB);  // multiples of 16 elements
+  parallel_for_scratch(nblk, 1, (nv + nm + 16 * NB) * sizeof(T), [&](int64_t b0, int64_t b1, void* scr) {
+    T* const V = static_cast<T*>(scr);
+    T* const M = V + nv;
+    T* const d = M + nm;
     Seg segs[NB];
     Piece<T> pc[NB];
     int cnt[NB / simd::V<T>::W];
@@ -375,16 +378,16 @@ void forward_group(const Geom& g, const T* xp, const T* Upk, const T* bias, T* y
       const int64_t t0 = blk * NB, nt = std::min(NB, g.T - t0);
       const int ns = segments(g, t0, nt, segs);
       pieces_for(segs, ns, NB, pc, cnt);
-      for (int64_t c = 0; c < g.C; ++c) input_tiles(g, xp, segs, pc, cnt, NB, c, V.p, NB);
+      for (int64_t c = 0; c < g.C; ++c) input_tiles(g, xp, segs, pc, cnt, NB, c, V, NB);
       for (int xi = 0; xi < 36; ++xi) {
         const T* Ux = Upk + xi * panels * MR * g.C;
-        const T* Vx = V.p + xi * g.C * NB;
-        T* Mx = M.p + xi * g.O * NB;
+        const T* Vx = V + xi * g.C * NB;
+        T* Mx = M + xi * g.O * NB;
         for (int64_t p = 0; p < panels; ++p)
           micro_kernel<T>(g.C, Ux + p * MR * g.C, Vx, Mx + p * MR * NB, NB, int(std::min(MR, g.O - p * MR)), int(NB),
                           T(1), T(0));
       }
-      for (int64_t o = 0; o < g.O; ++o) output_tiles(g, M.p, NB, segs, ns, NB, o, bias ? bias[o] : T(0), y, d.p);
+      for (int64_t o = 0; o < g.O; ++o) output_tiles(g, M, NB, segs, ns, NB, o, bias ? bias[o] : T(0), y, d);
     }
   });
 }
@@ -403,8 +406,10 @@ void weight_grad_group(const Geom& g, const T* xp, const T* gq, double* dU) {
   const int64_t nch = std::min<int64_t>(nt, nsb);
   const int64_t usz = 36 * g.O * g.C;
   Scratch<double> part(size_t(nch * usz));
-  parallel_for(nch, 1, [&](int64_t c0, int64_t c1) {
-    Scratch<T> V(size_t(36 * g.C * ts)), Gt(size_t(36 * g.O * ts));
+  const size_t nv = size_t(36 * g.C * ts);  // a multiple of 16 elements: Gt stays 64-byte aligned
+  parallel_for_scratch(nch, 1, (nv + size_t(36 * g.O * ts)) * sizeof(T), [&](int64_t c0, int64_t c1, void* scr) {
+    T* const V = static_cast<T*>(scr);
+    T* const Gt = V + nv;
     Seg segs[kTb];
     Piece<T> pc[kTb];
     int cnt[kTb / simd::V<T>::W];
@@ -418,16 +423,16 @@ void weight_grad_group(const Geom& g, const T* xp, const T* gq, double* dU) {
           const int64_t nt_ = std::min(kTb, ntot - tb);
           const int ns = segments(g, t0 + tb, nt_, segs);
           pieces_for(segs, ns, kTb, pc, cnt);
-          for (int64_t c = 0; c < g.C; ++c) input_tiles(g, xp, segs, pc, cnt, kTb, c, V.p + tb, ts);
-          for (int64_t o = 0; o < g.O; ++o) grad_tiles(g, gq, segs, pc, cnt, kTb, o, Gt.p + tb, ts);
+          for (int64_t c = 0; c < g.C; ++c) input_tiles(g, xp, segs, pc, cnt, kTb, c, V + tb, ts);
+          for (int64_t o = 0; o < g.O; ++o) grad_tiles(g, gq, segs, pc, cnt, kTb, o, Gt + tb, ts);
         }
         // P_xi [O x C] (+)= Gt_xi [O x K] * V_xi [C x K]^T, K = tiles (padding lanes are zero)
         for (int xi = 0; xi < 36; ++xi)
-          nt::gemm_nt<T>(g.O, g.C, kpad, Gt.p + xi * g.O * ts, ts, V.p + xi * g.C * ts, ts, P + xi * g.O * g.C, g.C,
+          nt::gemm_nt<T>(g.O, g.C, kpad, Gt + xi * g.O * ts, ts, V + xi * g.C * ts, ts, P + xi * g.O * g.C, g.C,
                          sb == s0);
       }
     }
-  });
+  }, 1);
   for (int64_t i = 0; i < usz; ++i) {
     double s = 0;
     for (int64_t ch = 0; ch < nch; ++ch) s += part.p[ch * usz + i];

@@ -234,23 +234,54 @@ void gemm_block(const GemmArgs& g, const T* A, const T* B, T* C, int64_t n0, int
   }
 }
 
+// Each thread's packing buffers, kept for the thread's lifetime and grown to the largest panels
+// it has packed: no allocator traffic per GEMM call, and a steady training loop asks the OS for
+// nothing (per-call buffers made the number of blocks in flight depend on whether the worker woke
+// in time to run concurrently). Sized to the panels actually needed: a 128 x 2 product does not
+// touch 5 MB. Slack of MR (A) / NR (B) rows covers the transposing packs' overlapping stores.
+// When the calling thread grows its buffers it also leaves blocks of the same sizes in the
+// allocator's cache for the other threads, whose first GEMM chunk may come much later (when they
+// first wake in time to take one): the OS is then asked once, at the first call of a size, not at
+// a time that depends on scheduling.
 template <typename T>
 struct PackBuffers {
   T* pa = nullptr;
   T* pb = nullptr;
   size_t na = 0, nb = 0;
-  PackBuffers() {
+  static void grow(T*& p, size_t& have, size_t want) {
+    if (p) cpu_free(p, have);
+    p = nullptr;
+    have = 0;
+    p = static_cast<T*>(cpu_alloc(want));
+    have = want;
+    // Inside a parallel region the allocator already gets every thread's block on a miss.
+    if (!in_parallel_region()) {
+      void* extra[64];
+      const int n = std::min(num_threads() - 1, 64);
+      for (int i = 0; i < n; ++i) extra[i] = cpu_alloc(want);
+      for (int i = 0; i < n; ++i) cpu_free(extra[i], want);
+    }
+  }
+  void ensure(int64_t mc, int64_t nc, int64_t kc) {
     using Cfg = GemmCfg<T>;
-    na = size_t(Cfg::MC + Cfg::MR) * Cfg::KC * sizeof(T);
-    nb = size_t(Cfg::NC + Cfg::NR) * Cfg::KC * sizeof(T);
-    pa = static_cast<T*>(cpu_alloc(na));
-    pb = static_cast<T*>(cpu_alloc(nb));
+    const size_t wa = size_t(mc + 2 * Cfg::MR) * size_t(kc + 1) * sizeof(T);
+    const size_t wb = size_t(nc + 2 * Cfg::NR) * size_t(kc + 1) * sizeof(T);
+    if (wa > na) grow(pa, na, wa);
+    if (wb > nb) grow(pb, nb, wb);
   }
   ~PackBuffers() {
-    cpu_free(pa, na);
-    cpu_free(pb, nb);
+    if (pa) cpu_free(pa, na);
+    if (pb) cpu_free(pb, nb);
   }
 };
+
+template <typename T>
+inline PackBuffers<T>& pack_buffers(const GemmArgs& g) {
+  using Cfg = GemmCfg<T>;
+  static thread_local PackBuffers<T> buf;
+  buf.ensure(std::min<int64_t>(g.M, Cfg::MC), std::min<int64_t>(g.N, Cfg::NC), std::min<int64_t>(g.K, Cfg::KC));
+  return buf;
+}
 
 template <typename T>
 void gemm_small_k0(const GemmArgs& g) {  // K == 0: C = beta * C
@@ -277,7 +308,7 @@ void gemm_t(const GemmArgs& g) {
   if (g.batch >= nt && (g.batch >= 4 * nt || flops < 4e6)) {
     int64_t grain = std::max<int64_t>(1, int64_t(2e5 / std::max(flops, 1.0)));
     parallel_for_dynamic(g.batch, grain, [&](int64_t b0, int64_t b1) {
-      PackBuffers<T> buf;
+      PackBuffers<T>& buf = pack_buffers<T>(g);
       for (int64_t b = b0; b < b1; ++b)
         gemm_block<T>(g, A + b * g.a_bs, B + b * g.b_bs, C + b * g.c_bs, 0, g.N, buf.pa, buf.pb);
     });
@@ -291,7 +322,7 @@ void gemm_t(const GemmArgs& g) {
     // Split N in whole NR panels; tiny products stay on one thread.
     int64_t grain = flops < 2e5 ? panels : std::max<int64_t>(1, panels / (4 * nt));
     parallel_for(panels, grain, [&](int64_t p0, int64_t p1) {
-      PackBuffers<T> buf;
+      PackBuffers<T>& buf = pack_buffers<T>(g);
       gemm_block<T>(g, Ab, Bb, Cb, p0 * Cfg::NR, std::min<int64_t>(g.N, p1 * Cfg::NR), buf.pa, buf.pb);
     });
   }
