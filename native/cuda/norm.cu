@@ -5,7 +5,8 @@
 // gradient recomputed from the saved statistics).
 //  GroupNorm: one block per (n, group); the backward's per-channel sums go to a double scratch
 //  [N, C] that a second kernel reduces over n for the affine gradients (no atomics).
-//  LayerNorm: one warp per row; the affine gradients reduce columns with 32 x 8 thread blocks.
+//  LayerNorm: one warp per row; the affine gradients reduce columns with 32 x 8 thread blocks,
+//  recomputing xhat (no scratch the size of the input).
 #include "../cpu/norm.h"
 #include "common.cuh"
 #include "ops.cuh"
@@ -128,6 +129,34 @@ __global__ void __launch_bounds__(kThreads) k_colsum(int64_t R, int64_t C, const
   }
 }
 
+// gw[c] = sum_r gy * xhat, gb[c] = sum_r gy (double sums, xhat recomputed from the saved
+// statistics): 32 x 8 threads, threadIdx.x the column, threadIdx.y a slice of the rows.
+template <typename T>
+__global__ void __launch_bounds__(kThreads) k_ln_affine(int64_t R, int64_t D, const T* gy, const T* x, const T* mean,
+                                                        const T* rstd, T* gw, T* gb) {
+  __shared__ double sa[8][32], sb[8][32];
+  const int tx = int(threadIdx.x), ty = int(threadIdx.y);
+  const int64_t c = int64_t(blockIdx.x) * 32 + tx;
+  double a = 0, b = 0;
+  if (c < D)
+    for (int64_t r = ty; r < R; r += 8) {
+      const T xh = (x[r * D + c] - mean[r]) * rstd[r];
+      a += double(gy[r * D + c]) * double(xh);
+      b += double(gy[r * D + c]);
+    }
+  sa[ty][tx] = a;
+  sb[ty][tx] = b;
+  __syncthreads();
+  if (ty == 0 && c < D) {
+    for (int k = 1; k < 8; ++k) {
+      a += sa[k][tx];
+      b += sb[k][tx];
+    }
+    if (gw) gw[c] = T(a);
+    if (gb) gb[c] = T(b);
+  }
+}
+
 template <typename T>
 __global__ void __launch_bounds__(kThreads) k_ln_forward(int64_t R, int64_t D, double eps, const T* x, const T* w,
                                                          const T* b, T* y, T* mean, T* rstd) {
@@ -156,11 +185,10 @@ __global__ void __launch_bounds__(kThreads) k_ln_forward(int64_t R, int64_t D, d
   }
 }
 
-// gx per row (one warp per row); with pw/pb, also the per-element terms gy*xhat, gy into double
-// scratch [R, D] for the column sums of the affine gradients.
+// gx per row (one warp per row).
 template <typename T>
 __global__ void __launch_bounds__(kThreads) k_ln_backward(int64_t R, int64_t D, const T* gy, const T* x, const T* mean,
-                                                          const T* rstd, const T* w, T* gx, double* pw, double* pb) {
+                                                          const T* rstd, const T* w, T* gx) {
   const int lane = int(threadIdx.x) & 31, wpb = int(blockDim.x) >> 5;
   for (int64_t r = int64_t(blockIdx.x) * wpb + (threadIdx.x >> 5); r < R; r += int64_t(gridDim.x) * wpb) {
     const T mu = mean[r], rs = rstd[r];
@@ -172,10 +200,6 @@ __global__ void __launch_bounds__(kThreads) k_ln_backward(int64_t R, int64_t D, 
       const T g = gr[i] * (w ? w[i] : T(1));
       s1 += double(g);
       s2 += double(g) * double(xh);
-      if (pw) {
-        pw[r * D + i] = double(gr[i]) * double(xh);
-        pb[r * D + i] = double(gr[i]);
-      }
     }
     s1 = cu::warp_sum(s1);
     s2 = cu::warp_sum(s2);
@@ -247,15 +271,13 @@ void cuda_layernorm_backward(int dev, DType t, int64_t R, int64_t D, const void*
   by_float(t, "layer_norm_backward", [&](auto tag) {
     using T = decltype(tag);
     cudaStream_t s = cu::stream(dev);
-    const bool affine = gw || gb;
-    cu::Scratch pw(dev, affine ? size_t(R * D) * sizeof(double) : 0), pb(dev, affine ? size_t(R * D) * sizeof(double) : 0);
     cu::launch("layer_norm_backward", k_ln_backward<T>, cu::grid_for(R * 32, kThreads, dev), kThreads, 0, s, R, D,
                static_cast<const T*>(gy), static_cast<const T*>(x), static_cast<const T*>(mean),
-               static_cast<const T*>(rstd), static_cast<const T*>(w), static_cast<T*>(gx),
-               affine ? pw.as<double>() : nullptr, affine ? pb.as<double>() : nullptr);
-    if (affine)
-      cu::launch("layer_norm_backward", k_colsum<T>, unsigned(cu::ceil_div(D, 32)), dim3(32, 8), 0, s, R, D,
-                 pw.as<double>(), pb.as<double>(), static_cast<T*>(gw), static_cast<T*>(gb));
+               static_cast<const T*>(rstd), static_cast<const T*>(w), static_cast<T*>(gx));
+    if (gw || gb)
+      cu::launch("layer_norm_backward", k_ln_affine<T>, unsigned(cu::ceil_div(D, 32)), dim3(32, 8), 0, s, R, D,
+                 static_cast<const T*>(gy), static_cast<const T*>(x), static_cast<const T*>(mean),
+                 static_cast<const T*>(rstd), static_cast<T*>(gw), static_cast<T*>(gb));
   });
 }
 
