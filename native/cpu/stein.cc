@@ -62,10 +62,10 @@ inline double dot_diff(const T* e, const T* p, const T* q, int64_t n) {
 
 int64_t rows_per_chunk(const SteinArgs& a) { return std::max<int64_t>(1, kChunkElems / std::max<int64_t>(a.D, 1)); }
 
-// Runs f(b0, b1, e) over row chunks in parallel; e is a per-thread buffer for one chunk of noise.
-// A thread takes at least kMinNoisePerThread noise values (~15 us): below that, waking the pool
-// costs more than it saves, and on a loaded machine a descheduled worker can hold the region for
-// milliseconds (seen at B = 128, D = 64).
+// Runs f(b0, b1, e) over row chunks in parallel; e is a buffer for one chunk of noise. Pieces of
+// at least kMinNoisePerThread noise values (~15 us) are claimed dynamically: smaller work runs
+// inline (waking the pool costs more than it saves), and a worker that another process has
+// descheduled leaves its pieces to the other thread instead of holding the region for milliseconds.
 constexpr int64_t kMinNoisePerThread = 1 << 14;
 
 template <typename T, typename F>
@@ -73,7 +73,7 @@ void for_chunks(const SteinArgs& a, F&& f) {
   const int64_t R = rows_per_chunk(a), nchunks = (a.B + R - 1) / R;
   const int64_t noise_per_chunk = std::max<int64_t>(1, R * a.D * a.K);
   const int64_t grain = std::max<int64_t>(1, (kMinNoisePerThread + noise_per_chunk - 1) / noise_per_chunk);
-  parallel_for(nchunks, grain, [&](int64_t c0, int64_t c1) {
+  parallel_for_dynamic(nchunks, grain, [&](int64_t c0, int64_t c1) {
     std::vector<T> e(size_t(std::min(R, a.B) * a.D));
     for (int64_t c = c0; c < c1; ++c) f(c * R, std::min(a.B, (c + 1) * R), e.data());
   });
