@@ -137,10 +137,32 @@ export function sigmoid(x: Tensor): Tensor {
 
 export function silu(x: Tensor): Tensor {
   const t = floatInput('silu', x);
-  return attachGrad(unaryKernel(Unary.silu, t), 'silu', [t], [t], (g, [x], ctx) => {
-    if (!ctx.createGraph) return [binaryGradKernel(Binary.siluBwd, x, g)];
-    const s = sigmoid(x);
-    return [mul(g, add(s, mul(x, mul(s, sub(1, s)))))];
+  return attachGrad(unaryKernel(Unary.silu, t), 'silu', [t], [t], (g, [x], ctx) =>
+    [ctx.createGraph ? siluGrad(x, g) : binaryGradKernel(Binary.siluBwd, x, g)]);
+}
+
+/** silu'(x) = s + x s (1 - s), s = sigmoid(x), from ops. */
+function siluPrime(x: Tensor): Tensor {
+  const s = sigmoid(x);
+  return add(s, mul(x, mul(s, sub(1, s))));
+}
+
+/**
+ * g * silu'(x) as one fused kernel whose own gradient is written with ops: the first-order
+ * gradient of SiLU inside a higher-order graph. The exact Jacobian trace takes one such backward
+ * per data dimension, so it must not cost the ~6 ops of the composite form.
+ */
+function siluGrad(x: Tensor, g: Tensor): Tensor {
+  return attachGrad(binaryGradKernel(Binary.siluBwd, x, g), 'siluGrad', [x, g], [x, g], (gg, [x, g], ctx) => {
+    let dx: Tensor | null = null, dg: Tensor | null = null;
+    if (ctx.needsGrad[0]) {
+      // silu''(x) = s (1 - s) (2 + x (1 - 2 s))
+      const s = sigmoid(x);
+      const second = mul(mul(s, sub(1, s)), add(mul(x, sub(1, mul(s, 2))), 2));
+      dx = mul(mul(gg, g), second);
+    }
+    if (ctx.needsGrad[1]) dg = ctx.createGraph ? mul(gg, siluPrime(x)) : binaryGradKernel(Binary.siluBwd, x, gg);
+    return [dx, dg];
   });
 }
 
