@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+// The vectorised elementwise kernels (fastmath exp / sigmoid / tanh, fused activation gradients)
+// against Math references over the whole float range: contiguous runs with vector tails, strided
+// and broadcast (stride-0) operands, NaN and +-inf, float32 and float64; and the GEMM binding's
+// bounds checks (a view reaching outside its buffer raises instead of touching memory).
+import { describe, expect, it } from 'vitest';
+import { native, Unary, Binary } from '../../src/native.js';
+import { Buf, DTYPES, expectClose, rand, rounded } from './helpers.js';
+
+const sig = (x: number) => 1 / (1 + Math.exp(-x));
+const UN: [keyof typeof Unary, (x: number) => number][] = [
+  ['exp', Math.exp], ['sigmoid', sig], ['silu', (x) => x * sig(x)], ['tanh', Math.tanh],
+  ['softplus', (x) => (x > 20 ? x : Math.log1p(Math.exp(x)))], ['logSigmoid', (x) => -Math.log1p(Math.exp(-x))],
+];
+
+describe('elementwise kernels', () => {
+  for (const dt of DTYPES) {
+    it(`${dt}: transcendental unary ops over the range, contiguous and strided`, () => {
+      for (const n of [1, 15, 16, 17, 1000, 40_001]) {
+        const x = rounded(dt, rand(n, n, -30, 30));
+        if (n > 10) { x[1] = NaN; x[2] = Infinity; x[3] = -Infinity; x[4] = 88; x[5] = -100; x[6] = 1e-30; }
+        for (const [name, f] of UN) {
+          const bx = Buf.from(dt, x, 2), by = new Buf(dt, n, 2);
+          native.unary(Unary[name], name === 'softplus' ? 1 : 0, name === 'softplus' ? 20 : 0, by.buf, by.off, [n], [1], bx.buf, bx.off, [n], [1]);
+          const want = Float64Array.from(x, f);
+          // float32: a few ulp of fastmath relative, and absolute near 0 (exp of very negative arguments)
+          expectClose(by.read(), want, dt, `${name} n=${n}`, { f32: [1e-37, 4e-7], f64: [1e-300, 1e-14] });
+          expect(by.guardsIntact()).toBe(true);
+          bx.free(); by.free();
+        }
+      }
+      // strided input and output: every other element of x into every third element of y
+      const n = 333, x = rounded(dt, rand(2 * n, 5, -5, 5));
+      const bx = Buf.from(dt, x), by = Buf.from(dt, new Float64Array(3 * n));
+      native.unary(Unary.silu, 0, 0, by.buf, 0, [n], [3], bx.buf, 0, [n], [2]);
+      const y = by.read();
+      expectClose(Array.from({ length: n }, (_, i) => y[3 * i]), Array.from({ length: n }, (_, i) => x[2 * i] * sig(x[2 * i])), dt, 'strided silu', { f32: [1e-37, 4e-7] });
+      bx.free(); by.free();
+    });
+    it(`${dt}: binary activation gradients with broadcast operands`, () => {
+      const R = 37, C = 19;
+      const x = rounded(dt, rand(R * C, 1, -8, 8)), g = rounded(dt, rand(C, 2));
+      const bx = Buf.from(dt, x), bg = Buf.from(dt, g), by = new Buf(dt, R * C);
+      // g broadcast over rows (stride 0): silu'(x) * g
+      native.binary(Binary.siluBwd, 0, 0, by.buf, 0, [R, C], [C, 1], bx.buf, 0, [R, C], [C, 1], bg.buf, 0, [R, C], [0, 1]);
+      const want = Float64Array.from(x, (v, i) => { const s = sig(v); return g[i % C] * s * (1 + v * (1 - s)); });
+      expectClose(by.read(), want, dt, 'silu backward, broadcast gradient', { f32: [1e-6, 1e-5] });
+      bx.free(); bg.free(); by.free();
+    });
+  }
+  it('gemm rejects views that reach outside their buffers', () => {
+    const a = new Buf('float32', 12), b = new Buf('float32', 12), c = new Buf('float32', 9);
+    expect(() => native.gemm(a.buf, 0, b.buf, 0, c.buf, 0, [1, 3, 3, 4, 0, 4, 1, 0, 3, 1, 0, 3], 1, 0)).not.toThrow();
+    expect(() => native.gemm(a.buf, 1, b.buf, 0, c.buf, 0, [1, 3, 3, 4, 0, 4, 1, 0, 3, 1, 0, 3], 1, 0)).toThrow(/outside/);
+    expect(() => native.gemm(a.buf, 0, b.buf, 0, c.buf, 0, [2, 3, 3, 4, 12, 4, 1, 0, 3, 1, 0, 3], 1, 0)).toThrow(/outside/);
+    expect(() => native.gemm(a.buf, 0, b.buf, 0, c.buf, 0, [1, 3, 3, 4, 0, 4, 1, 0, 3, 1, 0, 4], 1, 0)).toThrow(/outside/);
+    for (const q of [a, b, c]) q.free();
+  });
+});
