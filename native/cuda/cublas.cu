@@ -91,6 +91,9 @@ bool operand(int64_t r, int64_t c, int64_t si, int64_t sj, Operand* o) {
 
 bool cublas_gemm(int device, DType t, const GemmArgs& g) {
   if (t != DType::F32 && t != DType::F64) return false;
+  // cuBLAS runs here in its default (strict float32) math mode; TF32 requests go to the tensor-core
+  // kernel of gemm_tc.cuh, so one setting means one precision whichever library computes
+  if (t == DType::F32 && tf32_enabled()) return false;
   Lib& L = lib();
   if (L.ok && (g.M == 0 || g.N == 0 || g.batch == 0)) return true;  // nothing to compute
   if (!L.ok || device < 0 || device >= 64) return false;
