@@ -57,6 +57,64 @@ struct Scratch {
   ~Scratch() { cpu_free(p, n); }
 };
 
+constexpr int64_t kRowMax = 1024;  // padded rows up to this length take the vector path
+
+template <typename T, int odd>
+inline simd::ivec<T> pick2() {  // lanes 2l + odd of the pair (a, b)
+  simd::ivec<T> m;
+  for (int l = 0; l < simd::V<T>::W; ++l) m[l] = 2 * l + odd;
+  return m;
+}
+
+// One padded row, deinterleaved by 4 in registers: every 4W elements of the zero-framed row
+// become the W-lane pieces of the four sub-rows (two rounds of even/odd shuffles). The row is read
+// straight from the source with lanes outside [0, W) masked to zero, when the over-read (up to pw
+// elements before the row, up to a vector group past it) stays inside the source tensor
+// [lo, hi); otherwise it is staged in a zeroed stack buffer first. (Staging every row cost a
+// store-forwarding stall per vector: ~13% of a W4-size convolution.)
+// Pieces are written tail first with whole-vector stores: a store running past its sub-row lands
+// in the next sub-row or row, which is written later (pieces descend; rows ascend), as long as it
+// stays below `wend` (the end of this plane); otherwise the partial piece goes element by element.
+template <typename T>
+inline void deinterleave_row(const T* sr, int64_t W, int64_t pw, int64_t TWq, T* r, const T* lo, const T* hi,
+                             const T* wend) {
+  constexpr int VW = simd::V<T>::W;
+  using iv = simd::ivec<T>;
+  using I = typename simd::VI<T>::I;
+  const int64_t row = 4 * TWq, groups = (row + 4 * VW - 1) / (4 * VW);
+  const T* base = sr - pw;  // padded column i is base[i]
+  alignas(64) T tmp[kRowMax + 4 * VW];
+  if (base < lo || base + groups * 4 * VW > hi) {
+    std::fill(tmp, tmp + groups * 4 * VW, T(0));
+    const int64_t n = std::min<int64_t>(W, row - pw);
+    if (n > 0) std::memcpy(tmp + pw, sr, sizeof(T) * size_t(n));
+    base = tmp;
+    W = row;  // the staged row is already zero-framed: nothing to mask
+    pw = 0;
+  }
+  iv iota;
+  for (int l = 0; l < VW; ++l) iota[l] = l;
+  for (int64_t k0 = (TWq - 1) / VW * VW; k0 >= 0; k0 -= VW) {
+    vec<T> v[4];
+    for (int j = 0; j < 4; ++j) {
+      const int64_t at = 4 * k0 + j * VW;
+      const iv col = iota + I(at - pw);  // source column of each lane
+      v[j] = (col >= 0) & (col < I(W)) ? simd::load(base + at) : vec<T>{};
+    }
+    vec<T> e01 = __builtin_shuffle(v[0], v[1], pick2<T, 0>()), o01 = __builtin_shuffle(v[0], v[1], pick2<T, 1>());
+    vec<T> e23 = __builtin_shuffle(v[2], v[3], pick2<T, 0>()), o23 = __builtin_shuffle(v[2], v[3], pick2<T, 1>());
+    vec<T> q[4] = {__builtin_shuffle(e01, e23, pick2<T, 0>()), __builtin_shuffle(o01, o23, pick2<T, 0>()),
+                   __builtin_shuffle(e01, e23, pick2<T, 1>()), __builtin_shuffle(o01, o23, pick2<T, 1>())};
+    const int64_t m = std::min<int64_t>(VW, TWq - k0);
+    if (m == VW || r + 3 * TWq + k0 + VW <= wend) {
+      for (int j = 0; j < 4; ++j) simd::store(r + j * TWq + k0, q[j]);
+    } else {
+      for (int j = 0; j < 4; ++j)
+        for (int64_t l = 0; l < m; ++l) r[j * TWq + k0 + l] = q[j][l];
+    }
+  }
+}
+
 // dst[n][c] = src[n][c] (H x W, image stride xs) shifted by (ph, pw) into a zero frame of Hd rows,
 // column-deinterleaved: padded column w of row h sits at dst[h][w % 4][w / 4] (rows of 4 x TWq).
 // A tile's column 4 tw + j then is element tw + j / 4 of sub-row j % 4: consecutive tiles are
@@ -65,6 +123,8 @@ template <typename T>
 void deinterleave(const T* src, int64_t N, int64_t C, int64_t H, int64_t W, int64_t xs, int64_t ph, int64_t pw,
                   int64_t Hd, int64_t TWq, T* dst) {
   const int64_t row = 4 * TWq;
+  const T* src_lo = src;  // the source tensor's extent (the vector path reads within it)
+  const T* src_hi = src + (N - 1) * xs + C * H * W;
   parallel_for_dynamic(N * C, std::max<int64_t>(1, 16384 / (Hd * row)), [&](int64_t b, int64_t e) {
     for (int64_t nc = b; nc < e; ++nc) {
       const T* sp = src + (nc / C) * xs + (nc % C) * H * W;
@@ -77,6 +137,10 @@ void deinterleave(const T* src, int64_t N, int64_t C, int64_t H, int64_t W, int6
           continue;
         }
         const T* sr = sp + sh * W;
+        if (4 * TWq <= kRowMax) {
+          deinterleave_row(sr, W, pw, TWq, r, src_lo, src_hi, dp + Hd * row);
+          continue;
+        }
         T* r0 = r;
         T* r1 = r + TWq;
         T* r2 = r + 2 * TWq;

@@ -40,6 +40,10 @@ struct Vec {
 // shuffles into unpck/shufps/vperm2f128 or their emulation): the transposing packs below move
 // row-major A panels and column-major (transposed) B panels at ~0.5 shuffles per element instead
 // of one scalar load and store each. Linear layers (x W^T) always pack a transposed B.
+// (In the SSE-only base build these 32-byte vectors are emulated; they never cross a call, so
+// GCC's note that passing them by value would change the ABI does not apply.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
 namespace tp {
 typedef float v8 __attribute__((vector_size(32), aligned(4)));
 typedef int32_t m8 __attribute__((vector_size(32)));
@@ -56,7 +60,7 @@ inline m8 hi() {
   return m;
 }
 template <int s>
-inline void stage(v8* r) {
+__attribute__((always_inline)) inline void stage(v8* r) {
   for (int i = 0; i < 8; ++i)
     if (!(i & s)) {
       v8 x = r[i], y = r[i + s];
@@ -65,18 +69,19 @@ inline void stage(v8* r) {
     }
 }
 // r[i][l] -> r[l][i]
-inline void transpose8(v8* r) {
+__attribute__((always_inline)) inline void transpose8(v8* r) {
   stage<4>(r);
   stage<2>(r);
   stage<1>(r);
 }
-inline v8 load8(const float* p) {
+__attribute__((always_inline)) inline v8 load8(const float* p) {
   v8 v;
   std::memcpy(&v, p, 32);
   return v;
 }
-inline void store8(float* p, v8 v) { std::memcpy(p, &v, 32); }
+__attribute__((always_inline)) inline void store8(float* p, v8 v) { std::memcpy(p, &v, 32); }
 }  // namespace tp
+#pragma GCC diagnostic pop
 
 // Row-major A (unit column stride), float: 8 k at a time, the panel's rows transposed in registers.
 // Each k's 8-lane store writes MR = 6 values and 2 that the next store overwrites; the panel

@@ -72,6 +72,8 @@ const CASES: Cfg[] = [
   { N: 2, C: 16, H: 11, W: 10, O: 16, KH: 3, KW: 3, p: 1, g: 2 },
   { N: 1, C: 8, H: 3, W: 3, O: 8, KH: 3, KW: 3, p: 0 },  // a single 1x1 output: one mostly-empty tile
   { N: 5, C: 12, H: 8, W: 8, O: 20, KH: 3, KW: 3, p: 1 },  // more tiles than one 32-tile block
+  { N: 1, C: 8, H: 5, W: 70, O: 8, KH: 3, KW: 3, p: 1 },   // rows of several deinterleave vectors
+  { N: 1, C: 8, H: 3, W: 1100, O: 8, KH: 3, KW: 3, p: 2 }, // rows past the vector path's limit
   // im2col paths: stride, dilation, other kernels, few channels, 1x1
   { N: 2, C: 3, H: 9, W: 8, O: 5, KH: 3, KW: 3, p: 1 },
   { N: 2, C: 8, H: 9, W: 9, O: 8, KH: 3, KW: 3, s: 2, p: 1 },
