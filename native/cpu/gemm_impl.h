@@ -212,18 +212,27 @@ inline void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict 
 }
 
 // One thread's share: columns [n0, n1) of one matrix.
+// Block sizes up to `cap`, balanced over the extent (K = 784 -> 392 + 392, not 384 + 384 + 16:
+// a 16-deep block pays the C tile's load and store for almost no FMAs), rounded up to `unit`.
+inline int64_t balanced(int64_t extent, int64_t cap, int64_t unit) {
+  const int64_t nb = (extent + cap - 1) / cap;
+  const int64_t b = (extent + nb - 1) / nb;
+  return std::min(cap, (b + unit - 1) / unit * unit);
+}
+
 template <typename T>
 void gemm_block(const GemmArgs& g, const T* A, const T* B, T* C, int64_t n0, int64_t n1, T* pa, T* pb) {
   using Cfg = GemmCfg<T>;
   const T alpha = T(g.alpha);
+  const int64_t KB = balanced(g.K, Cfg::KC, 8), MB = balanced(g.M, Cfg::MC, Cfg::MR);
   for (int64_t jc = n0; jc < n1; jc += Cfg::NC) {
     int64_t nc = std::min<int64_t>(Cfg::NC, n1 - jc);
-    for (int64_t pc = 0; pc < g.K; pc += Cfg::KC) {
-      int64_t kc = std::min<int64_t>(Cfg::KC, g.K - pc);
+    for (int64_t pc = 0; pc < g.K; pc += KB) {
+      int64_t kc = std::min<int64_t>(KB, g.K - pc);
       const T beta = pc == 0 ? T(g.beta) : T(1);
       pack_b<T>(pb, B + pc * g.b_rs + jc * g.b_cs, g.b_rs, g.b_cs, kc, nc);
-      for (int64_t ic = 0; ic < g.M; ic += Cfg::MC) {
-        int64_t mc = std::min<int64_t>(Cfg::MC, g.M - ic);
+      for (int64_t ic = 0; ic < g.M; ic += MB) {
+        int64_t mc = std::min<int64_t>(MB, g.M - ic);
         pack_a<T>(pa, A + ic * g.a_rs + pc * g.a_cs, g.a_rs, g.a_cs, mc, kc);
         for (int64_t jr = 0; jr < nc; jr += Cfg::NR) {
           int nr = int(std::min<int64_t>(Cfg::NR, nc - jr));
