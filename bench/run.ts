@@ -6,6 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import * as lc from '../src/index.js';
 import { gflops, measure, type Stat } from './harness.js';
+import { profile, type ProfileReport } from '../src/profile.js';
 import { w1, w2, w3, w4, w5, type Case } from './workloads.js';
 
 export interface Result {
@@ -26,7 +27,18 @@ function arg(name: string, def: string): string {
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
 }
 
-export async function runOurs(opts: { workloads: string[]; reps: number; dims: number[]; losses?: string[]; onResult?: (r: Result) => void }): Promise<Result[]> {
+export interface RunOptions {
+  workloads: string[];
+  reps: number;
+  dims: number[];
+  losses?: string[];
+  onResult?: (r: Result) => void;
+  /** after timing a case, run this many more steps under the kernel profiler and report them */
+  profileSteps?: number;
+  onProfile?: (tag: string, report: ProfileReport) => void;
+}
+
+export async function runOurs(opts: RunOptions): Promise<Result[]> {
   const out: Result[] = [];
   const emit = (r: Result) => { out.push(r); opts.onResult?.(r); };
   const groups: (() => Promise<Case[] | string> | Case[])[] = [];
@@ -58,6 +70,10 @@ export async function runOurs(opts: { workloads: string[]; reps: number; dims: n
       if (c.flop) {
         emit({ kind: 'result', workload: c.workload, case: c.case, unit: 'GFLOP/s', median: gflops(c.flop, s.median),
           min: gflops(c.flop, s.max), max: gflops(c.flop, s.min), reps: s.reps, inner: s.inner, ...extra });
+      }
+      if (opts.profileSteps && opts.onProfile) {
+        const { report } = await profile(async () => { for (let i = 0; i < opts.profileSteps!; i++) await c.step(); });
+        opts.onProfile(`${c.workload} ${c.case}${c.extra?.D !== undefined ? ` D=${c.extra.D}` : ''} (${opts.profileSteps} steps)`, report);
       }
       c.dispose();
     }

@@ -13,9 +13,10 @@ export const benchSpec: CommandSpec = {
     reps: { type: 'number', arg: 'N', help: 'timed repetitions per case' },
     json: { type: 'string', arg: 'FILE', help: 'write the results as JSON' },
     workloads: { type: 'string', arg: 'LIST', default: 'W1,W2,W3,W4,W5', help: 'kernels: which workloads' },
+    profile: { type: 'number', arg: 'N', help: 'kernels: after timing, profile N more steps of each case and print where the time goes, kernel by kernel' },
     'max-step-seconds': { type: 'number', arg: 'S', default: 60, help: 'losses: extrapolate steps projected to take longer' },
   },
-  examples: ['lcss bench losses', 'lcss bench losses --dims 2,16,64 --json losses.json', 'lcss bench kernels --workloads W1,W2'],
+  examples: ['lcss bench losses', 'lcss bench losses --dims 2,16,64 --json losses.json', 'lcss bench kernels --workloads W1,W2', 'lcss bench kernels --workloads W4 --reps 3 --profile 3'],
 };
 
 export async function runBench(argv: string[]): Promise<number> {
@@ -33,7 +34,9 @@ export async function runBench(argv: string[]): Promise<number> {
   }
   if (which === 'kernels') {
     const { runOurs, describe } = await import('../../bench/run.js');
-    const res = await runOurs({ workloads: String(opts.workloads).split(','), reps: reps ?? 7, dims: dims ?? [2, 16, 64, 256, 784], onResult: (r: unknown) => console.log(describe(r as never)) });
+    const res = await runOurs({ workloads: String(opts.workloads).split(','), reps: reps ?? 7, dims: dims ?? [2, 16, 64, 256, 784], onResult: (r: unknown) => console.log(describe(r as never)),
+      profileSteps: opts.profile === undefined ? undefined : Number(opts.profile),
+      onProfile: (tag: string, rep: { table(top?: number): string }) => console.log(`\n# profile: ${tag}\n${rep.table(20)}\n`) });
     if (opts.json) writeFileSync(String(opts.json), JSON.stringify(res, null, 2) + '\n');
     return 0;
   }

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+// Where the time goes: a kernel profiler at the addon boundary. Every tensor op reaches the
+// native code through `native.<entry>(...)` (one op, one entry), so timing each entry call gives a
+// per-kernel breakdown with nothing added to the ops. While profiling, the addon's functions are
+// replaced by timing wrappers on the same object; when it stops the originals come back, so the
+// profiler costs nothing when off. Whatever is not inside a native call (JS op dispatch, shape
+// logic, autograd bookkeeping, allocation) is reported as the remainder of the wall time.
+//
+// CPU kernels run synchronously, so their times are exact. CUDA launches return before the GPU
+// finishes: pass `{ synchronize: true }` to wait after each call (slower, but attributes time to
+// the kernel that spent it).
+import { native, Unary, Binary, Reduce, type NativeAddon } from './native.js';
+import { ArgumentError } from './errors.js';
+
+export interface KernelStat {
+  /** entry name, with the op for unary/binary/reduce entries (e.g. "binary:add") */
+  name: string;
+  calls: number;
+  totalMs: number;
+  meanMs: number;
+  /** share of the profiled wall time */
+  fraction: number;
+}
+
+export interface ProfileReport {
+  wallMs: number;
+  /** time inside native calls */
+  nativeMs: number;
+  kernels: KernelStat[];
+  /** a fixed-width table, largest total first */
+  table(top?: number): string;
+}
+
+export interface ProfileOptions {
+  /** wait for CUDA work after each call so that GPU time is attributed to its kernel */
+  synchronize?: boolean;
+}
+
+// Entries that are bookkeeping, not kernels: not timed, not wrapped.
+const UNTIMED = new Set(['getNumThreads', 'setNumThreads', 'cpuIsa', 'cpuMemoryStats', 'cudaBuilt', 'cudaDeviceCount',
+  'cudaStatus', 'cudaDeviceInfo', 'cudaMemoryStats', 'cudaResetPeak', 'cpuResetPeak']);
+
+const invert = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [v, k])) as Record<number, string>;
+const OP_NAMES: Record<string, Record<number, string>> = { unary: invert(Unary), binary: invert(Binary), reduce: invert(Reduce) };
+
+interface Active { stats: Map<string, { calls: number; ms: number }>; t0: number; originals: Map<string, unknown>; sync: boolean }
+let active: Active | null = null;
+
+/** Starts recording every native call; throws if a profile is already running. */
+export function startProfile(opts: ProfileOptions = {}): void {
+  if (active) throw new ArgumentError('startProfile: a profile is already running (call stopProfile first)');
+  const a: Active = { stats: new Map(), t0: performance.now(), originals: new Map(), sync: !!opts.synchronize };
+  const target = native as unknown as Record<string, unknown>;
+  for (const key of Object.keys(target)) {
+    const f = target[key];
+    if (typeof f !== 'function' || UNTIMED.has(key)) continue;
+    a.originals.set(key, f);
+    const names = OP_NAMES[key];
+    const fn = f as (...args: unknown[]) => unknown;
+    target[key] = function timed(...args: unknown[]) {
+      const t = performance.now();
+      try {
+        const r = fn.apply(native, args);
+        if (a.sync && key !== 'cudaSynchronize') (a.originals.get('cudaSynchronize') as NativeAddon['cudaSynchronize'] | undefined)?.call(native, -1);
+        return r;
+      } finally {
+        const name = names ? `${key}:${names[args[0] as number] ?? args[0]}` : key;
+        const s = a.stats.get(name);
+        const dt = performance.now() - t;
+        if (s) { s.calls++; s.ms += dt; } else a.stats.set(name, { calls: 1, ms: dt });
+      }
+    };
+  }
+  active = a;
+}
+
+/** Stops recording, restores the addon's functions and returns the report. */
+export function stopProfile(): ProfileReport {
+  const a = active;
+  if (!a) throw new ArgumentError('stopProfile: no profile is running (call startProfile first)');
+  const target = native as unknown as Record<string, unknown>;
+  for (const [k, f] of a.originals) target[k] = f;
+  active = null;
+  const wallMs = performance.now() - a.t0;
+  const kernels: KernelStat[] = [...a.stats].map(([name, s]) => ({
+    name, calls: s.calls, totalMs: s.ms, meanMs: s.ms / s.calls, fraction: wallMs > 0 ? s.ms / wallMs : 0,
+  })).sort((x, y) => y.totalMs - x.totalMs);
+  const nativeMs = kernels.reduce((s, k) => s + k.totalMs, 0);
+  return { wallMs, nativeMs, kernels, table: (top = 25) => formatTable(wallMs, nativeMs, kernels, top) };
+}
+
+/** Runs `fn` (sync or async) under the profiler; the profile stops even when `fn` throws. */
+export async function profile<T>(fn: () => T | Promise<T>, opts: ProfileOptions = {}): Promise<{ result: T; report: ProfileReport }> {
+  startProfile(opts);
+  let report: ProfileReport | null = null;
+  try {
+    const result = await fn();
+    report = stopProfile();
+    return { result, report };
+  } finally {
+    if (!report) stopProfile();
+  }
+}
+
+export function isProfiling(): boolean {
+  return active !== null;
+}
+
+function formatTable(wallMs: number, nativeMs: number, kernels: KernelStat[], top: number): string {
+  const pct = (v: number) => `${(100 * v).toFixed(1)}%`.padStart(7);
+  const lines = [`${'kernel'.padEnd(34)} ${'calls'.padStart(8)} ${'total ms'.padStart(11)} ${'mean ms'.padStart(10)} ${'wall'.padStart(7)}`];
+  for (const k of kernels.slice(0, top)) {
+    lines.push(`${k.name.padEnd(34)} ${String(k.calls).padStart(8)} ${k.totalMs.toFixed(2).padStart(11)} ${k.meanMs.toFixed(4).padStart(10)} ${pct(k.fraction)}`);
+  }
+  if (kernels.length > top) {
+    const rest = kernels.slice(top).reduce((s, k) => s + k.totalMs, 0);
+    lines.push(`${`(${kernels.length - top} more kernels)`.padEnd(34)} ${''.padStart(8)} ${rest.toFixed(2).padStart(11)} ${''.padStart(10)} ${pct(rest / wallMs)}`);
+  }
+  const outside = Math.max(0, wallMs - nativeMs);
+  lines.push(`${'outside native calls (JS, autograd)'.padEnd(34)} ${''.padStart(8)} ${outside.toFixed(2).padStart(11)} ${''.padStart(10)} ${pct(outside / wallMs)}`);
+  lines.push(`${'wall'.padEnd(34)} ${''.padStart(8)} ${wallMs.toFixed(2).padStart(11)}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+// The kernel profiler: attributes calls to native entries (with the op for unary/binary/reduce),
+// restores the addon when it stops (also after a throw), and refuses nested starts.
+import { describe, expect, it } from 'vitest';
+import * as lc from '../../src/index.js';
+import { native } from '../../src/native.js';
+
+describe('profile', () => {
+  it('counts every native call by kernel and accounts for the wall time', async () => {
+    const a = lc.randn([64, 64]), b = lc.randn([64, 64]);
+    const { result, report } = await lc.profile(() => lc.tidy(() => {
+      let y = lc.matmul(a, b);
+      for (let i = 0; i < 3; i++) y = lc.add(lc.exp(lc.mul(y, 0.01)), 1);
+      return lc.sum(y).item();
+    }));
+    expect(Number.isFinite(result)).toBe(true);
+    const by = new Map(report.kernels.map((k) => [k.name, k]));
+    expect(by.get('gemm')?.calls).toBe(1);
+    expect(by.get('unary:exp')?.calls).toBe(3);
+    expect(by.get('reduce:sum')?.calls).toBeGreaterThanOrEqual(1);
+    // scalar mul/add go through the unary entry with a scalar operand
+    expect((by.get('unary:mulS')?.calls ?? 0) + (by.get('binary:mul')?.calls ?? 0)).toBe(3);
+    expect(report.nativeMs).toBeLessThanOrEqual(report.wallMs + 1e-6);
+    expect(report.kernels.reduce((s, k) => s + k.totalMs, 0)).toBeCloseTo(report.nativeMs, 6);
+    for (let i = 1; i < report.kernels.length; i++) expect(report.kernels[i - 1].totalMs).toBeGreaterThanOrEqual(report.kernels[i].totalMs);
+    const t = report.table(3);
+    expect(t).toMatch(/^kernel\s+calls\s+total ms/);
+    expect(t).toMatch(/more kernels/);
+    expect(t).toMatch(/outside native calls/);
+    lc.dispose([a, b]);
+  });
+
+  it('restores the addon after stopping, also when the profiled function throws', async () => {
+    const gemm = native.gemm;
+    await expect(lc.profile(() => { lc.matmul(lc.ones([2, 3]), lc.ones([4, 5])); })).rejects.toThrow(/matmul/);
+    expect(lc.isProfiling()).toBe(false);
+    expect(native.gemm).toBe(gemm);
+    lc.startProfile();
+    expect(native.gemm).not.toBe(gemm);
+    expect(() => lc.startProfile()).toThrow(/already running/);
+    lc.stopProfile();
+    expect(native.gemm).toBe(gemm);
+    expect(() => lc.stopProfile()).toThrow(/no profile is running/);
+  });
+});
