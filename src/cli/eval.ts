@@ -15,24 +15,25 @@ import { pad } from '../ops/join.js';
 import { drawSamples, evaluateDigits, evaluateToy } from '../train/evaluate.js';
 import { buildSDE } from '../train/build.js';
 import { parseArgs, type CommandSpec } from './args.js';
-import { checkpointArg, itemShape, modelFromCheckpoint } from './sample.js';
+import { checkpointArg, itemShape, modelFromCheckpoint, samplerOptions, samplingWithOverrides } from './sample.js';
 
 export const evalSpec: CommandSpec = {
   name: 'eval',
   summary: 'evaluate a checkpoint: sample metrics (toy: inside-cells, NLL, MMD, SW; MNIST: FID, KID, IS) and likelihood',
-  usage: 'lcss eval --ckpt FILE | --run DIR [--n N] [--bpd N] [--json FILE]  |  lcss eval --train-classifier',
+  usage: 'lcss eval --ckpt FILE | --run DIR [--n N] [--bpd N] [--json FILE] [--method pc|ode|ald --steps N ...]  |  lcss eval --train-classifier',
   options: {
     ckpt: { type: 'string', arg: 'FILE', help: 'checkpoint to evaluate' },
     run: { type: 'string', arg: 'DIR', help: 'a run directory: its latest checkpoint' },
     n: { type: 'number', arg: 'N', help: 'samples to draw (default 2000 for 2-D data, 1000 for images)' },
     bpd: { type: 'number', arg: 'N', default: 0, help: 'also compute bits/dim (images) or NLL in nats (2-D) of N held-out/fresh data points through the probability-flow ODE' },
+    ...samplerOptions,
     seed: { type: 'number', arg: 'N', default: 0, help: 'sampling seed' },
     json: { type: 'string', arg: 'FILE', help: 'write the metrics as JSON' },
     png: { type: 'string', arg: 'FILE', help: 'write the samples picture' },
     'train-classifier': { type: 'boolean', help: 'train the MNIST feature classifier used by FID/KID/IS and save its weights' },
     epochs: { type: 'number', arg: 'N', default: 10, help: 'classifier training epochs' },
   },
-  examples: ['lcss eval --run runs/checkerboard --bpd 500', 'lcss eval --run runs/mnist --n 1000 --bpd 100 --json mnist-eval.json', 'lcss eval --train-classifier'],
+  examples: ['lcss eval --run runs/checkerboard --bpd 500', 'lcss eval --run runs/mnist --n 1000 --bpd 100 --json mnist-eval.json', 'lcss eval --run runs/mnist --n 500 --method pc --steps 250', 'lcss eval --train-classifier'],
 };
 
 export async function runEval(argv: string[]): Promise<number> {
@@ -51,7 +52,9 @@ export async function runEval(argv: string[]): Promise<number> {
   const metrics: Record<string, number | string> = { checkpoint: path, step: m.step };
   try {
     const t0 = Date.now();
-    const { x, nfe } = await drawSamples({ sde: m.cfg.sde, score: m.score, shape: [n, ...shape], sampling: m.cfg.sampling, seed: Number(opts.seed) });
+    const sampling = samplingWithOverrides(m.cfg.sampling, opts);
+    metrics.sampler = JSON.stringify(sampling);
+    const { x, nfe } = await drawSamples({ sde: m.cfg.sde, score: m.score, shape: [n, ...shape], sampling, seed: Number(opts.seed) });
     metrics.sampleSeconds = (Date.now() - t0) / 1000;
     metrics.nfe = nfe;
     try {

@@ -14,6 +14,22 @@ import type { Tensor } from '../tensor/tensor.js';
 import { parseArgs, type CommandSpec } from './args.js';
 import { TOY_NAMES } from '../data/toy.js';
 
+/** Overrides of the run's sampler, shared by `sample` and `eval`. */
+export const samplerOptions: CommandSpec['options'] = {
+  method: { type: 'string', arg: 'NAME', help: "sampler: pc, ode or ald (default: the run's)" },
+  steps: { type: 'number', arg: 'N', help: 'discretisation steps (pc/ald)' },
+  predictor: { type: 'string', arg: 'NAME', help: 'pc predictor: reverseDiffusion, eulerMaruyama, ancestral, none' },
+  corrector: { type: 'string', arg: 'NAME', help: 'pc corrector: langevin, ald, none' },
+  snr: { type: 'number', arg: 'X', help: 'corrector signal-to-noise ratio' },
+};
+
+/** The run's sampling settings with the command line's overrides. */
+export function samplingWithOverrides(base: TrainConfig['sampling'], opts: Record<string, unknown>): TrainConfig['sampling'] {
+  const sampling = { ...base };
+  for (const k of Object.keys(samplerOptions)) if (opts[k] !== undefined) (sampling as Record<string, unknown>)[k] = opts[k];
+  return sampling;
+}
+
 export const sampleSpec: CommandSpec = {
   name: 'sample',
   summary: 'draw samples from a checkpoint: a PNG scatter plot (2-D data) or image grid',
@@ -23,11 +39,7 @@ export const sampleSpec: CommandSpec = {
     run: { type: 'string', arg: 'DIR', help: "a run directory: its latest checkpoint" },
     n: { type: 'number', arg: 'N', help: 'number of samples (default: 2000 for 2-D data, 64 for images)' },
     out: { type: 'string', arg: 'FILE', default: 'samples.png', help: 'output PNG' },
-    method: { type: 'string', arg: 'NAME', help: "sampler: pc, ode or ald (default: the run's)" },
-    steps: { type: 'number', arg: 'N', help: 'discretisation steps (pc/ald)' },
-    predictor: { type: 'string', arg: 'NAME', help: 'pc predictor: reverseDiffusion, eulerMaruyama, ancestral, none' },
-    corrector: { type: 'string', arg: 'NAME', help: 'pc corrector: langevin, ald, none' },
-    snr: { type: 'number', arg: 'X', help: 'corrector signal-to-noise ratio' },
+    ...samplerOptions,
     seed: { type: 'number', arg: 'N', default: 0, help: 'sampling seed' },
     'no-ema': { type: 'boolean', help: 'use the trained weights instead of their EMA' },
     tensors: { type: 'string', arg: 'FILE', help: 'also save the samples as safetensors' },
@@ -85,8 +97,7 @@ export async function runSample(argv: string[]): Promise<number> {
   const shape = itemShape(m.cfg);
   const toy = shape.length === 1;
   const n = Number(opts.n ?? (toy ? 2000 : 64));
-  const sampling = { ...m.cfg.sampling };
-  for (const k of ['method', 'steps', 'predictor', 'corrector', 'snr'] as const) if (opts[k] !== undefined) (sampling as Record<string, unknown>)[k] = opts[k];
+  const sampling = samplingWithOverrides(m.cfg.sampling, opts);
   const progress = new Progress(1, { quiet: !!opts.quiet });
   let x: Tensor | null = null;
   try {

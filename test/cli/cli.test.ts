@@ -80,6 +80,12 @@ describe('lcss CLI', () => {
     const out = join(dir, 'mnist');
     expect((await run('train', '--preset', 'mnist', '--steps', '2', '--batch-size', '8', '--out', out, '--no-eval', '--quiet', '--ckptEvery', '2')).code).toBe(0);
     expect(existsSync(join(out, 'ckpt-0000000002.safetensors'))).toBe(true);
+    // eval overrides the run's sampler (500-step PC) from the command line
+    const ev = await run('eval', '--run', out, '--n', '16', '--method', 'pc', '--steps', '3', '--corrector', 'none');
+    const m = JSON.parse(ev.out);
+    expect(JSON.parse(m.sampler)).toMatchObject({ method: 'pc', steps: 3, corrector: 'none' });
+    expect(m.nfe).toBe(3);
+    for (const k of ['fid', 'kid', 'is']) expect(Number.isFinite(m[k]), k).toBe(true);
   });
 
   it('runs the losses benchmark, a kernel workload and the study on tiny budgets', async () => {
