@@ -41,14 +41,14 @@ const say = (s: string) => console.log(s);
 
 interface Tally { passed: number; failed: number; failures: string[] }
 
-function runSuites(suites: Suite[], tally: Tally): void {
+async function runSuites(suites: Suite[], tally: Tally): Promise<void> {
   for (const s of suites) {
     const t0 = performance.now();
     let ok = 0;
     for (const c of s.checks) {
       const c0 = performance.now();
       try {
-        c.run();
+        await c.run();
         ok++;
         tally.passed++;
         emit({ kind: 'check', suite: s.name, name: c.name, ok: true, ms: +(performance.now() - c0).toFixed(1) });
@@ -65,7 +65,7 @@ function runSuites(suites: Suite[], tally: Tally): void {
 
 // CPU half of the table: every case on the CPU (float32 and float64) against the float64
 // reference of test/helpers/ref.ts, with |got - ref| <= atol + rtol |ref|.
-function cpuTable(tally: Tally): void {
+async function cpuTable(tally: Tally): Promise<void> {
   const checks = cases.map((c) => ({
     name: c.name,
     run: () => {
@@ -79,7 +79,7 @@ function cpuTable(tally: Tally): void {
         });
     },
   }));
-  runSuites([{ name: 'op table on the CPU vs the float64 reference', checks }], tally);
+  await runSuites([{ name: 'op table on the CPU vs the float64 reference', checks }], tally);
 }
 
 interface Stat { median: number; min: number; max: number; reps: number; inner: number }
@@ -136,7 +136,7 @@ function bench(dev: lc.Device, reps: number, warmup: number, minRepMs: number, d
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const env = {
     kind: 'env', tag: TAG, cublas: process.env.LCSS_CUBLAS === '1' ? process.env.LCSS_CUBLAS_LIB ?? 'default search' : 'off', node: process.version, isa: lc.cpuIsa(), threads: lc.getNumThreads(), seed: SEED, date: new Date().toISOString(),
     cudaBuilt: lc.cuda.isBuilt(), cudaAvailable: HAVE_CUDA, cudaStatus: lc.cuda.status(),
@@ -151,10 +151,10 @@ function main(): void {
   const only = arg('workloads', 'W1,W2,W3,W4,W5').split(',');
   if (!flag('no-checks')) {
     say('## checks');
-    cpuTable(tally);
+    await cpuTable(tally);
     const want = arg('suites', 'table,kernels,runtime,models').split(',');
     const all: [string, () => Suite[]][] = [['table', () => tableSuites(SEED)], ['kernels', kernelSuites], ['runtime', runtimeSuites], ['models', modelSuites]];
-    if (HAVE_CUDA) runSuites(all.filter(([n]) => want.includes(n)).flatMap(([, f]) => f()), tally);
+    if (HAVE_CUDA) await runSuites(all.filter(([n]) => want.includes(n)).flatMap(([, f]) => f()), tally);
     else say(`  GPU half skipped: ${lc.cuda.status()}`);
   }
   if (!flag('no-bench')) {
@@ -183,4 +183,7 @@ function main(): void {
   process.exitCode = tally.failed ? 1 : 0;
 }
 
-main();
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

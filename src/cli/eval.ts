@@ -15,6 +15,7 @@ import { pad } from '../ops/join.js';
 import { drawSamples, evaluateDigits, evaluateToy } from '../train/evaluate.js';
 import { buildSDE } from '../train/build.js';
 import { parseArgs, type CommandSpec } from './args.js';
+import { defaultDevice, withDefaultDevice } from '../tensor/device.js';
 import { checkpointArg, itemShape, modelFromCheckpoint, samplerOptions, samplingWithOverrides } from './sample.js';
 
 export const evalSpec: CommandSpec = {
@@ -28,6 +29,7 @@ export const evalSpec: CommandSpec = {
     bpd: { type: 'number', arg: 'N', default: 0, help: 'also compute bits/dim (images) or NLL in nats (2-D) of N held-out/fresh data points through the probability-flow ODE' },
     ...samplerOptions,
     seed: { type: 'number', arg: 'N', default: 0, help: 'sampling seed' },
+    device: { type: 'string', arg: 'NAME', help: 'where to run: cpu (default), cuda or cuda:N' },
     json: { type: 'string', arg: 'FILE', help: 'write the metrics as JSON' },
     png: { type: 'string', arg: 'FILE', help: 'write the samples picture' },
     'train-classifier': { type: 'boolean', help: 'train the MNIST feature classifier used by FID/KID/IS and save its weights' },
@@ -39,6 +41,10 @@ export const evalSpec: CommandSpec = {
 export async function runEval(argv: string[]): Promise<number> {
   const { opts, positional } = parseArgs(evalSpec, argv);
   if (positional.length) throw new ArgumentError(`lcss eval: unexpected argument ${JSON.stringify(positional[0])}`);
+  return withDefaultDevice(opts.device === undefined ? defaultDevice() : String(opts.device), () => evalOn(opts));
+}
+
+async function evalOn(opts: Record<string, unknown>): Promise<number> {
   if (opts['train-classifier']) {
     const r = trainMnistClassifier({ epochs: Number(opts.epochs), log: (l) => console.error(l) });
     console.log(JSON.stringify({ accuracy: r.accuracy, path: r.path }));

@@ -12,6 +12,7 @@ import { writeSafetensors } from '../train/safetensors.js';
 import { Progress } from '../train/progress.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { parseArgs, type CommandSpec } from './args.js';
+import { defaultDevice, withDefaultDevice } from '../tensor/device.js';
 import { TOY_NAMES } from '../data/toy.js';
 
 /** Overrides of the run's sampler, shared by `sample` and `eval`. */
@@ -41,6 +42,7 @@ export const sampleSpec: CommandSpec = {
     out: { type: 'string', arg: 'FILE', default: 'samples.png', help: 'output PNG' },
     ...samplerOptions,
     seed: { type: 'number', arg: 'N', default: 0, help: 'sampling seed' },
+    device: { type: 'string', arg: 'NAME', help: 'where to run: cpu (default), cuda or cuda:N' },
     'no-ema': { type: 'boolean', help: 'use the trained weights instead of their EMA' },
     tensors: { type: 'string', arg: 'FILE', help: 'also save the samples as safetensors' },
     quiet: { type: 'boolean', help: 'no progress output' },
@@ -92,6 +94,10 @@ export function itemShape(cfg: TrainConfig): number[] {
 export async function runSample(argv: string[]): Promise<number> {
   const { opts, positional } = parseArgs(sampleSpec, argv);
   if (positional.length) throw new ArgumentError(`lcss sample: unexpected argument ${JSON.stringify(positional[0])}`);
+  return withDefaultDevice(opts.device === undefined ? defaultDevice() : String(opts.device), () => sampleOn(opts));
+}
+
+async function sampleOn(opts: Record<string, unknown>): Promise<number> {
   const path = checkpointArg(opts, 'sample');
   const m = modelFromCheckpoint(path, !opts['no-ema']);
   const shape = itemShape(m.cfg);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ArgumentError } from '../errors.js';
 import { PRESET_NAMES, resolveConfig, parseValue, TOP_KEYS, type TrainConfig } from '../train/config.js';
 import { train } from '../train/trainer.js';
+import { device } from '../tensor/device.js';
 import { parseArgs, type CommandSpec } from './args.js';
 
 export const trainSpec: CommandSpec = {
@@ -23,6 +24,7 @@ export const trainSpec: CommandSpec = {
     lr: { type: 'number', arg: 'LR', help: 'learning rate' },
     seed: { type: 'number', arg: 'N', help: 'seed of every random stream' },
     out: { type: 'string', arg: 'DIR', help: 'output directory' },
+    device: { type: 'string', arg: 'NAME', help: 'where to train: cpu (default), cuda or cuda:N (an addon built with nvcc, on a machine with a GPU)' },
     resume: { type: 'boolean', help: 'continue from the latest checkpoint in --out' },
     'no-eval': { type: 'boolean', help: 'skip sampling evaluations' },
     plain: { type: 'boolean', help: 'plain log lines instead of a progress bar' },
@@ -35,6 +37,7 @@ export const trainSpec: CommandSpec = {
     'lcss train --preset mnist --steps 5000 --loss.estimator antithetic',
     'lcss train --sde doublewell --data 8gaussians --out runs/dw   # an SDE DSM cannot train',
     'lcss train --out runs/cb --resume',
+    'lcss train --preset mnist --device cuda',
   ],
 };
 
@@ -86,9 +89,11 @@ export async function runTrain(argv: string[]): Promise<number> {
     process.stderr.write('\ninterrupted: finishing the step and saving a checkpoint (Ctrl-C again to quit now)\n');
     ac.abort();
   };
+  // a missing GPU is reported now, before anything is written
+  const dev = opts.device === undefined ? undefined : device(String(opts.device));
   process.on('SIGINT', onSig);
   try {
-    const r = await train(cfg, { resume: !!opts.resume, signal: ac.signal, plain: !!opts.plain, quiet: !!opts.quiet, noEval: !!opts['no-eval'] });
+    const r = await train(cfg, { device: dev, resume: !!opts.resume, signal: ac.signal, plain: !!opts.plain, quiet: !!opts.quiet, noEval: !!opts['no-eval'] });
     const lines = [`done: ${r.step} steps in ${r.seconds.toFixed(1)} s (${r.itPerSec.toFixed(1)} it/s), final loss ${r.loss.toFixed(4)}`];
     if (r.lastEval) lines.push(`metrics: ${Object.entries(r.lastEval).map(([k, v]) => `${k}=${+v.toPrecision(4)}`).join(' ')}`);
     lines.push(`outputs in ${r.out}: checkpoints, metrics.jsonl, loss.png, samples-*.png, summary.json`);

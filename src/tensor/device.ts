@@ -50,14 +50,25 @@ export function setDefaultDevice(spec: DeviceLike): Device {
   return defaultDev;
 }
 
-/** Runs fn with `spec` as the default device, restoring the previous one afterwards. */
+/**
+ * Runs fn with `spec` as the default device, restoring the previous one afterwards. When fn returns
+ * a promise the previous device comes back when it settles, so a whole async job (a training run, a
+ * sampler) runs on the device; the default is process-wide, so don't interleave two async jobs that
+ * want different defaults.
+ */
 export function withDefaultDevice<T>(spec: DeviceLike, fn: () => T): T {
   const prev = defaultDev;
   defaultDev = device(spec);
+  let async = false;
   try {
-    return fn();
+    const r = fn();
+    if (r instanceof Promise) {
+      async = true;
+      return r.finally(() => { defaultDev = prev; }) as T;
+    }
+    return r;
   } finally {
-    defaultDev = prev;
+    if (!async) defaultDev = prev;
   }
 }
 

@@ -11,6 +11,7 @@ import { lineChart } from '../eval/plot.js';
 import { noGrad } from '../autograd/mode.js';
 import { copy_ } from '../ops/inplace.js';
 import { tidy } from '../tensor/scope.js';
+import { defaultDevice, withDefaultDevice, type DeviceLike } from '../tensor/device.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { buildComponents, type Components } from './build.js';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -30,6 +31,12 @@ export interface TrainOptions {
   noEval?: boolean;
   /** called with every metrics record as it is written */
   onMetrics?: (record: Record<string, unknown>) => void;
+  /**
+   * Device of the run ('cpu', 'cuda', 'cuda:N'; default: the current default device): the model,
+   * optimiser state, batches and noise are created there. Not part of the config, so a checkpoint
+   * resumes on any device.
+   */
+  device?: DeviceLike;
 }
 
 export interface TrainResult {
@@ -143,6 +150,10 @@ export async function evaluateRun(cfg: TrainConfig, c: Components, step: number,
 
 /** Trains per `cfg`; resolves when done (or cancelled, after a final checkpoint). */
 export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<TrainResult> {
+  return withDefaultDevice(o.device ?? defaultDevice(), () => trainOnDefaultDevice(cfg, o));
+}
+
+async function trainOnDefaultDevice(cfg: TrainConfig, o: TrainOptions): Promise<TrainResult> {
   mkdirSync(cfg.out, { recursive: true });
   const metricsFile = join(cfg.out, 'metrics.jsonl');
   const c = buildComponents(cfg);

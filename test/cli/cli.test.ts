@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { PRESET_NAMES } from '../../src/train/config.js';
+import * as lc from '../../src/index.js';
 
 let dir = '';
 beforeAll(() => {
@@ -42,6 +43,13 @@ describe('lcss CLI', () => {
     await expect(run('sample')).rejects.toThrow(/--ckpt FILE or --run DIR/);
     await expect(run('bench', 'everything')).rejects.toThrow(/losses, kernels or stein/);
     await expect(run('study', 'moons')).rejects.toThrow(/checkerboard/);
+    await expect(run('train', '--device', 'tpu', '--steps', '1', '--out', join(dir, 'tpu'))).rejects.toThrow(/device: got "tpu", expected 'cpu', 'cuda' or 'cuda:N'/);
+    await expect(run('sample', '--device', 'gpu0', '--run', dir)).rejects.toThrow(/expected 'cpu', 'cuda'/);
+    if (!lc.cuda.isAvailable()) {
+      // no GPU here: the error says why (not built, or no device) before anything is written
+      await expect(run('train', '--device', 'cuda', '--steps', '1', '--out', join(dir, 'nogpu'))).rejects.toThrow(/device\('cuda'\)/);
+      expect(existsSync(join(dir, 'nogpu'))).toBe(false);
+    }
   });
 
   it('resolves every preset', async () => {

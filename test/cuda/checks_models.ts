@@ -8,6 +8,11 @@ import * as lc from '../../src/index.js';
 import { Adam } from '../../src/optim/adam.js';
 import { SmallUNet } from '../../src/models/small_unet.js';
 import { Linear } from '../../src/nn/linear.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig } from '../../src/train/config.js';
+import { train } from '../../src/train/trainer.js';
 import { check, CUDA, expectClose, TOL64, type Check, type Suite, type Tol } from './helpers.js';
 
 function unetStep(device: lc.Device, dtype: 'float32' | 'float64'): lc.Tensor[] {
@@ -84,6 +89,29 @@ function modelsSuite(): Suite {
       lc.dispose([want, got]);
     } });
   }
+  checks.push({ name: 'train(): checkerboard LCSS steps with checkpoints on the device match the CPU', run: async () => {
+    const runOn = async (dev: lc.Device) => {
+      const out = mkdtempSync(join(tmpdir(), `lcss-train-${dev.type}-`));
+      try {
+        const cfg = resolveConfig('checkerboard', undefined, { steps: 6, batchSize: 64, logEvery: 3, ckptEvery: 3, out });
+        const r = await train(cfg, { device: dev, quiet: true, noEval: true });
+        check(lc.defaultDevice() === lc.CPU, `train left the default device at ${lc.defaultDevice()}`);
+        const p = r.components.model.parameters();
+        check(p.every((t) => t.device === dev), `parameters on ${p.map((t) => t.device)} (expected ${dev})`);
+        const firstW = lc.keep(lc.clone(p[0]));
+        r.dispose();
+        const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loss: number });
+        return { firstW, losses: metrics.map((m) => m.loss) };
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    };
+    const want = await runOn(lc.CPU), got = await runOn(CUDA);
+    // same data, same Philox noise on both devices: the runs differ only by float32 rounding
+    got.losses.forEach((l, i) => check(Math.abs(l - want.losses[i]) <= 1e-3 * Math.max(1, Math.abs(want.losses[i])), `loss ${i}: ${l} vs ${want.losses[i]} on the CPU`));
+    expectClose(got.firstW, want.firstW, { rtol: 2e-3, atol: 1e-5, scaled: 1e-4 }, 'first weight after 6 steps');
+    lc.dispose([got.firstW, want.firstW]);
+  } });
   return { name: 'models on CUDA vs CPU', checks };
 }
 

@@ -13,10 +13,10 @@ export const SKIP_REASON = HAVE_CUDA ? '' : ` [skipped: ${lc.cuda.status()}]`;
 
 export const CUDA = HAVE_CUDA ? lc.device('cuda') : lc.CPU;
 
-/** A named check: throws on failure. */
+/** A named check: throws (or rejects) on failure. */
 export interface Check {
   name: string;
-  run: () => void;
+  run: () => void | Promise<void>;
 }
 export interface Suite {
   name: string;
