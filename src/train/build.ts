@@ -60,7 +60,7 @@ export interface DataSource {
 
 export function loadImages(d: TrainConfig['data']): ImageDataset {
   switch (d.name) {
-    case 'mnist': return mnist({ pad32: !!d.pad32 });
+    case 'mnist': return mnist({ pad32: !!d.pad32, split: d.split });
     case 'cifar10':
       if (!d.path) throw new ArgumentError('config: data.path is required for cifar10 (a data_batch_*.bin file or their folder)');
       return readCifar10(d.path);

