@@ -59,7 +59,7 @@ async function evalOn(opts: Record<string, unknown>): Promise<number> {
   try {
     const t0 = Date.now();
     const sampling = samplingWithOverrides(m.cfg.sampling, opts);
-    metrics.sampler = JSON.stringify(sampling);
+    metrics.sampler = JSON.stringify({ ...sampling, n: undefined });  // the run's per-eval count, not --n
     const { x, nfe } = await drawSamples({ sde: m.cfg.sde, score: m.score, shape: [n, ...shape], sampling, seed: Number(opts.seed) });
     metrics.sampleSeconds = (Date.now() - t0) / 1000;
     metrics.nfe = nfe;
