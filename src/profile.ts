@@ -43,13 +43,15 @@ const UNTIMED = new Set(['getNumThreads', 'setNumThreads', 'cpuIsa', 'cpuMemoryS
 const invert = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [v, k])) as Record<number, string>;
 const OP_NAMES: Record<string, Record<number, string>> = { unary: invert(Unary), binary: invert(Binary), reduce: invert(Reduce) };
 
-interface Active { stats: Map<string, { calls: number; ms: number }>; t0: number; originals: Map<string, unknown>; sync: boolean }
+interface Active { stats: Map<string, { calls: number; ms: number }>; t0: number; originals: Map<string, unknown>; syncDevices: number }
 let active: Active | null = null;
 
 /** Starts recording every native call; throws if a profile is already running. */
 export function startProfile(opts: ProfileOptions = {}): void {
   if (active) throw new ArgumentError('startProfile: a profile is already running (call stopProfile first)');
-  const a: Active = { stats: new Map(), t0: performance.now(), originals: new Map(), sync: !!opts.synchronize };
+  // devices to wait for after each call (none on a CPU-only build or machine)
+  const syncDevices = opts.synchronize && native.cudaBuilt() ? native.cudaDeviceCount() : 0;
+  const a: Active = { stats: new Map(), t0: performance.now(), originals: new Map(), syncDevices };
   const target = native as unknown as Record<string, unknown>;
   for (const key of Object.keys(target)) {
     const f = target[key];
@@ -61,7 +63,10 @@ export function startProfile(opts: ProfileOptions = {}): void {
       const t = performance.now();
       try {
         const r = fn.apply(native, args);
-        if (a.sync && key !== 'cudaSynchronize') (a.originals.get('cudaSynchronize') as NativeAddon['cudaSynchronize'] | undefined)?.call(native, -1);
+        if (a.syncDevices && key !== 'cudaSynchronize') {
+          const sync = a.originals.get('cudaSynchronize') as NativeAddon['cudaSynchronize'];
+          for (let d = 0; d < a.syncDevices; d++) sync.call(native, d);
+        }
         return r;
       } finally {
         const name = names ? `${key}:${names[args[0] as number] ?? args[0]}` : key;

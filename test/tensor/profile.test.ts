@@ -42,4 +42,11 @@ describe('profile', () => {
     expect(native.gemm).toBe(gemm);
     expect(() => lc.stopProfile()).toThrow(/no profile is running/);
   });
+
+  it('waits for every CUDA device after each call when asked (a no-op without one)', async () => {
+    const x = lc.randn([8, 8], { device: lc.cuda.isAvailable() ? 'cuda' : 'cpu' });
+    const { report } = await lc.profile(() => lc.tidy(() => lc.sum(lc.exp(x)).item()), { synchronize: true });
+    expect(report.kernels.find((k) => k.name === 'unary:exp')?.calls).toBe(1);
+    x.dispose();
+  });
 });
