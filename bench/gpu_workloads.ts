@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// W1-W5 of docs/PERFORMANCE.md on any device, for the GPU check (bench/gpu_check.ts). The cases,
+// W1-W5 of docs/PERFORMANCE.md on any device, for the GPU check (bench/gpu_check.ts). W4 and W5's cases,
 // shapes and loss formulas mirror ../shared/peers/torch_peer.py function for function (its case
 // names too, so the table joins the two sides); W4's LCSS step uses the engine's fused Stein ops
 // (plain estimator, gamma 1: the peer's per-sample formula). Every step frees what it makes.
@@ -8,6 +8,7 @@ import type { Tensor } from '../src/index.js';
 import { SmallUNet } from '../src/models/small_unet.js';
 import { Linear } from '../src/nn/linear.js';
 import { Adam } from '../src/optim/adam.js';
+import * as cpuBench from './workloads.js';
 
 export interface Workload {
   workload: string;
@@ -19,39 +20,11 @@ export interface Workload {
   dispose: () => void;
 }
 
-const keepAll = (ts: Tensor[]) => ts.map((t) => lc.keep(t));
 
-export function w1(dev: lc.Device): Workload[] {
-  const [a, b] = keepAll(lc.tidy(() => [lc.randn([1024, 1024], { device: dev }), lc.randn([1024, 1024], { device: dev })]));
-  return [{ workload: 'W1_sgemm_1024', case: 'mm', flop: 2 * 1024 ** 3, step: () => lc.tidy(() => { lc.matmul(a, b); }), dispose: () => lc.dispose([a, b]) }];
-}
-
-export function w2(dev: lc.Device): Workload[] {
-  const [x, w, g] = keepAll(lc.tidy(() => [lc.randn([16, 64, 32, 32], { device: dev }), lc.mul(lc.randn([64, 64, 3, 3], { device: dev }), 0.05), lc.randn([16, 64, 32, 32], { device: dev })]));
-  const [xr, wr] = keepAll(lc.tidy(() => [x.clone().requiresGrad_(), w.clone().requiresGrad_()]));
-  const flop = 2 * 16 * 64 * 32 * 32 * 64 * 9;
-  return [
-    { workload: 'W2_conv3x3', case: 'fwd', flop, step: () => lc.tidy(() => lc.noGrad(() => { lc.conv2d(x, w, null, { padding: 1 }); })), dispose: () => {} },
-    {
-      workload: 'W2_conv3x3', case: 'fwd+bwd(dx,dw)', flop: 3 * flop,
-      step: () => lc.tidy(() => { lc.grad(lc.conv2d(xr, wr, null, { padding: 1 }), [xr, wr], { gradOutputs: g }); }),
-      dispose: () => lc.dispose([x, w, g, xr, wr]),
-    },
-  ];
-}
-
-export function w3(dev: lc.Device): Workload[] {
-  const [x, gam, bet, g] = keepAll(lc.tidy(() => [lc.randn([16, 128, 16, 16], { device: dev }), lc.add(lc.mul(lc.randn([128], { device: dev }), 0.1), 1), lc.mul(lc.randn([128], { device: dev }), 0.1), lc.randn([16, 128, 16, 16], { device: dev })]));
-  const ps = keepAll(lc.tidy(() => [x.clone().requiresGrad_(), gam.clone().requiresGrad_(), bet.clone().requiresGrad_()]));
-  return [
-    { workload: 'W3_groupnorm', case: 'fwd', step: () => lc.tidy(() => lc.noGrad(() => { lc.groupNorm(x, 32, gam, bet); })), dispose: () => {} },
-    {
-      workload: 'W3_groupnorm', case: 'fwd+bwd(dx,dgamma,dbeta)',
-      step: () => lc.tidy(() => { lc.grad(lc.groupNorm(ps[0], 32, ps[1], ps[2]), ps, { gradOutputs: g }); }),
-      dispose: () => lc.dispose([x, gam, bet, g, ...ps]),
-    },
-  ];
-}
+// W1-W3 are bench/workloads.ts's definitions on the given device (one definition for both benches).
+export const w1 = (dev: lc.Device): Workload[] => cpuBench.w1(dev);
+export const w2 = (dev: lc.Device): Workload[] => cpuBench.w2(dev);
+export const w3 = (dev: lc.Device): Workload[] => cpuBench.w3(dev);
 
 const SIGMA_MIN = 0.01, SIGMA_MAX = 50, T_EPS = 1e-5;
 const veSigma = (t: Tensor) => lc.mul(lc.exp(lc.mul(t, Math.log(SIGMA_MAX / SIGMA_MIN))), SIGMA_MIN);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// `npm run bench`: W1-W3 and W5 (W4 when the U-Net lands) on our engine; prints a table and,
+// `npm run bench`: W1-W5 on our engine; prints a table and,
 // with --json, one JSON line per measurement in the peer script's format (bench/peer.ts reads it).
 //   node dist/bench/run.js [--workloads W1,W2,W3,W5] [--reps 7] [--d-list 2,16,64,256,784]
 //                          [--losses dsm,lcss] [--json]
@@ -41,18 +41,14 @@ export interface RunOptions {
 export async function runOurs(opts: RunOptions): Promise<Result[]> {
   const out: Result[] = [];
   const emit = (r: Result) => { out.push(r); opts.onResult?.(r); };
-  const groups: (() => Promise<Case[] | string> | Case[])[] = [];
-  if (opts.workloads.includes('W1')) groups.push(w1);
-  if (opts.workloads.includes('W2')) groups.push(w2);
-  if (opts.workloads.includes('W3')) groups.push(w3);
+  const groups: (() => Case[])[] = [];
+  if (opts.workloads.includes('W1')) groups.push(() => w1());
+  if (opts.workloads.includes('W2')) groups.push(() => w2());
+  if (opts.workloads.includes('W3')) groups.push(() => w3());
   if (opts.workloads.includes('W4')) groups.push(w4);
   if (opts.workloads.includes('W5')) groups.push(() => w5(opts.dims, opts.losses));
   for (const g of groups) {
-    const cases = await g();
-    if (typeof cases === 'string') {
-      console.error(`# ${cases}`);
-      continue;
-    }
+    const cases = g();
     const dsmTime = new Map<unknown, number>();
     for (const c of cases) {
       if (c.case.startsWith('_')) { c.dispose(); continue; }

@@ -5,6 +5,9 @@
 import * as lc from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { Linear } from '../src/nn/linear.js';
+import { SmallUNet } from '../src/models/small_unet.js';
+import { Adam } from '../src/optim/adam.js';
+import { makeLoss, type LossName } from '../src/losses/index.js';
 
 export interface Case {
   workload: string;
@@ -19,8 +22,9 @@ export interface Case {
 
 const keepAll = (...ts: Tensor[]) => ts.forEach((t) => lc.keep(t));
 
-export function w1(): Case[] {
-  const [a, b] = lc.tidy(() => [lc.randn([1024, 1024]), lc.randn([1024, 1024])]);
+// W1-W3 take the device so the GPU check (bench/gpu_workloads.ts) times the same definitions.
+export function w1(dev: lc.Device = lc.CPU): Case[] {
+  const [a, b] = lc.tidy(() => [lc.randn([1024, 1024], { device: dev }), lc.randn([1024, 1024], { device: dev })]);
   keepAll(a, b);
   return [{
     workload: 'W1_sgemm_1024', case: 'mm', flop: 2 * 1024 ** 3,
@@ -29,10 +33,10 @@ export function w1(): Case[] {
   }];
 }
 
-export function w2(): Case[] {
-  const [x, w, g] = lc.tidy(() => [lc.randn([16, 64, 32, 32]), lc.mul(lc.randn([64, 64, 3, 3]), 0.05), lc.randn([16, 64, 32, 32])]);
+export function w2(dev: lc.Device = lc.CPU): Case[] {
+  const [x, w, g] = lc.tidy(() => [lc.randn([16, 64, 32, 32], { device: dev }), lc.mul(lc.randn([64, 64, 3, 3], { device: dev }), 0.05), lc.randn([16, 64, 32, 32], { device: dev })]);
   keepAll(x, w, g);
-  const xr = lc.tidy(() => x.clone().requiresGrad_()), wr = lc.tidy(() => w.clone().requiresGrad_());
+  const [xr, wr] = lc.tidy(() => [x.clone().requiresGrad_(), w.clone().requiresGrad_()]);
   keepAll(xr, wr);
   const flop = 2 * 16 * 64 * 32 * 32 * 64 * 9;
   return [
@@ -45,8 +49,9 @@ export function w2(): Case[] {
   ];
 }
 
-export function w3(): Case[] {
-  const [x, gam, bet, g] = lc.tidy(() => [lc.randn([16, 128, 16, 16]), lc.add(lc.randn([128]), 1), lc.randn([128]), lc.randn([16, 128, 16, 16])]);
+export function w3(dev: lc.Device = lc.CPU): Case[] {
+  const [x, gam, bet, g] = lc.tidy(() => [lc.randn([16, 128, 16, 16], { device: dev }), lc.add(lc.mul(lc.randn([128], { device: dev }), 0.1), 1),
+    lc.mul(lc.randn([128], { device: dev }), 0.1), lc.randn([16, 128, 16, 16], { device: dev })]);
   keepAll(x, gam, bet, g);
   const [xr, gr, br] = lc.tidy(() => [x.clone().requiresGrad_(), gam.clone().requiresGrad_(), bet.clone().requiresGrad_()]);
   keepAll(xr, gr, br);
@@ -66,15 +71,11 @@ export function w3(): Case[] {
  * peer's loss formulas: DSM (one forward) and LCSS with centre and perturbed rows stacked as one
  * batch-64 forward (the peer's lcss_cat). Data: standard normal images (timing only).
  */
-export async function w4(): Promise<Case[] | string> {
-  const load = async (p: string) => { try { return await import(p); } catch { return null; } };
-  const models = await load('../src/models/index.js');
-  const optim = await load('../src/optim/index.js');
-  if (!models?.SmallUNet || !optim?.Adam) return 'W4 skipped: src/models SmallUNet or src/optim Adam not available';
+export function w4(): Case[] {
   lc.manualSeed(0);
-  const net = lc.tidy(() => new models.SmallUNet());
+  const net = lc.tidy(() => new SmallUNet());
   const params: Tensor[] = net.parameters();
-  const opt = new optim.Adam(params, { lr: 2e-4 });
+  const opt = new Adam(params, { lr: 2e-4 });
   const B = 32;
   const x0 = lc.keep(lc.randn([B, 1, 28, 28]));
   const sigmaOf = (t: Tensor) => lc.mul(lc.exp(lc.mul(t, Math.log(50 / 0.01))), 0.01);
@@ -112,37 +113,25 @@ const mlp = (D: number) => {
   return { forward, params };
 };
 
-type LossFactory = (o: Record<string, unknown>) => (model: { forward(x: Tensor, t: Tensor | null): Tensor }, x: Tensor) => Tensor;
+// The objectives of src/losses as W5 times them (the peer's options: sigma 0.1, control LCSS, K = 1).
+const W5_LOSSES: [LossName, Record<string, unknown>][] = [
+  ['dsm', { sigma: 0.1 }],
+  ['lcss', { sigma: 0.1, estimator: 'control', draws: 1 }],
+  ['ssm', {}],
+  ['fdssm', {}],
+  ['exact', {}],
+];
 
-/** The objectives from src/losses that exist in this tree (loaded by name, so the bench builds without them). */
-async function lossFactories(): Promise<[string, LossFactory, Record<string, unknown>][]> {
-  const out: [string, LossFactory, Record<string, unknown>][] = [];
-  const table: [string, string, string, Record<string, unknown>][] = [
-    ['dsm', 'dsm', 'dsm', { sigma: 0.1 }],
-    ['lcss', 'lcss', 'lcss', { sigma: 0.1, estimator: 'control', draws: 1 }],
-    ['ssm', 'ssm', 'ssm', {}],
-    ['fdssm', 'fdssm', 'fdssm', {}],
-    ['exact', 'exact', 'exact', {}],
-  ];
-  for (const [name, file, fn, opts] of table) {
-    try {
-      const m = await import(`../src/losses/${file}.js`);
-      if (typeof m[fn] === 'function') out.push([name, m[fn] as LossFactory, opts]);
-    } catch { /* not written yet */ }
-  }
-  return out;
-}
-
-export async function w5(dims = [2, 16, 64, 256, 784], only?: string[]): Promise<Case[]> {
+export function w5(dims = [2, 16, 64, 256, 784], only?: string[]): Case[] {
   const cases: Case[] = [];
-  const losses = (await lossFactories()).filter(([n]) => !only || only.includes(n));
+  const losses = W5_LOSSES.filter(([n]) => !only || only.includes(n));
   for (const D of dims) {
     lc.manualSeed(0);
     const net = lc.tidy(() => mlp(D));
     const x = lc.keep(lc.randn([128, D]));
     const model = { forward: (xx: Tensor) => net.forward(xx) };
-    for (const [name, make, opts] of losses) {
-      const loss = make(opts);
+    for (const [name, opts] of losses) {
+      const loss = makeLoss(name, opts as never);
       cases.push({
         workload: 'W5_mlp_b128', case: name, extra: { D },
         // one loss + backward, gradients w.r.t. the parameters (no optimiser step), as the peer
