@@ -18,6 +18,20 @@
 #define LCSS_PAUSE() ((void)0)
 #endif
 
+// Test builds of the native harness (native/test) define LCSS_POOL_STALLS to widen the windows
+// between publishing a job and claiming its chunks with random short sleeps; the race fixed in
+// work() showed up in 1 of ~50,000 jobs without them and in 1 of ~150 with them. Empty otherwise.
+#ifdef LCSS_POOL_STALLS
+#include <random>
+#define LCSS_POOL_STALL()                                                                 \
+  do {                                                                                    \
+    static thread_local std::minstd_rand rng(uint32_t(std::hash<std::thread::id>()(std::this_thread::get_id()))); \
+    if (rng() % 8 == 0) std::this_thread::sleep_for(std::chrono::microseconds(rng() % 20)); \
+  } while (0)
+#else
+#define LCSS_POOL_STALL() ((void)0)
+#endif
+
 namespace lcss {
 namespace {
 
@@ -80,6 +94,23 @@ void inline_scratch(RangeFn f, int64_t n, size_t bytes) {
   cpu_free(tmp, bytes);
 }
 constexpr std::chrono::microseconds kSpin{200};
+// How long the caller spins on the last chunks before it starts yielding its core: on a machine
+// with more runnable threads than cores the chunk it waits for may belong to a descheduled
+// worker, and spinning would only keep that worker off the core.
+constexpr std::chrono::microseconds kWaitSpin{50};
+
+// The claim word of the current job: generation (32 bits) | chunk count (16) | next chunk (16).
+// A thread claims chunk c by a compare-exchange of the whole word, so a claim can only succeed
+// against the job whose count it read: a worker still looping for a finished job sees that job's
+// word (all chunks claimed) or a new word (and claims from the new job with the new count). The
+// earlier layout kept the count in a separate field that the next job overwrote before it
+// replaced the cursor, so a late worker could claim chunk `old count` of the new job with the old
+// generation, run it, and the caller ran it again and counted it twice (chunks executed twice,
+// run() returning while a chunk was still running).
+constexpr uint64_t kMaxChunks = 0xffff;
+constexpr uint64_t pack_cursor(uint64_t gen, uint64_t chunks, uint64_t next) {
+  return (gen << 32) | (chunks << 16) | next;
+}
 
 class Pool {
  public:
@@ -88,15 +119,15 @@ class Pool {
     if (const char* env = std::getenv("LCSS_NUM_THREADS")) n = std::atoi(env);
     if (n <= 0) n = int(std::thread::hardware_concurrency());
     if (n <= 0) n = 1;
-    target_ = n;
+    target_.store(std::min(n, kMaxThreads), std::memory_order_relaxed);
   }
   ~Pool() { stop(); }
 
-  int threads() const { return target_; }
+  int threads() const { return target_.load(std::memory_order_relaxed); }
   void set_threads(int n) {
     std::lock_guard<std::mutex> lk(run_mu_);
     stop();
-    target_ = n < 1 ? 1 : n;
+    target_.store(std::clamp(n, 1, kMaxThreads), std::memory_order_relaxed);
   }
 
   void run(int64_t n, int64_t grain, RangeFn f, int per_thread, size_t scratch) {
@@ -106,60 +137,79 @@ class Pool {
       return;
     }
     ensure_workers();
-    int64_t chunks = std::min<int64_t>(int64_t(target_) * std::max(1, per_thread), (n + grain - 1) / grain);
+    const int target = threads();
+    const int64_t chunks = std::min<int64_t>(
+        {int64_t(target) * std::max(1, per_thread), (n + grain - 1) / grain, int64_t(kMaxChunks)});
     if (chunks <= 1) {
       inline_scratch(f, n, scratch);
       return;
     }
     if (scratch) {
-      // Every thread's block, grown now, while the workers are idle (we hold run_mu_ and the
-      // previous job has completed): the first region of a size allocates for all threads at once.
+      // Every thread's block, grown now, while no worker can hold a chunk (we hold run_mu_ and
+      // the previous job has completed): the first region of a size allocates for all threads.
       for (Arena& a : warena_) a.get(scratch);
       caller_scratch_ = t_caller_arena.get(scratch);
     }
+    // The job's parameters are plain fields: they are written before the claim word is published
+    // (release) and read only after a successful claim (acquire), and the next job rewrites them
+    // only after every chunk of this one has reported done.
+    job_fn_ = &f;
+    job_n_ = n;
+    job_chunks_ = chunks;
     job_scratch_ = scratch;
-    job_fn_.store(&f, std::memory_order_relaxed);
-    job_n_.store(n, std::memory_order_relaxed);
-    job_chunks_.store(chunks, std::memory_order_relaxed);
-    done_chunks_.store(0, std::memory_order_relaxed);
     error_ = nullptr;
+    done_chunks_.store(0, std::memory_order_relaxed);
+    LCSS_POOL_STALL();
     uint64_t gen;
     {
       std::lock_guard<std::mutex> g(wake_mu_);
-      gen = generation_.load(std::memory_order_relaxed) + 1;
-      // The chunk cursor carries the generation in its high half, so a worker that woke for an
-      // earlier job can never claim a chunk of this one with stale parameters.
-      cursor_.store(gen << 32, std::memory_order_release);
+      gen = (generation_.load(std::memory_order_relaxed) + 1) & 0xffffffffu;
+      cursor_.store(pack_cursor(gen, uint64_t(chunks), 0), std::memory_order_release);
       generation_.store(gen, std::memory_order_release);
     }
     wake_cv_.notify_all();
     void* saved = t_scratch;
     t_in_pool_region = true;
-    work(gen);
+    work();
     t_in_pool_region = false;
     t_scratch = saved;
-    while (done_chunks_.load(std::memory_order_acquire) < chunks) LCSS_PAUSE();
+    wait_done(chunks);
     if (error_) std::rethrow_exception(error_);
   }
 
+  // Counters for tests: chunks run by the pool's workers and by callers since start.
+  uint64_t worker_chunks() const { return worker_chunks_.load(std::memory_order_relaxed); }
+
  private:
-  void work(uint64_t gen) {
+  void wait_done(int64_t chunks) {
+    if (done_chunks_.load(std::memory_order_acquire) >= chunks) return;
+    const auto until = std::chrono::steady_clock::now() + kWaitSpin;
+    for (int i = 0; done_chunks_.load(std::memory_order_acquire) < chunks; ++i) {
+      if (i < 64 || std::chrono::steady_clock::now() < until) LCSS_PAUSE();
+      else std::this_thread::yield();
+    }
+  }
+
+  void work() {
     for (;;) {
       uint64_t v = cursor_.load(std::memory_order_acquire);
-      if ((v >> 32) != (gen & 0xffffffffu)) return;
-      int64_t chunks = job_chunks_.load(std::memory_order_relaxed);
-      int64_t c = int64_t(v & 0xffffffffu);
+      const uint64_t c = v & 0xffff, chunks = (v >> 16) & 0xffff;
       if (c >= chunks) return;
-      if (!cursor_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel)) continue;
-      int64_t n = job_n_.load(std::memory_order_relaxed);
-      int64_t b = n * c / chunks, e = n * (c + 1) / chunks;
+      LCSS_POOL_STALL();
+      if (!cursor_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+      // Chunk c of the job published with word v is ours; that job cannot complete (and its
+      // parameters cannot change) before this chunk reports done below.
+      const int64_t n = job_n_, nc = job_chunks_;
+      const int64_t b = n * int64_t(c) / nc, e = n * int64_t(c + 1) / nc;
       if (job_scratch_) t_scratch = t_is_worker ? warena_[size_t(t_worker_index - 1)].p : caller_scratch_;
       try {
-        (*job_fn_.load(std::memory_order_relaxed))(b, e);
+        (*job_fn_)(b, e);
       } catch (...) {
         std::lock_guard<std::mutex> g(err_mu_);
         if (!error_) error_ = std::current_exception();
       }
+      if (t_is_worker) worker_chunks_.fetch_add(1, std::memory_order_relaxed);
+      LCSS_POOL_STALL();
       done_chunks_.fetch_add(1, std::memory_order_acq_rel);
     }
   }
@@ -172,8 +222,8 @@ class Pool {
     for (;;) {
       // Spin for kSpin (the ops of a training step arrive microseconds apart), then sleep: a
       // futex wake-up costs ~10-15 us here. The budget is time, not pause count: one pause is
-      // 25-45 ns on this CPU, so the former 20000 pauses kept a core busy for up to 0.9 ms after
-      // every job, taking it from the JS thread's GC helpers and other processes.
+      // 25-45 ns on this CPU, so a pause count large enough to bridge the gap between ops kept a
+      // core busy for up to 0.9 ms after every job, taking it from other threads and processes.
       uint64_t g = seen;
       const auto until = std::chrono::steady_clock::now() + kSpin;
       for (int i = 0; (g = generation_.load(std::memory_order_acquire)) == seen; ++i) {
@@ -190,16 +240,18 @@ class Pool {
       }
       if (quit_.load()) return;
       seen = g;
-      work(g);
+      work();
     }
   }
 
   void ensure_workers() {
-    if (int(workers_.size()) == target_ - 1) return;
+    const int target = threads();
+    if (int(workers_.size()) == target - 1) return;
     stop();
     quit_.store(false);
-    warena_.resize(size_t(target_ - 1));
-    for (int i = 0; i < target_ - 1; ++i) workers_.emplace_back([this, i] { worker_main(i + 1); });
+    warena_.clear();
+    warena_.resize(size_t(target - 1));
+    for (int i = 0; i < target - 1; ++i) workers_.emplace_back([this, i] { worker_main(i + 1); });
   }
 
   void stop() {
@@ -213,21 +265,23 @@ class Pool {
     workers_.clear();
   }
 
-  int target_ = 1;
+  std::atomic<int> target_{1};
   std::vector<std::thread> workers_;
   std::mutex run_mu_, wake_mu_, err_mu_;
   std::condition_variable wake_cv_;
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> quit_{false};
-  std::atomic<RangeFn*> job_fn_{nullptr};
-  std::atomic<int64_t> job_n_{0}, job_chunks_{0}, done_chunks_{0};
   std::atomic<uint64_t> cursor_{0};
+  std::atomic<int64_t> done_chunks_{0};
+  std::atomic<uint64_t> worker_chunks_{0};
+  // The current job (see run()).
+  RangeFn* job_fn_ = nullptr;
+  int64_t job_n_ = 0, job_chunks_ = 0;
+  size_t job_scratch_ = 0;
   std::exception_ptr error_;
-  // Scratch regions: per-worker blocks (indexed by worker), the caller's block, the job's size.
-  // Written by the caller before a job is published (the generation store releases them).
+  // Scratch regions: per-worker blocks (indexed by worker), the caller's block.
   std::vector<Arena> warena_;
   void* caller_scratch_ = nullptr;
-  size_t job_scratch_ = 0;
 };
 
 Pool& pool() {
@@ -245,5 +299,6 @@ void parallel_for_impl(int64_t n, int64_t grain, RangeFn f, int per_thread, size
   pool().run(n, grain, f, per_thread, scratch);
 }
 void* region_scratch() { return t_scratch; }
+uint64_t pool_worker_chunks() { return pool().worker_chunks(); }
 
 }  // namespace lcss

@@ -23,12 +23,17 @@ class RangeFn {
   void (*call_)(void*, int64_t, int64_t);
 };
 
+// The most kernel threads a process may use (set_num_threads clamps to it).
+constexpr int kMaxThreads = 1024;
+
 int num_threads();
 // True on the pool's worker threads (false on the threads that call into the pool).
 bool t_in_pool_worker();
 // True while this thread runs a chunk of a parallel region (worker or participating caller).
 bool in_parallel_region();
-void set_num_threads(int n);  // n >= 1; takes effect for the next parallel region
+void set_num_threads(int n);  // clamped to [1, kMaxThreads]; takes effect for the next parallel region
+// Chunks run by pool worker threads since start (tests use it to prove the pool was exercised).
+uint64_t pool_worker_chunks();
 
 // Runs f over [0, n) split into at most chunks_per_thread * num_threads() contiguous chunks of at
 // least `grain` iterations, which the threads claim one at a time. Exceptions thrown by f are
