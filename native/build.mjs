@@ -57,6 +57,7 @@ if (which('cmake')) {
   const args = [cmakeJs, 'compile', '--out', 'build', '--parallel', jobs, '--CDLCSS_CUDA=' + cudaFlag, '--log-level', 'warn'];
   if (nvcc) args.push('--CDCMAKE_CUDA_COMPILER=' + nvcc);
   if (process.env.LCSS_CUDA_ARCHS) args.push('--CDCMAKE_CUDA_ARCHITECTURES=' + process.env.LCSS_CUDA_ARCHS);
+  if (process.env.LCSS_SANITIZE) args.push('--CDLCSS_SANITIZE=' + process.env.LCSS_SANITIZE);
   ok = run(process.execPath, args);
   if (!ok) console.error('[lcss] the CMake build failed; trying node-gyp (CPU backend only)');
 }

@@ -21,7 +21,11 @@ export class DisposedError extends LcssError {}
 export class ArgumentError extends LcssError {}
 /** Autograd misuse: backward through a released graph, in-place modification of a saved tensor... */
 export class AutogradError extends LcssError {}
-/** A failure reported by native code (carries the kernel's message and file:line). */
+/** An index outside the dimension it indexes (indexSelect, embedding, gather, scatterAdd...). */
+export class IndexError extends LcssError {}
+/** An allocation larger than the device can hold: says how much was asked and what is available. */
+export class OutOfMemoryError extends LcssError {}
+/** A failure reported by native code that no other class describes (carries the kernel's message and file:line). */
 export class NativeError extends LcssError {}
 
 /** Formats a value for an error message: arrays as [..], strings quoted, long values cut. */

@@ -5,11 +5,13 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DeviceError, IndexError, LcssError, NativeError, OutOfMemoryError } from './errors.js';
 
-/** Opaque handle of a block of native memory. */
-export interface NativeBuffer {
-  readonly __nativeBuffer: unique symbol;
-}
+/**
+ * Handle of a block of native memory: a number the addon's buffer table resolves (and refuses once
+ * the block is freed), never a pointer.
+ */
+export type NativeBuffer = number & { readonly __nativeBuffer: unique symbol };
 
 type B = NativeBuffer;
 type Arr = readonly number[];
@@ -22,6 +24,8 @@ export interface MemoryStats {
   numAllocs: number;
   cacheHits: number;
   osAllocs: number;
+  /** buffers this JS environment holds (CPU only) */
+  liveBuffers?: number;
 }
 
 export interface NativeAddon {
@@ -34,7 +38,10 @@ export interface NativeAddon {
   cpuResetPeak(): void;
   getNumThreads(): number;
   setNumThreads(n: number): void;
+  /** chunks the kernel thread pool's workers have run since start (tests prove the pool ran) */
+  poolWorkerChunks(): number;
   cpuIsa(): string;
+  setErrorClasses(classes: Record<'LCSS_ARGUMENT' | 'LCSS_INDEX' | 'LCSS_OUT_OF_MEMORY' | 'LCSS_DEVICE', new (message: string) => LcssError>): void;
 
   unary(op: number, p1: number, p2: number, y: B, yo: number, ys: Arr, yst: Arr, x: B, xo: number, xs: Arr, xst: Arr): void;
   binary(op: number, p1: number, p2: number, y: B, yo: number, ys: Arr, yst: Arr, a: B, ao: number, as: Arr, ast: Arr,
@@ -149,3 +156,5 @@ function load(): NativeAddon {
 }
 
 export const native: NativeAddon = load();
+// Native failures are thrown as the typed errors of src/errors.ts (the addon constructs them).
+native.setErrorClasses({ LCSS_ARGUMENT: NativeError, LCSS_INDEX: IndexError, LCSS_OUT_OF_MEMORY: OutOfMemoryError, LCSS_DEVICE: DeviceError });

@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: MIT
-// Module entry: registers every family of entry points.
+// Module entry: one Context per environment (main thread or worker), owned by the environment
+// through its instance data and destroyed with it, and every family of entry points registered
+// with that Context as their data.
 #include "binding.h"
 
 namespace lcss {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  register_memory(env, exports);
-  register_elementwise(env, exports);
-  register_linalg(env, exports);
-  register_random(env, exports);
-  register_nn(env, exports);
-  register_cuda(env, exports);
+  Context* ctx = new Context();
+  // The environment deletes the context (and so frees every buffer it still holds) at teardown,
+  // which for a Worker is when it exits or is terminated.
+  env.SetInstanceData<Context>(ctx);
+  register_memory(env, exports, ctx);
+  register_elementwise(env, exports, ctx);
+  register_linalg(env, exports, ctx);
+  register_random(env, exports, ctx);
+  register_nn(env, exports, ctx);
+  register_cuda(env, exports, ctx);
   return exports;
 }
 

@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: MIT
-// Helpers shared by the Node-API entry points: buffer handles, strided views from JS arguments,
-// and the wrapper that turns every native failure into a JS Error naming the op.
+// Helpers shared by the Node-API entry points: the per-environment context (buffer table), checked
+// readers for every kind of argument, and the wrapper that turns every native failure into a JS
+// Error whose `code` names its kind.
+//
+// Context-aware by construction: each environment that loads the addon (the main thread, every
+// worker_threads Worker) gets its own Context, passed to its functions as their data pointer, so
+// nothing per environment lives in a static. The kernel thread pool and the caching allocators are
+// process-wide and thread-safe.
 #pragma once
 #include <napi.h>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "../core/checked.h"
 #include "../core/error.h"
 #include "../core/view.h"
 
@@ -14,27 +22,81 @@ namespace lcss {
 
 enum class DeviceKind : int32_t { Cpu = 0, Cuda = 1 };
 
-// A block of device memory owned by JS. Freed explicitly (dispose) or, as a backstop, by the GC.
-class Buffer : public Napi::ObjectWrap<Buffer> {
- public:
-  static Napi::Function Init(Napi::Env env);
-  static Napi::FunctionReference* constructor;
-  explicit Buffer(const Napi::CallbackInfo& info);
-  ~Buffer() override;
-
+// A block of device memory owned by JS through a numeric handle.
+struct BufferRec {
   void* data = nullptr;
   size_t nbytes = 0;
   int64_t numel = 0;
   DType dtype = DType::F32;
   DeviceKind device = DeviceKind::Cpu;
   int device_index = 0;
-
-  void release(Napi::Env* env);
+  uint32_t gen = 0;  // bumped when the slot is freed, so a stale handle never reaches new memory
+  bool live = false;
 };
 
-Buffer* unwrap_buffer(const Napi::Value& v, const char* what);
+// Buffers of one environment, addressed by handles: a JS number gen * 2^26 + slot. A handle is a
+// plain number rather than a wrapped object so that freeing one releases everything at once: a
+// wrapped object's native part is freed by a finalizer that only runs when the event loop turns,
+// so a synchronous training loop grew without bound. A freed or forged handle fails the
+// generation check and raises an error instead of touching memory.
+class BufferTable {
+ public:
+  static constexpr uint32_t kSlotBits = 26;
+  BufferTable() = default;
+  BufferTable(const BufferTable&) = delete;
+  BufferTable& operator=(const BufferTable&) = delete;
+  ~BufferTable();  // environment teardown: every buffer still live goes back to its allocator
 
-// Reads a view from 4 arguments starting at `i`: buffer, offset, shape[], strides[].
+  double add(const BufferRec& r);
+  // The live buffer of `handle`, or an error naming `what`.
+  BufferRec& get(const Napi::Value& handle, const char* what);
+  // Frees the buffer (a stale handle is ignored: free is idempotent); returns its bytes on the CPU.
+  void release(const Napi::Value& handle, Napi::Env env);
+  size_t live() const { return slots_.size() - free_.size(); }
+
+ private:
+  bool decode(const Napi::Value& handle, uint32_t* slot, uint32_t* gen) const;
+  std::vector<BufferRec> slots_;
+  std::vector<uint32_t> free_;
+};
+
+struct Context {
+  BufferTable buffers;
+  // V8 is told about this environment's CPU tensor memory as a high-water mark (grows with the
+  // live bytes, falls only at emptyCache): a training step allocates and frees hundreds of MB of
+  // tensors, and reporting each one made V8 see that churn as growth and run synchronous GCs
+  // inside alloc (measured: 4 allocs of 1-7 ms each per W4 step).
+  int64_t cpu_live = 0, cpu_reported = 0;
+  // The JS error classes native failures become, by kind (registered by src/native.ts through
+  // setErrorClasses); a plain Error with `code` set until then.
+  Napi::FunctionReference error_classes[4];
+};
+
+inline Context& context(const Napi::CallbackInfo& info) { return *static_cast<Context*>(info.Data()); }
+
+// exports[name] = a function of this environment's context.
+void define(Napi::Env env, Napi::Object exports, Context* ctx, const char* name, Napi::Function::Callback f);
+
+// --- argument readers: every number that crosses the binding is checked here ---------------------
+// A number (NaN and infinities allowed: fill values, clamp bounds).
+double arg_num(const Napi::CallbackInfo& info, int i, const char* what);
+// A finite number.
+double arg_finite(const Napi::CallbackInfo& info, int i, const char* what);
+// An integer in [lo, hi] (default: magnitude below 2^53, where JS numbers are exact).
+int64_t arg_int(const Napi::CallbackInfo& info, int i, const char* what, int64_t lo = -kMaxElements,
+                int64_t hi = kMaxElements);
+// A size: an integer in [0, 2^53].
+inline int64_t arg_size(const Napi::CallbackInfo& info, int i, const char* what) {
+  return arg_int(info, i, what, 0, kMaxElements);
+}
+bool arg_bool(const Napi::CallbackInfo& info, int i, const char* what);
+// An array of exactly n integers in [lo, hi].
+std::vector<int64_t> arg_ints(const Napi::CallbackInfo& info, int i, const char* what, uint32_t n,
+                              int64_t lo = -kMaxElements, int64_t hi = kMaxElements);
+BufferRec& arg_buffer(const Napi::CallbackInfo& info, int i, const char* what);
+
+// Reads a view from 4 arguments starting at `i`: buffer, offset, shape[], strides[]. Every element
+// the view can reach must lie inside the buffer.
 View arg_view(const Napi::CallbackInfo& info, int i, const char* what);
 // A contiguous operand: 2 arguments (buffer, elemOffset); `count` elements must fit after offset.
 // A null/undefined buffer gives a null pointer when `optional`.
@@ -47,9 +109,12 @@ struct Ptr {
   T* as() const { return static_cast<T*>(p); }
 };
 Ptr arg_ptr(const Napi::CallbackInfo& info, int i, const char* what, int64_t count, bool optional = false);
+// The furthest element an operand of sizes n[] and strides st[] reaches past its offset, plus one
+// (0 for an empty operand); strides must be non-negative.
+int64_t strided_extent(const int64_t* n, const int64_t* st, int nd, const char* what);
 
-double arg_num(const Napi::CallbackInfo& info, int i, const char* what);
-int64_t arg_int(const Napi::CallbackInfo& info, int i, const char* what);
+// Builds the JS Error for a native failure: "lcss.<op>: message", with `code` set to the kind.
+Napi::Error native_error(Napi::Env env, const char* op, const std::string& message, ErrorKind kind);
 
 // Runs fn, converting lcss::Error / std::exception into a JS Error "lcss.<op>: message".
 template <typename F>
@@ -58,18 +123,20 @@ Napi::Value guarded(const Napi::CallbackInfo& info, const char* op, F&& fn) {
     return fn();
   } catch (const Napi::Error&) {
     throw;
+  } catch (const Error& e) {
+    throw native_error(info.Env(), op, e.what(), e.kind);
   } catch (const std::bad_alloc&) {
-    throw Napi::Error::New(info.Env(), std::string("lcss.") + op + ": out of memory");
+    throw native_error(info.Env(), op, "out of memory (a native allocation failed)", ErrorKind::OutOfMemory);
   } catch (const std::exception& e) {
-    throw Napi::Error::New(info.Env(), std::string("lcss.") + op + ": " + e.what());
+    throw native_error(info.Env(), op, e.what(), ErrorKind::Argument);
   }
 }
 
-void register_memory(Napi::Env env, Napi::Object exports);
-void register_elementwise(Napi::Env env, Napi::Object exports);
-void register_linalg(Napi::Env env, Napi::Object exports);
-void register_nn(Napi::Env env, Napi::Object exports);
-void register_random(Napi::Env env, Napi::Object exports);
-void register_cuda(Napi::Env env, Napi::Object exports);
+void register_memory(Napi::Env env, Napi::Object exports, Context* ctx);
+void register_elementwise(Napi::Env env, Napi::Object exports, Context* ctx);
+void register_linalg(Napi::Env env, Napi::Object exports, Context* ctx);
+void register_nn(Napi::Env env, Napi::Object exports, Context* ctx);
+void register_random(Napi::Env env, Napi::Object exports, Context* ctx);
+void register_cuda(Napi::Env env, Napi::Object exports, Context* ctx);
 
 }  // namespace lcss

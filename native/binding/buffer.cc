@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Buffers, views from JS arguments, and the memory entry points (alloc, read, write, stats).
+// The buffer table and the memory entry points (alloc, free, read, write, stats, threads).
+#include <cmath>
 #include <cstring>
 
 #include "../core/allocator.h"
@@ -11,200 +12,176 @@
 
 namespace lcss {
 
-// Distinguishes our buffers from any other wrapped object passed in by mistake.
-static const napi_type_tag kBufferTag = {0x6c637373'62756672ULL, 0x9a3c51e2'7d40b811ULL};
+namespace {
 
-Napi::FunctionReference* Buffer::constructor = nullptr;
+constexpr double kSlots = double(uint64_t(1) << BufferTable::kSlotBits);
+constexpr uint32_t kMaxGen = (uint32_t(1) << 26) - 1;  // gen * 2^26 + slot stays below 2^52
 
-// V8 is told about CPU memory as the caching allocator's reserved bytes (what the process holds
-// from the OS), not per tensor: a training step allocates and disposes hundreds of MB of tensors,
-// and reporting each one made V8 see that churn as growth and run synchronous GCs inside alloc
-// (measured: 4 allocs of 1-7 ms each per W4 step). Leaked (never disposed) tensors still grow the
-// reserve, which is reported, so the GC backstop keeps its pressure.
-static int64_t g_reported_cpu = 0;
-
-static void report_cpu_reserve(Napi::Env env) {
-  const int64_t now = int64_t(cpu_alloc_stats().reserved_bytes);
-  const int64_t delta = now - g_reported_cpu;
-  if (delta != 0) {
-    g_reported_cpu = now;
-    Napi::MemoryManagement::AdjustExternalMemory(env, delta);
-  }
+void free_rec(BufferRec& r) {
+  if (!r.data) return;
+  if (r.device == DeviceKind::Cpu) cpu_free(r.data, r.nbytes);
+  else cuda_free(r.device_index, r.data, r.nbytes);  // never throws
+  r.data = nullptr;
 }
 
-Napi::Function Buffer::Init(Napi::Env env) {
-  Napi::Function f = DefineClass(env, "NativeBuffer", {});
-  constructor = new Napi::FunctionReference(Napi::Persistent(f));
-  return f;
+}  // namespace
+
+BufferTable::~BufferTable() {
+  for (BufferRec& r : slots_)
+    if (r.live) free_rec(r);
 }
 
-Buffer::Buffer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Buffer>(info) {
-  info.This().As<Napi::Object>().TypeTag(&kBufferTag);
-}
-
-void Buffer::release(Napi::Env* env) {
-  if (!data) return;
-  if (device == DeviceKind::Cpu) {
-    cpu_free(data, nbytes);  // back to the cache: the reserve V8 knows about is unchanged
+double BufferTable::add(const BufferRec& rec) {
+  uint32_t slot;
+  if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
   } else {
-    cuda_free(device_index, data, nbytes);
-    if (env) Napi::MemoryManagement::AdjustExternalMemory(*env, -int64_t(nbytes));
+    LCSS_CHECK_KIND(ErrorKind::OutOfMemory, slots_.size() < (size_t(1) << kSlotBits),
+                    "more than 2^%u tensors' storages are alive at once", kSlotBits);
+    slot = uint32_t(slots_.size());
+    slots_.emplace_back();
   }
-  data = nullptr;
+  BufferRec& r = slots_[slot];
+  const uint32_t gen = r.gen;
+  r = rec;
+  r.gen = gen == 0 ? 1 : gen;
+  r.live = true;
+  return double(r.gen) * kSlots + double(slot);
 }
 
-Buffer::~Buffer() {
-  // GC backstop: the memory goes back to the cache; V8's external count is adjusted by the
-  // explicit path only (no env is safely usable in a finalizer after teardown began).
-  if (data) {
-    try {
-      Napi::Env env = Env();
-      release(&env);
-    } catch (...) {
-      release(nullptr);
-    }
-  }
+bool BufferTable::decode(const Napi::Value& h, uint32_t* slot, uint32_t* gen) const {
+  if (!h.IsNumber()) return false;
+  const double d = h.As<Napi::Number>().DoubleValue();
+  if (!(d >= kSlots && d < double(uint64_t(1) << 53)) || d != std::floor(d)) return false;
+  const uint64_t v = uint64_t(d);
+  *slot = uint32_t(v & ((uint64_t(1) << kSlotBits) - 1));
+  *gen = uint32_t(v >> kSlotBits);
+  return *slot < slots_.size();
 }
 
-Buffer* unwrap_buffer(const Napi::Value& v, const char* what) {
-  if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kBufferTag))
-    throw Napi::TypeError::New(v.Env(), std::string(what) + ": expected a native buffer");
-  Buffer* b = Buffer::Unwrap(v.As<Napi::Object>());
-  if (!b->data && b->nbytes > 0)
-    throw Napi::Error::New(v.Env(), std::string(what) + ": buffer was already freed (tensor disposed)");
-  return b;
-}
-
-double arg_num(const Napi::CallbackInfo& info, int i, const char* what) {
-  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(what) + ": expected a number");
-  return info[i].As<Napi::Number>().DoubleValue();
-}
-
-int64_t arg_int(const Napi::CallbackInfo& info, int i, const char* what) {
-  return int64_t(arg_num(info, i, what));
-}
-
-View arg_view(const Napi::CallbackInfo& info, int i, const char* what) {
-  Buffer* b = unwrap_buffer(info[i], what);
-  View v;
-  v.dtype = b->dtype;
-  v.cuda = b->device == DeviceKind::Cuda;
-  v.device_index = b->device_index;
-  int64_t off = arg_int(info, i + 1, what);
-  if (!info[i + 2].IsArray() || !info[i + 3].IsArray())
-    throw Napi::TypeError::New(info.Env(), std::string(what) + ": expected shape and strides arrays");
-  Napi::Array shape = info[i + 2].As<Napi::Array>(), strides = info[i + 3].As<Napi::Array>();
-  uint32_t nd = shape.Length();
-  if (nd > uint32_t(kMaxDims) || strides.Length() != nd)
-    throw Napi::Error::New(info.Env(), std::string(what) + ": at most 8 dims, strides matching shape");
-  v.ndim = int(nd);
-  // Bounds: the furthest element reachable must lie inside the buffer.
-  int64_t lo = off, hi = off;
-  for (uint32_t d = 0; d < nd; ++d) {
-    v.shape[d] = int64_t(shape.Get(d).As<Napi::Number>().DoubleValue());
-    v.strides[d] = int64_t(strides.Get(d).As<Napi::Number>().DoubleValue());
-    if (v.shape[d] == 0) { lo = off; hi = off - 1; }
-  }
-  if (hi >= lo) {
-    for (uint32_t d = 0; d < nd; ++d) {
-      int64_t ext = (v.shape[d] - 1) * v.strides[d];
-      if (ext > 0) hi += ext; else lo += ext;
-    }
-    if (lo < 0 || hi >= b->numel)
-      throw Napi::RangeError::New(info.Env(), std::string(what) + ": view reaches outside its buffer");
-  }
-  v.data = static_cast<char*>(b->data) + off * int64_t(dtype_size(b->dtype));
-  return v;
-}
-
-Ptr arg_ptr(const Napi::CallbackInfo& info, int i, const char* what, int64_t count, bool optional) {
-  Ptr r;
-  if (optional && (info[i].IsNull() || info[i].IsUndefined())) return r;
-  Buffer* b = unwrap_buffer(info[i], what);
-  int64_t off = arg_int(info, i + 1, what);
-  if (off < 0 || count < 0 || off + count > b->numel)
-    throw Napi::RangeError::New(info.Env(), std::string(what) + ": operand is smaller than the kernel needs");
-  r.dtype = b->dtype;
-  r.cuda = b->device == DeviceKind::Cuda;
-  r.device_index = b->device_index;
-  r.p = static_cast<char*>(b->data) + off * int64_t(dtype_size(b->dtype));
+BufferRec& BufferTable::get(const Napi::Value& h, const char* what) {
+  uint32_t slot = 0, gen = 0;
+  LCSS_CHECK(decode(h, &slot, &gen), "%s: expected a native buffer handle", what);
+  BufferRec& r = slots_[slot];
+  LCSS_CHECK(r.live && r.gen == gen, "%s: the buffer was already freed (tensor disposed)", what);
   return r;
+}
+
+void BufferTable::release(const Napi::Value& h, Napi::Env env) {
+  uint32_t slot = 0, gen = 0;
+  if (!decode(h, &slot, &gen)) return;
+  BufferRec& r = slots_[slot];
+  if (!r.live || r.gen != gen) return;  // freed already (explicitly, then by the finalizer backstop)
+  if (r.device == DeviceKind::Cuda) Napi::MemoryManagement::AdjustExternalMemory(env, -int64_t(r.nbytes));
+  free_rec(r);
+  r.live = false;
+  r.gen = r.gen >= kMaxGen ? 1 : r.gen + 1;
+  free_.push_back(slot);
 }
 
 namespace {
 
+void report_cpu(Napi::Env env, Context& c) {
+  if (c.cpu_live > c.cpu_reported) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, c.cpu_live - c.cpu_reported);
+    c.cpu_reported = c.cpu_live;
+  }
+}
+
+// alloc(dtype, numel, device, deviceIndex) -> handle
 Napi::Value Alloc(const Napi::CallbackInfo& info) {
   return guarded(info, "alloc", [&]() -> Napi::Value {
-    int dt = int(arg_int(info, 0, "alloc dtype"));
-    int64_t numel = arg_int(info, 1, "alloc numel");
-    int dev = int(arg_int(info, 2, "alloc device"));
-    int idx = int(arg_int(info, 3, "alloc device index"));
-    LCSS_CHECK(dt >= 0 && dt <= 3, "unknown dtype code %d", dt);
-    LCSS_CHECK(numel >= 0, "negative element count %lld", (long long)numel);
-    DType dtype = DType(dt);
-    size_t nbytes = size_t(numel) * dtype_size(dtype);
-    void* p = dev == int(DeviceKind::Cpu) ? cpu_alloc(nbytes) : cuda_alloc(idx, nbytes);
-    Napi::Object obj = Buffer::constructor->New({});
-    Buffer* b = Buffer::Unwrap(obj);
-    b->data = p;
-    b->nbytes = nbytes;
-    b->numel = numel;
-    b->dtype = dtype;
-    b->device = DeviceKind(dev);
-    b->device_index = idx;
-    if (b->device == DeviceKind::Cpu) report_cpu_reserve(info.Env());
-    else Napi::MemoryManagement::AdjustExternalMemory(info.Env(), int64_t(nbytes));
-    return obj;
+    Context& c = context(info);
+    const int dt = int(arg_int(info, 0, "alloc dtype", 0, 3));
+    const int64_t numel = arg_size(info, 1, "alloc numel");
+    const int dev = int(arg_int(info, 2, "alloc device", 0, 1));
+    const int idx = int(arg_int(info, 3, "alloc device index", 0, 63));
+    BufferRec r;
+    r.dtype = DType(dt);
+    r.nbytes = checked_bytes(numel, dtype_size(r.dtype), "alloc");
+    r.numel = numel;
+    r.device = DeviceKind(dev);
+    r.device_index = idx;
+    r.data = r.device == DeviceKind::Cpu ? cpu_alloc(r.nbytes) : cuda_alloc(idx, r.nbytes);
+    double h;
+    try {
+      h = c.buffers.add(r);
+    } catch (...) {
+      free_rec(r);
+      throw;
+    }
+    if (r.device == DeviceKind::Cpu) {
+      c.cpu_live += int64_t(cpu_bucket_size(r.nbytes));
+      report_cpu(info.Env(), c);
+    } else {
+      Napi::MemoryManagement::AdjustExternalMemory(info.Env(), int64_t(r.nbytes));
+    }
+    return Napi::Number::New(info.Env(), h);
   });
 }
 
+// free(handle): idempotent; a stale handle is ignored
 Napi::Value Free(const Napi::CallbackInfo& info) {
   return guarded(info, "free", [&]() -> Napi::Value {
-    if (!info[0].IsObject() || !info[0].As<Napi::Object>().CheckTypeTag(&kBufferTag))
-      throw Napi::TypeError::New(info.Env(), "free: expected a native buffer");
-    Napi::Env env = info.Env();
-    Buffer::Unwrap(info[0].As<Napi::Object>())->release(&env);
-    return env.Undefined();
-  });
-}
-
-// write(buf, elemOffset, typedArray): copies a typed array of the buffer's element size in.
-Napi::Value Write(const Napi::CallbackInfo& info) {
-  return guarded(info, "write", [&]() -> Napi::Value {
-    Buffer* b = unwrap_buffer(info[0], "write");
-    int64_t off = arg_int(info, 1, "write offset");
-    if (!info[2].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "write: expected a typed array");
-    Napi::TypedArray ta = info[2].As<Napi::TypedArray>();
-    size_t esz = dtype_size(b->dtype);
-    LCSS_CHECK(ta.ElementSize() == esz, "write: typed array element size %zu does not match %s", ta.ElementSize(), dtype_name(b->dtype));
-    int64_t n = int64_t(ta.ElementLength());
-    LCSS_CHECK(off >= 0 && off + n <= b->numel, "write: %lld elements at %lld exceed buffer of %lld", (long long)n, (long long)off, (long long)b->numel);
-    const char* src = static_cast<const char*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
-    char* dst = static_cast<char*>(b->data) + off * esz;
-    if (b->device == DeviceKind::Cpu) std::memcpy(dst, src, size_t(n) * esz);
-    else cuda_copy_h2d(b->device_index, dst, src, size_t(n) * esz);
+    Context& c = context(info);
+    // bytes leave the live count before the record is reset
+    try {
+      BufferRec& r = c.buffers.get(info[0], "free");
+      if (r.device == DeviceKind::Cpu) c.cpu_live -= int64_t(cpu_bucket_size(r.nbytes));
+    } catch (const Error&) {
+      return info.Env().Undefined();
+    }
+    c.buffers.release(info[0], info.Env());
     return info.Env().Undefined();
   });
 }
 
-// read(buf, elemOffset, count) -> ArrayBuffer copy
+size_t element_size(const BufferRec& b) { return dtype_size(b.dtype); }
+
+// write(handle, elemOffset, typedArray): copies a typed array of the buffer's element size in.
+Napi::Value Write(const Napi::CallbackInfo& info) {
+  return guarded(info, "write", [&]() -> Napi::Value {
+    BufferRec& b = arg_buffer(info, 0, "write");
+    const int64_t off = arg_size(info, 1, "write offset");
+    LCSS_CHECK(info[2].IsTypedArray(), "write: expected a typed array");
+    Napi::TypedArray ta = info[2].As<Napi::TypedArray>();
+    const size_t esz = element_size(b);
+    LCSS_CHECK(ta.ElementSize() == esz, "write: typed array element size %zu does not match %s", ta.ElementSize(),
+               dtype_name(b.dtype));
+    const int64_t n = int64_t(ta.ElementLength());
+    LCSS_CHECK(checked_add(off, n, "write") <= b.numel, "write: %lld elements at %lld exceed a buffer of %lld",
+               (long long)n, (long long)off, (long long)b.numel);
+    if (n == 0) return info.Env().Undefined();  // an empty typed array may have no backing store
+    const char* src = static_cast<const char*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    char* dst = static_cast<char*>(b.data) + off * int64_t(esz);
+    if (b.device == DeviceKind::Cpu) std::memcpy(dst, src, size_t(n) * esz);
+    else cuda_copy_h2d(b.device_index, dst, src, size_t(n) * esz);
+    return info.Env().Undefined();
+  });
+}
+
+// read(handle, elemOffset, count) -> ArrayBuffer copy
 Napi::Value Read(const Napi::CallbackInfo& info) {
   return guarded(info, "read", [&]() -> Napi::Value {
-    Buffer* b = unwrap_buffer(info[0], "read");
-    int64_t off = arg_int(info, 1, "read offset"), n = arg_int(info, 2, "read count");
-    LCSS_CHECK(off >= 0 && n >= 0 && off + n <= b->numel, "read: range outside buffer");
-    size_t esz = dtype_size(b->dtype);
-    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(info.Env(), size_t(n) * esz);
-    const char* src = static_cast<const char*>(b->data) + off * esz;
-    if (b->device == DeviceKind::Cpu) std::memcpy(ab.Data(), src, size_t(n) * esz);
-    else cuda_copy_d2h(b->device_index, ab.Data(), src, size_t(n) * esz);
+    BufferRec& b = arg_buffer(info, 0, "read");
+    const int64_t off = arg_size(info, 1, "read offset"), n = arg_size(info, 2, "read count");
+    LCSS_CHECK(checked_add(off, n, "read") <= b.numel, "read: %lld elements at %lld exceed a buffer of %lld",
+               (long long)n, (long long)off, (long long)b.numel);
+    const size_t esz = element_size(b);
+    const size_t bytes = checked_bytes(n, esz, "read");
+    const void* src = static_cast<const char*>(b.data) + off * int64_t(esz);
+    // CPU: copy first, into memory V8 adopts, so a copy that fails never leaves a JS object behind
+    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(info.Env(), bytes);
+    if (bytes == 0) return ab;
+    if (b.device == DeviceKind::Cpu) std::memcpy(ab.Data(), src, bytes);
+    else cuda_copy_d2h(b.device_index, ab.Data(), src, bytes);
     return ab;
   });
 }
 
-Napi::Value Stats(const Napi::CallbackInfo& info) {
-  AllocStats s = cpu_alloc_stats();
-  Napi::Object o = Napi::Object::New(info.Env());
+Napi::Object stats_object(Napi::Env env, const AllocStats& s) {
+  Napi::Object o = Napi::Object::New(env);
   o.Set("allocatedBytes", double(s.allocated_bytes));
   o.Set("reservedBytes", double(s.reserved_bytes));
   o.Set("peakAllocatedBytes", double(s.peak_allocated));
@@ -214,10 +191,24 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   return o;
 }
 
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  return guarded(info, "cpuMemoryStats", [&]() -> Napi::Value {
+    Napi::Object o = stats_object(info.Env(), cpu_alloc_stats());
+    o.Set("liveBuffers", double(context(info).buffers.live()));
+    return o;
+  });
+}
+
 Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
-  cpu_empty_cache();
-  report_cpu_reserve(info.Env());
-  return info.Env().Undefined();
+  return guarded(info, "emptyCache", [&]() -> Napi::Value {
+    Context& c = context(info);
+    cpu_empty_cache();
+    if (c.cpu_reported > c.cpu_live) {
+      Napi::MemoryManagement::AdjustExternalMemory(info.Env(), c.cpu_live - c.cpu_reported);
+      c.cpu_reported = c.cpu_live;
+    }
+    return info.Env().Undefined();
+  });
 }
 
 Napi::Value ResetPeak(const Napi::CallbackInfo& info) {
@@ -229,9 +220,27 @@ Napi::Value GetThreads(const Napi::CallbackInfo& info) { return Napi::Number::Ne
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return guarded(info, "setNumThreads", [&]() -> Napi::Value {
-    int n = int(arg_int(info, 0, "setNumThreads"));
-    LCSS_CHECK(n >= 1 && n <= 1024, "setNumThreads: %d is not in [1, 1024]", n);
-    set_num_threads(n);
+    set_num_threads(int(arg_int(info, 0, "setNumThreads", 1, kMaxThreads)));
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value PoolWorkerChunks(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(pool_worker_chunks()));
+}
+
+// setErrorClasses({ LCSS_ARGUMENT, LCSS_INDEX, LCSS_OUT_OF_MEMORY, LCSS_DEVICE }): the classes
+// (constructors taking a message) that native failures of each kind are thrown as.
+Napi::Value SetErrorClasses(const Napi::CallbackInfo& info) {
+  return guarded(info, "setErrorClasses", [&]() -> Napi::Value {
+    LCSS_CHECK(info[0].IsObject(), "setErrorClasses: expected an object of classes");
+    Napi::Object o = info[0].As<Napi::Object>();
+    Context& c = context(info);
+    for (int k = 0; k < 4; ++k) {
+      Napi::Value f = o.Get(error_code(ErrorKind(k)));
+      LCSS_CHECK(f.IsFunction(), "setErrorClasses: %s must be a class", error_code(ErrorKind(k)));
+      c.error_classes[k] = Napi::Persistent(f.As<Napi::Function>());
+    }
     return info.Env().Undefined();
   });
 }
@@ -240,18 +249,19 @@ Napi::Value CpuIsa(const Napi::CallbackInfo& info) { return Napi::String::New(in
 
 }  // namespace
 
-void register_memory(Napi::Env env, Napi::Object exports) {
-  exports.Set("NativeBuffer", Buffer::Init(env));
-  exports.Set("alloc", Napi::Function::New(env, Alloc));
-  exports.Set("free", Napi::Function::New(env, Free));
-  exports.Set("write", Napi::Function::New(env, Write));
-  exports.Set("read", Napi::Function::New(env, Read));
-  exports.Set("cpuMemoryStats", Napi::Function::New(env, Stats));
-  exports.Set("cpuEmptyCache", Napi::Function::New(env, EmptyCache));
-  exports.Set("cpuResetPeak", Napi::Function::New(env, ResetPeak));
-  exports.Set("getNumThreads", Napi::Function::New(env, GetThreads));
-  exports.Set("setNumThreads", Napi::Function::New(env, SetThreads));
-  exports.Set("cpuIsa", Napi::Function::New(env, CpuIsa));
+void register_memory(Napi::Env env, Napi::Object exports, Context* ctx) {
+  define(env, exports, ctx, "alloc", Alloc);
+  define(env, exports, ctx, "free", Free);
+  define(env, exports, ctx, "write", Write);
+  define(env, exports, ctx, "read", Read);
+  define(env, exports, ctx, "cpuMemoryStats", Stats);
+  define(env, exports, ctx, "cpuEmptyCache", EmptyCache);
+  define(env, exports, ctx, "cpuResetPeak", ResetPeak);
+  define(env, exports, ctx, "getNumThreads", GetThreads);
+  define(env, exports, ctx, "setNumThreads", SetThreads);
+  define(env, exports, ctx, "poolWorkerChunks", PoolWorkerChunks);
+  define(env, exports, ctx, "cpuIsa", CpuIsa);
+  define(env, exports, ctx, "setErrorClasses", SetErrorClasses);
 }
 
 }  // namespace lcss

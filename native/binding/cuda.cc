@@ -13,7 +13,7 @@ Napi::Value Status(const Napi::CallbackInfo& info) { return Napi::String::New(in
 
 Napi::Value Sync(const Napi::CallbackInfo& info) {
   return guarded(info, "cuda.synchronize", [&]() -> Napi::Value {
-    cuda_synchronize(int(arg_int(info, 0, "device")));
+    cuda_synchronize(int(arg_int(info, 0, "device", 0, 63)));
     return info.Env().Undefined();
   });
 }
@@ -21,7 +21,7 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
 Napi::Value Info(const Napi::CallbackInfo& info) {
   return guarded(info, "cuda.deviceInfo", [&]() -> Napi::Value {
     CudaDeviceInfo d{};
-    cuda_device_info(int(arg_int(info, 0, "device")), &d);
+    cuda_device_info(int(arg_int(info, 0, "device", 0, 63)), &d);
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("name", d.name);
     o.Set("major", d.major);
@@ -38,7 +38,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   return guarded(info, "cuda.memoryStats", [&]() -> Napi::Value {
-    AllocStats s = cuda_alloc_stats(int(arg_int(info, 0, "device")));
+    AllocStats s = cuda_alloc_stats(int(arg_int(info, 0, "device", 0, 63)));
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("allocatedBytes", double(s.allocated_bytes));
     o.Set("reservedBytes", double(s.reserved_bytes));
@@ -52,35 +52,37 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
 
 Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
   return guarded(info, "cuda.emptyCache", [&]() -> Napi::Value {
-    cuda_empty_cache(int(arg_int(info, 0, "device")));
+    cuda_empty_cache(int(arg_int(info, 0, "device", -1, 63)));
     return info.Env().Undefined();
   });
 }
 
 Napi::Value ResetPeak(const Napi::CallbackInfo& info) {
   return guarded(info, "cuda.resetPeak", [&]() -> Napi::Value {
-    cuda_reset_peak(int(arg_int(info, 0, "device")));
+    cuda_reset_peak(int(arg_int(info, 0, "device", 0, 63)));
     return info.Env().Undefined();
   });
 }
 
 // cudaSetTF32(on) -> previous setting
 Napi::Value SetTF32(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), cuda_set_tf32(info[0].ToBoolean()));
+  return guarded(info, "cuda.setMatmulPrecision", [&]() -> Napi::Value {
+    return Napi::Boolean::New(info.Env(), cuda_set_tf32(arg_bool(info, 0, "cuda.setMatmulPrecision")));
+  });
 }
 
 }  // namespace
 
-void register_cuda(Napi::Env env, Napi::Object exports) {
-  exports.Set("cudaBuilt", Napi::Function::New(env, Built));
-  exports.Set("cudaDeviceCount", Napi::Function::New(env, Count));
-  exports.Set("cudaStatus", Napi::Function::New(env, Status));
-  exports.Set("cudaSynchronize", Napi::Function::New(env, Sync));
-  exports.Set("cudaDeviceInfo", Napi::Function::New(env, Info));
-  exports.Set("cudaMemoryStats", Napi::Function::New(env, Stats));
-  exports.Set("cudaEmptyCache", Napi::Function::New(env, EmptyCache));
-  exports.Set("cudaResetPeak", Napi::Function::New(env, ResetPeak));
-  exports.Set("cudaSetTF32", Napi::Function::New(env, SetTF32));
+void register_cuda(Napi::Env env, Napi::Object exports, Context* ctx) {
+  define(env, exports, ctx, "cudaBuilt", Built);
+  define(env, exports, ctx, "cudaDeviceCount", Count);
+  define(env, exports, ctx, "cudaStatus", Status);
+  define(env, exports, ctx, "cudaSynchronize", Sync);
+  define(env, exports, ctx, "cudaDeviceInfo", Info);
+  define(env, exports, ctx, "cudaMemoryStats", Stats);
+  define(env, exports, ctx, "cudaEmptyCache", EmptyCache);
+  define(env, exports, ctx, "cudaResetPeak", ResetPeak);
+  define(env, exports, ctx, "cudaSetTF32", SetTF32);
 }
 
 }  // namespace lcss

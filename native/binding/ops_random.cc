@@ -6,13 +6,14 @@
 namespace lcss {
 namespace {
 
-// randomFill(kind, y(4), seed, offset, a, b); seed and offset are integers below 2^53
+// randomFill(kind, y(4), seed, offset, a, b); seed and offset are integers in [0, 2^53)
 Napi::Value RandomFill(const Napi::CallbackInfo& info) {
   return guarded(info, "random", [&]() -> Napi::Value {
-    int kind = int(arg_int(info, 0, "random kind"));
+    const int kind = int(arg_int(info, 0, "random kind", 0, 3));
     View y = arg_view(info, 1, "random out");
-    uint64_t seed = uint64_t(arg_num(info, 5, "seed")), offset = uint64_t(arg_num(info, 6, "offset"));
-    double a = arg_num(info, 7, "a"), b = arg_num(info, 8, "b");
+    const uint64_t seed = uint64_t(arg_int(info, 5, "seed", 0, kMaxElements - 1));
+    const uint64_t offset = uint64_t(arg_int(info, 6, "offset", 0, kMaxElements - 1));
+    const double a = arg_finite(info, 7, "a"), b = arg_finite(info, 8, "b");
     if (y.cuda) cuda_random_fill(kind, y, seed, offset, a, b);
     else random_fill(kind, y, seed, offset, a, b);
     return info.Env().Undefined();
@@ -21,8 +22,8 @@ Napi::Value RandomFill(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void register_random(Napi::Env env, Napi::Object exports) {
-  exports.Set("randomFill", Napi::Function::New(env, RandomFill));
+void register_random(Napi::Env env, Napi::Object exports, Context* ctx) {
+  define(env, exports, ctx, "randomFill", RandomFill);
 }
 
 }  // namespace lcss

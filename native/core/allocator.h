@@ -17,6 +17,10 @@ struct AllocStats {
   uint64_t os_allocs = 0;         // blocks obtained from the OS
 };
 
+// The largest block cpu_alloc accepts (2^52 bytes): bucket arithmetic on anything below it cannot
+// wrap. Larger requests, and requests the machine cannot back, raise ErrorKind::OutOfMemory.
+constexpr size_t kMaxBlock = size_t(1) << 52;
+
 void* cpu_alloc(size_t nbytes);
 void cpu_free(void* p, size_t nbytes);
 size_t cpu_bucket_size(size_t nbytes);

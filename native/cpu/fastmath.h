@@ -24,6 +24,9 @@ LCSS_INLINE float bits_to_float(int32_t i) {
 LCSS_INLINE float exp_f(float x) {
   float xc = x < -104.0f ? -104.0f : x;
   xc = xc > 88.8f ? 88.8f : xc;
+  // NaN takes the polynomial path with 0 and is put back at the end: converting NaN to int32
+  // below would be undefined behaviour (UBSan reports it; the hardware gives INT_MIN)
+  xc = x == x ? xc : 0.0f;
   // n = round(x / ln2) with the 1.5*2^23 trick (valid for |v| < 2^22, round-to-nearest mode)
   float fn = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = xc - fn * 0.693359375f;
@@ -39,7 +42,7 @@ LCSS_INLINE float exp_f(float x) {
   // 2^n as two factors so n in [-150, 128] never leaves the normal exponent range
   int32_t n = int32_t(fn);
   int32_t n1 = n / 2, n2 = n - n1;
-  float s1 = bits_to_float((n1 + 127) << 23), s2 = bits_to_float((n2 + 127) << 23);
+  float s1 = bits_to_float(int32_t(uint32_t(n1 + 127) << 23)), s2 = bits_to_float(int32_t(uint32_t(n2 + 127) << 23));
   float res = p * s1 * s2;
   return x != x ? x : res;
 }
@@ -48,8 +51,10 @@ LCSS_INLINE float sigmoid_f(float x) { return 1.0f / (1.0f + exp_f(-x)); }
 
 LCSS_INLINE float tanh_f(float x) {
   float ax = x < 0 ? -x : x;
-  // large |x|: 1 - 2/(e^{2|x|}+1); small |x|: odd minimax polynomial (Cephes tanhf)
-  float e = exp_f(2.0f * (ax > 9.0f ? 9.0f : ax));
+  // large |x|: 1 - 2/(e^{2|x|}+1); small |x|: odd minimax polynomial (Cephes tanhf). The clamp
+  // only keeps e finite: at 9 (the former clamp) the result stopped at 1 - 6e-8 for every larger
+  // |x| instead of rounding to 1, as float32 tanh does from |x| ~ 9.01; at 40, 2/(e+1) ~ 4e-35.
+  float e = exp_f(2.0f * (ax > 40.0f ? 40.0f : ax));
   float big = 1.0f - 2.0f / (e + 1.0f);
   float z = x * x;
   float small = -5.70498872745E-3f;

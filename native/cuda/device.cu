@@ -64,7 +64,7 @@ thread_local int t_current = -1;
 
 Dev& dev(int d) {
   count_devices();
-  LCSS_CHECK(d >= 0 && d < g_count, "cuda:%d is not available (%d CUDA device(s)%s%s)", d, g_count, g_count ? "" : ": ",
+  LCSS_CHECK_KIND(ErrorKind::Device, d >= 0 && d < g_count, "cuda:%d is not available (%d CUDA device(s)%s%s)", d, g_count, g_count ? "" : ": ",
              g_status);
   Dev& s = g_devs[d];
   std::call_once(s.once, [&] {
@@ -87,8 +87,7 @@ size_t bucket(size_t n) {
   return n ? n : 1;
 #else
   if (n <= 4096) return n <= 512 ? 512 : (n + 511) / 512 * 512;
-  size_t p = 4096;
-  while (p * 2 < n) p *= 2;
+  size_t p = size_t(1) << (63 - __builtin_clzll((unsigned long long)(n - 1)));  // p < n <= 2p (n <= 2^52)
   size_t step = p / 4;
   return (n + step - 1) / step * step;
 #endif
@@ -128,7 +127,8 @@ void check_record(int d, Dev& s) {
   LCSS_CU("cuda.synchronize", cudaMemsetAsync(s.err, 0, sizeof h, s.stream));
   throw Error(strfmt("%s: index %lld is out of range for a dimension of size %lld (found by a kernel on cuda:%d, "
                      "reported at the next synchronisation; the results of that op are invalid)",
-                     err_op_name(h.op), h.index, h.size, d));
+                     err_op_name(h.op), h.index, h.size, d),
+              ErrorKind::Index);
 }
 
 }  // namespace
@@ -136,7 +136,8 @@ void check_record(int d, Dev& s) {
 namespace cu {
 
 void fail(const char* op, cudaError_t e, const char* file, int line) {
-  throw Error(strfmt("%s: CUDA error %s: %s (%s:%d)", op, cudaGetErrorName(e), cudaGetErrorString(e), file, line));
+  throw Error(strfmt("%s: CUDA error %s: %s (%s:%d)", op, cudaGetErrorName(e), cudaGetErrorString(e), file, line),
+              e == cudaErrorMemoryAllocation ? ErrorKind::OutOfMemory : ErrorKind::Device);
 }
 
 void set_device(int d) {
@@ -212,6 +213,12 @@ void cuda_device_info(int d, CudaDeviceInfo* o) {
 
 void* cuda_alloc(int d, size_t nbytes) {
   Dev& s = dev(d);
+  if (nbytes > kMaxBlock) {
+    throw Error(strfmt("out of memory on cuda:%d: asked for %zu bytes, more than any device holds (the limit of one "
+                       "block is 2^52 bytes; the device has %zu bytes in all)",
+                       d, nbytes, size_t(s.prop.totalGlobalMem)),
+                ErrorKind::OutOfMemory);
+  }
   const size_t b = bucket(nbytes);
   {
     std::lock_guard<std::mutex> lk(s.mu);
@@ -242,7 +249,8 @@ void* cuda_alloc(int d, size_t nbytes) {
     throw Error(strfmt("out of memory on cuda:%d allocating %zu bytes (%s; tensors hold %llu bytes, lcss has "
                        "%llu reserved, the device has %zu of %zu bytes free)",
                        d, b, cudaGetErrorString(e), (unsigned long long)st.allocated_bytes,
-                       (unsigned long long)st.reserved_bytes, fr, tot));
+                       (unsigned long long)st.reserved_bytes, fr, tot),
+                e == cudaErrorMemoryAllocation ? ErrorKind::OutOfMemory : ErrorKind::Device);
   }
   std::lock_guard<std::mutex> lk(s.mu);
   s.stats.os_allocs++;
@@ -270,7 +278,7 @@ void cuda_free(int d, void* p, size_t nbytes) {
 
 AllocStats cuda_alloc_stats(int d) {
   count_devices();
-  LCSS_CHECK(d >= 0 && d < g_count, "cuda:%d is not available", d);
+  LCSS_CHECK_KIND(ErrorKind::Device, d >= 0 && d < g_count, "cuda:%d is not available", d);
   Dev& s = g_devs[d];
   std::lock_guard<std::mutex> lk(s.mu);
   return s.stats;
@@ -278,7 +286,7 @@ AllocStats cuda_alloc_stats(int d) {
 
 void cuda_reset_peak(int d) {
   count_devices();
-  LCSS_CHECK(d >= 0 && d < g_count, "cuda:%d is not available", d);
+  LCSS_CHECK_KIND(ErrorKind::Device, d >= 0 && d < g_count, "cuda:%d is not available", d);
   Dev& s = g_devs[d];
   std::lock_guard<std::mutex> lk(s.mu);
   s.stats.peak_allocated = s.stats.allocated_bytes;

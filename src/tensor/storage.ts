@@ -15,15 +15,24 @@ function account(device: Device, bytes: number): void {
   liveByDevice.set(device, (liveByDevice.get(device) ?? 0) + bytes);
 }
 
+// Backstop for storages that are dropped without dispose(): the native block is freed when the
+// Storage is garbage-collected (the callback runs on a later turn of the event loop). Explicit
+// release unregisters, so a disposed tensor leaves nothing pending: everything it held is freed
+// at once, even in a synchronous loop that never yields.
+const finalizer = new FinalizationRegistry<NativeBuffer>((buffer) => native.free(buffer));
+
 export class Storage {
   readonly buffer: NativeBuffer;
   refs = 0;
   version = 0;
+  /** Set when the last holder let go: the native block is gone. */
+  dead = false;
   readonly nbytes: number;
 
   constructor(readonly dtype: DType, readonly numel: number, readonly device: Device = CPU) {
     this.buffer = native.alloc(DTYPE_CODE[dtype], numel, device.code, device.index);
     this.nbytes = numel * (dtype === 'float64' ? 8 : dtype === 'bool' ? 1 : 4);
+    finalizer.register(this, this.buffer, this);
     liveBytes += this.nbytes;
     account(device, this.nbytes);
   }
@@ -34,6 +43,8 @@ export class Storage {
 
   release(): void {
     if (--this.refs === 0) {
+      this.dead = true;
+      finalizer.unregister(this);
       native.free(this.buffer);
       liveBytes -= this.nbytes;
       account(this.device, -this.nbytes);
@@ -41,7 +52,7 @@ export class Storage {
   }
 
   get freed(): boolean {
-    return this.refs <= 0;
+    return this.dead;
   }
 }
 

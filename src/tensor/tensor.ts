@@ -2,7 +2,7 @@
 // The Tensor: a strided view (shape, strides, offset) of a Storage, with autograd metadata.
 // Ops are free functions in src/ops (one file per op family) and are also attached as methods
 // by src/tensor/methods.ts, so `x.add(y).relu()` and `lc.relu(lc.add(x, y))` are the same call.
-import { AutogradError, DisposedError, ArgumentError, DTypeError } from '../errors.js';
+import { AutogradError, DisposedError, ArgumentError, DTypeError, ShapeError } from '../errors.js';
 import { native } from '../native.js';
 import type { Node } from '../autograd/node.js';
 import { LeafNode } from '../autograd/node.js';
@@ -10,7 +10,7 @@ import type { Device } from './device.js';
 import { CPU } from './device.js';
 import { isFloat, typedArrayFor, type AnyTypedArray, type DType } from './dtype.js';
 import { track, untrack, type Scope } from './scope.js';
-import { contiguousStrides, isContiguous, numel } from './shape.js';
+import { checkShape, contiguousStrides, isContiguous, numel, viewProblem } from './shape.js';
 import { Storage } from './storage.js';
 
 let nextId = 1;
@@ -39,18 +39,31 @@ export class Tensor {
     /** Internal tensors (saved for backward) are neither counted nor scoped. */
     readonly internal = false,
   ) {
+    // Every view is checked against its storage, so no op (and no user of Tensor.view) can build
+    // a tensor that makes a kernel read or write outside its memory.
+    if (!(storage instanceof Storage)) throw new ArgumentError(`Tensor: argument 'storage' got ${String(storage)}, expected a Storage`);
+    if (storage.dead) throw new DisposedError('Tensor: the storage was already freed (every tensor on it was disposed)');
+    const bad = viewProblem(shape, strides, offset, storage.numel);
+    if (bad) throw new ShapeError(`Tensor.view: ${bad}`);
     storage.retain();
     if (!internal) track(this);
   }
 
   /** A new contiguous tensor with uninitialised contents. */
   static empty(shape: readonly number[], dtype: DType = 'float32', device: Device = CPU): Tensor {
+    checkShape('Tensor.empty', 'shape', shape);
     return new Tensor(new Storage(dtype, numel(shape), device), [...shape], contiguousStrides(shape), 0);
   }
 
-  /** A view of the same storage (no copy). */
+  /**
+   * A view of the same storage (no copy): any shape, strides (negative allowed) and offset whose
+   * every element lies inside the storage; anything else is a ShapeError.
+   */
   static view(base: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
-    base.assertLive('view');
+    if (!(base instanceof Tensor)) throw new ArgumentError(`Tensor.view: argument 'base' got ${String(base)}, expected a Tensor`);
+    base.assertLive('Tensor.view', 'base');
+    if (!Array.isArray(shape) || !Array.isArray(strides))
+      throw new ShapeError(`Tensor.view: shape and strides must be arrays, got ${String(shape)} and ${String(strides)}`);
     return new Tensor(base.storage, [...shape], [...strides], offset);
   }
 
