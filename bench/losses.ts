@@ -8,7 +8,7 @@
 //   npx tsc -p tsconfig.json && node dist/bench/losses.js [--dims 2,16,784] [--json out.json] [--reps 7] [--runs 3]
 // `npx lcss bench losses` calls runLossBench.
 import { writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus, freemem, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import * as lc from '../src/index.js';
 import type { Tensor } from '../src/index.js';
@@ -35,6 +35,12 @@ export interface LossBenchOptions {
   runs?: number;
   /** Steps projected to take longer than this are extrapolated, not run (default 60). */
   maxStepSeconds?: number;
+  /**
+   * Bytes a step may use (default: what the OS says is available, capped by a cgroup limit). A step
+   * whose projected memory exceeds 80 % of it is extrapolated, not run, with a note: the exact
+   * trace at D = 3072 wanted ~24 GB and was killed by the OOM killer on a 24 GB machine.
+   */
+  memoryBudget?: number;
   /** Write the result here as JSON. */
   jsonPath?: string;
   /** Progress lines (default: none). */
@@ -116,6 +122,18 @@ function stepPeak(step: () => void, reps = 3): number {
 
 const now = () => performance.now();
 
+/** Bytes this process may still take: the OS's available memory, capped by a cgroup limit. */
+export function availableMemory(): number {
+  const free = freemem();  // MemAvailable on Linux
+  const limit = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
+  const capped = limit && limit > 0 && limit < 2 ** 60 ? limit - process.memoryUsage().rss : Infinity;
+  return Math.max(0, Math.min(free, capped));
+}
+
+// A step's memory is projected from the native allocator's peak; the JS objects of its graph and
+// the allocator's rounding come on top (measured: RSS ~1.3x the native peak for the exact trace).
+const MEMORY_HEADROOM = 1.5;
+
 /**
  * Per-step times of several step functions measured in interleaved rounds: each round is one
  * tinybench run over every function (`inner` steps each, every step timed on its own), so a burst
@@ -154,6 +172,8 @@ export async function runLossBench(o: LossBenchOptions = {}): Promise<LossBenchR
   const objectives = o.objectives ?? DEFAULT_OBJECTIVES;
   const maxStep = (o.maxStepSeconds ?? 60) * 1e3;
   const log = o.log ?? (() => {});
+  const budget = () => 0.8 * (o.memoryBudget ?? availableMemory());
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
   const rows: LossBenchRow[] = [];
   for (const D of dims) {
     const net = lc.tidy(() => new MlpScore(D, H, new lc.Generator(1)));
@@ -198,12 +218,16 @@ export async function runLossBench(o: LossBenchOptions = {}): Promise<LossBenchR
       const a1 = t(k1), a2 = t(k2);
       const perDim = k2 > k1 ? Math.max(0, (a2 - a1) / (k2 - k1)) : a2 / k2;
       const projected = a2 + (D - k2) * perDim;
-      if (projected > maxStep) {
-        const p1 = stepPeak(partial(k1), 1), p2 = stepPeak(partial(k2), 1);
-        const peak = p2 + (D - k2) * (k2 > k1 ? (p2 - p1) / (k2 - k1) : 0);
+      // memory grows linearly in the traced dimensions too: project it the same way, before running
+      const p1 = stepPeak(partial(k1), 1), p2 = stepPeak(partial(k2), 1);
+      const peak = Math.max(p2, p2 + (D - k2) * (k2 > k1 ? (p2 - p1) / (k2 - k1) : p2 / k2));
+      const need = peak * MEMORY_HEADROOM, room = budget();
+      const tooSlow = projected > maxStep, tooBig = need > room;
+      if (tooSlow || tooBig) {
+        const why = [tooSlow ? `> ${maxStep / 1e3} s` : '', tooBig ? `needs ~${gib(need)}, ${gib(room)} may be used` : ''].filter(Boolean).join('; ');
         perD.push({ D, objective: obj.label, ms: projected, msMin: projected, ratioToDsm: NaN, ratioToDsmFast: NaN, stepPeakBytes: peak, extrapolated: true,
-          note: `projected: ${perDim.toFixed(1)} ms per trace dimension (partial traces of ${k1} and ${k2} dims took ${a1.toFixed(0)} and ${a2.toFixed(0)} ms)` });
-        log(`D=${D} ${obj.label}: ${(projected / 1e3).toFixed(1)} s projected (> ${maxStep / 1e3} s, not run)`);
+          note: `not run (${why}); projected from partial traces: ${perDim.toFixed(1)} ms per trace dimension (${k1} and ${k2} dims took ${a1.toFixed(0)} and ${a2.toFixed(0)} ms, ${gib(p1)} and ${gib(p2)} peak)` });
+        log(`D=${D} ${obj.label}: ${(projected / 1e3).toFixed(1)} s and ~${gib(need)} projected: not run (${why})`);
         continue;
       }
       const f = run(obj);
@@ -263,6 +287,7 @@ function arg(name: string): string | undefined {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const dims = arg('dims')?.split(',').map(Number);
   const res = await runLossBench({ dims, reps: arg('reps') ? Number(arg('reps')) : undefined, runs: arg('runs') ? Number(arg('runs')) : undefined,
+    maxStepSeconds: arg('max-step-seconds') ? Number(arg('max-step-seconds')) : undefined,
     jsonPath: arg('json'), log: (l) => console.error(l) });
   console.log(`${res.machine.cpu}, ${res.machine.threads} threads, ${res.machine.isa}, node ${res.machine.node}, ${res.machine.date}, load ${res.machine.loadavg.map((v) => v.toFixed(2)).join(' ')}`);
   console.log(res.table);

@@ -15,6 +15,7 @@ export const benchSpec: CommandSpec = {
     workloads: { type: 'string', arg: 'LIST', default: 'W1,W2,W3,W4,W5', help: 'kernels: which workloads' },
     profile: { type: 'number', arg: 'N', help: 'kernels: after timing, profile N more steps of each case and print where the time goes, kernel by kernel' },
     'max-step-seconds': { type: 'number', arg: 'S', default: 60, help: 'losses: extrapolate steps projected to take longer' },
+    'memory-budget': { type: 'number', arg: 'GIB', help: 'losses: memory a step may use (default: what the OS says is available); steps projected to need more are extrapolated' },
   },
   examples: ['lcss bench losses', 'lcss bench losses --dims 2,16,64 --json losses.json', 'lcss bench kernels --workloads W1,W2', 'lcss bench kernels --workloads W4 --reps 3 --profile 3'],
 };
@@ -27,7 +28,10 @@ export async function runBench(argv: string[]): Promise<number> {
   const reps = opts.reps === undefined ? undefined : Number(opts.reps);
   if (which === 'losses') {
     const { runLossBench } = await import('../../bench/losses.js');
-    const r = await runLossBench({ dims, reps, jsonPath: opts.json ? String(opts.json) : undefined, maxStepSeconds: Number(opts['max-step-seconds']), log: (l: string) => console.error(l) });
+    const budget = opts['memory-budget'] === undefined ? undefined : Number(opts['memory-budget']);
+    if (budget !== undefined && !(budget > 0)) throw new ArgumentError(`lcss bench: --memory-budget expects a positive number of GiB, got ${opts['memory-budget']}`);
+    const r = await runLossBench({ dims, reps, jsonPath: opts.json ? String(opts.json) : undefined, maxStepSeconds: Number(opts['max-step-seconds']),
+      memoryBudget: budget === undefined ? undefined : budget * 2 ** 30, log: (l: string) => console.error(l) });
     console.log(`${r.machine.cpu}, ${r.machine.threads} threads, ${r.machine.isa}, node ${r.machine.node}, ${r.machine.date}, load ${r.machine.loadavg.map((v: number) => v.toFixed(2)).join(' ')}`);
     console.log(r.table);
     return 0;

@@ -100,6 +100,11 @@ describe('lcss CLI', () => {
     const b = await run('bench', 'losses', '--dims', '2', '--reps', '1');
     expect(b.out).toMatch(/lcss/);
     expect(b.out).toMatch(/dsm/);
+    // a step projected to need more memory than the budget is not run (the exact trace at D = 3072
+    // was OOM-killed): it is extrapolated from partial traces, and the table says why
+    const m = await run('bench', 'losses', '--dims', '32', '--reps', '1', '--memory-budget', '0.0001');
+    expect(m.out).toMatch(/D=32 exact: not run \(needs ~[\d.]+ GiB, [\d.]+ GiB may be used\)/);
+    await expect(run('bench', 'losses', '--memory-budget', '-1')).rejects.toThrow(/--memory-budget expects a positive number/);
     const k = await run('bench', 'kernels', '--workloads', 'W1', '--reps', '1');
     expect(k.out).toMatch(/W1/);
     const s = await run('study', 'checkerboard', '--steps', '20', '--objectives', 'lcss,dsm', '--samples', '100', '--sampling-steps', '100', '--out', join(dir, 'study'));

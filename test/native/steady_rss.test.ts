@@ -39,7 +39,10 @@ function slope(y: number[]): number {
   return sxy / sxx;
 }
 
-describe('steady memory in synchronous loops', () => {
+// Under ASan freed blocks sit in a quarantine (RSS grows by design) and steps run ~10x slower.
+const sanitized = !!process.env.LCSS_SANITIZED;
+
+describe.skipIf(sanitized)('steady memory in synchronous loops (skipped in sanitizer builds: ASan quarantines freed memory)', () => {
   it('the README autograd example: RSS flat over 100k steps', () => {
     const { rss, tensors, buffers } = measure(`
       const w = lc.randn([64, 2], { requiresGrad: true, generator: new lc.Generator(0) });
