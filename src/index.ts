@@ -8,30 +8,64 @@ export { type DType, DTYPES, isFloat, promote } from './tensor/dtype.js';
 export { Device, device, cuda, CPU, defaultDevice, setDefaultDevice, withDefaultDevice, type DeviceLike } from './tensor/device.js';
 export { tidy, keep, dispose, numTensors, memory, emptyCache, resetPeakMemory, type MemoryInfo } from './tensor/scope.js';
 export { profile, startProfile, stopProfile, isProfiling, type ProfileReport, type KernelStat, type ProfileOptions } from './profile.js';
-export * from './errors.js';
+export { LcssError, ShapeError, DTypeError, DeviceError, DisposedError, ArgumentError, AutogradError, IndexError, OutOfMemoryError, NativeError } from './errors.js';
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/mode.js';
-export { backward, grad, type GradOptions } from './autograd/engine.js';
+export type { GradOptions } from './autograd/engine.js';
 export { gradcheck, gradgradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 
-export * from './ops/creation.js';
-export * from './ops/random.js';
-export * from './ops/unary.js';
-export * from './ops/binary.js';
-export * from './ops/cast.js';
-export * from './ops/view.js';
-export * from './ops/join.js';
-export * from './ops/reduce.js';
-export * from './ops/softmax.js';
-export * from './ops/linalg.js';
-export * from './ops/conv.js';
-export * from './ops/pool.js';
-export * from './ops/norm.js';
-export * from './ops/indexing.js';
-export * from './ops/dropout.js';
-export * from './ops/attention.js';
-export * from './ops/inplace.js';
-export * from './ops/stein.js';
+// The ops, each behind the guard of src/api.ts (errors name the function called). Internal helpers
+// of the op files (unaryKernel, embedInto, scalar comparison kernels...) are not part of the API.
+import * as creationOps from './ops/creation.js';
+import * as randomOps from './ops/random.js';
+import * as unaryOps from './ops/unary.js';
+import * as binaryOps from './ops/binary.js';
+import * as castOps from './ops/cast.js';
+import * as viewOps from './ops/view.js';
+import * as joinOps from './ops/join.js';
+import * as reduceOps from './ops/reduce.js';
+import * as softmaxOps from './ops/softmax.js';
+import * as linalgOps from './ops/linalg.js';
+import * as convOps from './ops/conv.js';
+import * as poolOps from './ops/pool.js';
+import * as normOps from './ops/norm.js';
+import * as indexingOps from './ops/indexing.js';
+import * as dropoutOps from './ops/dropout.js';
+import * as attentionOps from './ops/attention.js';
+import * as inplaceOps from './ops/inplace.js';
+import * as steinOps from './ops/stein.js';
+import * as gradOps from './autograd/engine.js';
+import { guardAll } from './api.js';
+
+export const { arange, empty, emptyLike, eye, fromArray, full, fullLike, linspace, ones, onesLike, scalar, tensor, zeros, zerosLike } = guardAll(creationOps);
+export type { CreateOptions } from './ops/creation.js';
+export const { bernoulli, manualSeed, rand, randLike, randint, randn, randnLike, randperm } = guardAll(randomOps);
+export { Generator, defaultGenerator, type RandomKey, type RandomOptions } from './ops/random.js';
+export const { abs, sign, exp, log, log1p, expm1, sqrt, rsqrt, square, reciprocal, sin, cos, tan, atan, tanh, sigmoid, silu, logSigmoid, softplus,
+  relu, elu, gelu, erf, floor, ceil, round, clamp, isnan, isfinite } = guardAll(unaryOps);
+export const { add, atan2, div, eq, ge, gt, le, logicalAnd, logicalNot, logicalOr, logicalXor, lt, maximum, minimum, mul, ne, neg, pow, sub, where } = guardAll(binaryOps);
+export type { TensorOrNumber } from './ops/binary.js';
+export const { cast, clone, detach, to } = guardAll(castOps);
+export const { broadcastTo, contiguous, expand, flatten, flip, narrow, permute, reshape, select, slice, squeeze, transpose, unsqueeze, view } = guardAll(viewOps);
+export const { cat, chunk, pad, split, stack } = guardAll(joinOps);
+export const { argmax, argmin, logsumexp, max, mean, min, norm, std, sum, variance } = guardAll(reduceOps);
+export type { Dims, VarOptions } from './ops/reduce.js';
+export const { logSoftmax, softmax } = guardAll(softmaxOps);
+export const { bmm, linear, matmul } = guardAll(linalgOps);
+export const { conv2d, convTranspose2d } = guardAll(convOps);
+export type { Conv2dOptions, ConvTranspose2dOptions } from './ops/conv.js';
+export const { avgPool2d, maxPool2d, upsampleNearest } = guardAll(poolOps);
+export type { PoolOptions } from './ops/pool.js';
+export const { groupNorm, groupNormComposite, instanceNorm, layerNorm, layerNormComposite } = guardAll(normOps);
+export type { GroupNormOptions } from './ops/norm.js';
+export const { embedding, gather, indexSelect, scatterAdd } = guardAll(indexingOps);
+export const { dropout } = guardAll(dropoutOps);
+export const { attentionComposite, scaledDotProductAttention } = guardAll(attentionOps);
+export const { adamStep_, add_, copy_, fill_, lerp_, mul_, zero_ } = guardAll(inplaceOps);
+export type { AdamStepOptions } from './ops/inplace.js';
+export const { steinBlocks, steinLoss, steinLossComposite, steinNoise, steinNoiseCount, steinPerturb } = guardAll(steinOps);
+export type { SteinEstimator, SteinOptions } from './ops/stein.js';
+export const { backward, grad } = guardAll(gradOps);
 
 /** Score-matching objectives: lcss, dsm, ssm, ssmVr, fdssm, exact, and makeLoss(name, options). */
 export * as losses from './losses/index.js';
@@ -41,12 +75,15 @@ export * as nn from './nn/index.js';
 export * as models from './models/index.js';
 
 import { native } from './native.js';
+import { checkInt } from './errors.js';
 
 /** Threads used by the CPU kernels (LCSS_NUM_THREADS, default: the number of cores). */
 export function getNumThreads(): number {
   return native.getNumThreads();
 }
+/** Sets the kernel threads of the process (an integer in [1, 1024]; shared by every Worker). */
 export function setNumThreads(n: number): void {
+  checkInt('setNumThreads', 'n', n, 1, 1024);
   native.setNumThreads(n);
 }
 /** The instruction set the CPU kernels run with: 'avx512', 'avx2' or 'base'. */

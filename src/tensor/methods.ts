@@ -2,6 +2,7 @@
 // Method forms of the ops (x.add(y), x.sum(1)...). Each method is the free function of src/ops
 // with the tensor as first argument; nothing here has logic of its own.
 import { backward, type GradOptions } from '../autograd/engine.js';
+import { argError } from '../errors.js';
 import * as binary from '../ops/binary.js';
 import * as castOps from '../ops/cast.js';
 import * as inplace from '../ops/inplace.js';
@@ -13,6 +14,7 @@ import * as view from '../ops/view.js';
 import type { DeviceLike } from './device.js';
 import type { DType } from './dtype.js';
 import { Tensor } from './tensor.js';
+import { attributeError } from '../api.js';
 
 type TN = Tensor | number;
 
@@ -50,9 +52,14 @@ declare module './tensor.js' {
 }
 
 const P = Tensor.prototype as unknown as Record<string, unknown>;
+// Each method is the op behind the public-boundary guard (src/api.ts): an error names the method.
 const m = (name: string, fn: (...a: never[]) => unknown) => {
   P[name] = function (this: Tensor, ...args: unknown[]) {
-    return (fn as (...a: unknown[]) => unknown)(this, ...args);
+    try {
+      return (fn as (...a: unknown[]) => unknown)(this, ...args);
+    } catch (e) {
+      throw attributeError(name, e);
+    }
   };
 };
 
@@ -69,12 +76,13 @@ m('matmul', linalg.matmul as never);
 for (const k of ['reshape', 'view', 'permute', 'transpose', 'narrow', 'slice', 'select', 'expand', 'squeeze', 'unsqueeze', 'flatten', 'flip', 'contiguous'] as const)
   m(k, view[k] as never);
 for (const k of ['cast', 'to', 'clone', 'detach'] as const) m(k, castOps[k] as never);
-P.float = function (this: Tensor) { return castOps.cast(this, 'float32'); };
-P.double = function (this: Tensor) { return castOps.cast(this, 'float64'); };
-P.int = function (this: Tensor) { return castOps.cast(this, 'int32'); };
-P.bool = function (this: Tensor) { return castOps.cast(this, 'bool'); };
+m('float', (t: Tensor) => castOps.cast(t, 'float32'));
+m('double', (t: Tensor) => castOps.cast(t, 'float64'));
+m('int', (t: Tensor) => castOps.cast(t, 'int32'));
+m('bool', (t: Tensor) => castOps.cast(t, 'bool'));
 Object.defineProperty(Tensor.prototype, 'T', { get(this: Tensor) { return view.transpose(this, -2, -1); } });
-P.backward = function (this: Tensor, gradOutput?: Tensor | null, opts: Omit<GradOptions, 'gradOutputs'> = {}) {
-  backward(this, { ...opts, gradOutputs: gradOutput ?? null });
-};
+m('backward', (t: Tensor, gradOutput?: Tensor | null, opts: Omit<GradOptions, 'gradOutputs'> = {}) => {
+  if (opts === null || typeof opts !== 'object') throw argError('backward', 'opts', opts, 'an options object');
+  backward(t, { ...opts, gradOutputs: gradOutput ?? null });
+});
 for (const k of ['zero_', 'fill_', 'copy_', 'add_', 'mul_'] as const) m(k, inplace[k] as never);
