@@ -28,17 +28,37 @@ export class OutOfMemoryError extends LcssError {}
 /** A failure reported by native code that no other class describes (carries the kernel's message and file:line). */
 export class NativeError extends LcssError {}
 
-/** Formats a value for an error message: arrays as [..], strings quoted, long values cut. */
-export function show(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
-  if (typeof v === 'object' && v && 'shape' in v && 'dtype' in v) {
-    const t = v as { shape: number[]; dtype: string };
-    return `Tensor(shape=[${t.shape.join(', ')}], dtype=${t.dtype})`;
+/**
+ * Formats a value for an error message: arrays as [..], strings quoted, tensors by shape and
+ * dtype, long values cut. Never throws, whatever it is given (it runs while reporting bad input).
+ */
+export function show(v: unknown, depth = 0): string {
+  try {
+    if (Array.isArray(v)) {
+      if (depth > 2) return '[...]';
+      const items = v.slice(0, 8).map((x) => show(x, depth + 1));
+      return `[${items.join(', ')}${v.length > 8 ? `, ... (${v.length} items)` : ''}]`;
+    }
+    if (typeof v === 'string') return JSON.stringify(v.length > 60 ? v.slice(0, 57) + '...' : v);
+    if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+    if (typeof v === 'bigint') return `${v}n (a BigInt)`;
+    if (typeof v === 'symbol') return 'a Symbol';
+    if (typeof v === 'function') return `a function${v.name ? ` (${v.name})` : ''}`;
+    const o = v as { _isTensor?: boolean; shape?: unknown; dtype?: unknown; disposed?: boolean; constructor?: { name?: string } };
+    if (o._isTensor === true && Array.isArray(o.shape))
+      return `Tensor(shape=[${o.shape.join(', ')}], dtype=${String(o.dtype)}${o.disposed ? ', disposed' : ''})`;
+    if (ArrayBuffer.isView(v)) return `a ${Object.getPrototypeOf(v)?.constructor?.name ?? 'typed array'} of ${(v as { length?: number }).length ?? '?'}`;
+    const proto = Object.getPrototypeOf(v);
+    if (proto === null) return 'an object with no prototype';
+    if (proto === Object.prototype) {
+      const keys = Object.keys(v as object);
+      return keys.length ? `an object with keys ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', ...' : ''}` : 'an empty object';
+    }
+    const name = proto?.constructor?.name;
+    return name ? `a ${name}` : 'an object';
+  } catch {
+    return 'an unprintable value';
   }
-  const s = String(v);
-  return s.length > 60 ? s.slice(0, 57) + '...' : s;
 }
 
 export function argError(op: string, arg: string, got: unknown, expected: string): ArgumentError {
@@ -61,4 +81,48 @@ export function checkInt(op: string, arg: string, v: unknown, min = -Infinity, m
     throw argError(op, arg, v, `an integer${range}`);
   }
   return v;
+}
+
+/**
+ * An options argument: undefined (or null) gives {}; anything but a plain object is an error
+ * (an array, a number or a tensor passed where options belong would otherwise be read as empty
+ * options and silently ignored).
+ */
+export function checkOptions<T extends object>(op: string, arg: string, o: T | undefined | null): Partial<T> {
+  if (o === undefined || o === null) return {};
+  if (typeof o !== 'object' || Array.isArray(o) || ArrayBuffer.isView(o) || (o as { _isTensor?: boolean })._isTensor === true) throw argError(op, arg, o, 'an options object');
+  const proto = Object.getPrototypeOf(o);
+  if (proto !== Object.prototype && proto !== null) throw argError(op, arg, o, 'a plain options object');
+  return o;
+}
+
+/** Refuses option names that `known` does not list (a typo must not be ignored). */
+export function checkKnownKeys(op: string, arg: string, o: object, known: readonly string[]): void {
+  for (const k of Object.keys(o))
+    if (!known.includes(k)) throw argError(op, `${arg}.${k}`, (o as Record<string, unknown>)[k], `one of the options ${known.join(', ')}`);
+}
+
+export function checkBool(op: string, arg: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw argError(op, arg, v, 'true or false');
+  return v;
+}
+
+export function checkOneOf<T extends string>(op: string, arg: string, v: unknown, choices: readonly T[]): T {
+  if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) throw argError(op, arg, v, `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`);
+  return v as T;
+}
+
+export function checkFunction<F extends (...a: never[]) => unknown>(op: string, arg: string, v: unknown): F {
+  if (typeof v !== 'function') throw argError(op, arg, v, 'a function');
+  return v as F;
+}
+
+/** An array of integers in [min, max] (of `length` items when given). */
+export function checkIntArray(op: string, arg: string, v: unknown, o: { min?: number; max?: number; length?: number } = {}): number[] {
+  const min = o.min ?? -Number.MAX_SAFE_INTEGER, max = o.max ?? Number.MAX_SAFE_INTEGER;
+  if (!Array.isArray(v) || (o.length !== undefined && v.length !== o.length) || !v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max)) {
+    const what = `${o.length !== undefined ? `${o.length} ` : 'an array of '}integers${min > -Number.MAX_SAFE_INTEGER || max < Number.MAX_SAFE_INTEGER ? ` in [${min}, ${max}]` : ''}`;
+    throw argError(op, arg, v, what);
+  }
+  return v as number[];
 }

@@ -222,19 +222,20 @@ Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
   });
 }
 
-// The 12 numbers of a pooling: windows are clipped to the input, so only the sizes need to be
+// The 15 numbers of a pooling: windows are clipped to the input, so only the sizes need to be
 // sane and their products to fit.
 PoolShape pool_shape(const Napi::CallbackInfo& info, int i) {
-  const std::vector<int64_t> v = arg_ints(info, i, "pool2d shape", 12, 0, kMaxElements);
-  PoolShape s{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]};
-  LCSS_CHECK(s.kh >= 1 && s.kw >= 1 && s.sh >= 1 && s.sw >= 1, "pool2d: kernel size and stride must be positive");
+  const std::vector<int64_t> v = arg_ints(info, i, "pool2d shape", 15, 0, kMaxElements);
+  PoolShape s{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
+  LCSS_CHECK(s.kh >= 1 && s.kw >= 1 && s.sh >= 1 && s.sw >= 1 && s.dh >= 1 && s.dw >= 1,
+             "pool2d: kernel size, stride and dilation must be positive");
   checked_numel({s.N, s.C, s.H, s.W}, "pool2d input");
   checked_numel({s.N, s.C, s.OH, s.OW}, "pool2d output");
   LCSS_CHECK(s.H * s.W <= INT32_MAX, "pool2d: planes of more than 2^31 elements cannot be indexed with int32");
   return s;
 }
 
-// pool2d(kind, shape[12], flag, in(2), out(2), idx(2|null))
+// pool2d(kind, shape[15], flag, in(2), out(2), idx(2|null))
 //   kind 0: avg forward (in=x, out=y), 1: avg backward (in=gy, out=gx),
 //        2: max forward (in=x, out=y, idx written), 3: max backward (in=gy, out=gx, idx read)
 Napi::Value Pool2d(const Napi::CallbackInfo& info) {

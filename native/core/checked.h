@@ -48,4 +48,7 @@ inline size_t checked_bytes(int64_t numel, size_t itemsize, const char* what) {
   return size_t(checked_mul(numel, int64_t(itemsize), what));
 }
 
+// Whether v is an integer an int32 holds (NaN is not): converting anything else is undefined.
+inline bool is_int32_value(double v) { return v >= -2147483648.0 && v <= 2147483647.0 && double(int64_t(v)) == v; }
+
 }  // namespace lcss

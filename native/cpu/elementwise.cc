@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "elementwise.h"
 
+#include "../core/checked.h"
+
 #include "kernels.h"
 #include "strided.h"
 
@@ -24,7 +26,9 @@ void ew_fill(const View& y, double v) {
   switch (y.dtype) {
     case DType::F32: return fill_t<float>(y, float(v));
     case DType::F64: return fill_t<double>(y, v);
-    case DType::I32: return fill_t<int32_t>(y, int32_t(v));
+    case DType::I32:
+      LCSS_CHECK(is_int32_value(v), "fill: %g is not an integer in int32 range", v);
+      return fill_t<int32_t>(y, int32_t(v));
     case DType::Bool: return fill_t<uint8_t>(y, uint8_t(v != 0));
   }
 }

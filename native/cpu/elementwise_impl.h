@@ -5,7 +5,9 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
+#include "../core/checked.h"
 #include "../core/error.h"
 #include "../core/view.h"
 #include "fastmath.h"
@@ -46,10 +48,36 @@ inline void unary_apply(const View& y, const View& x, int64_t grain, F f) {
 
 template <typename T>
 LCSS_INLINE T gelu_exact(T x) { return T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440))); }
+// Derivatives written from e = exp(-|v|) (or exp(-2|v|)) rather than from sigmoid(v) or tanh(v):
+// 1 - sigmoid(v) and 1 - tanh(v)^2 cancel as the output approaches 1, losing every significant
+// digit in float32 by |v| ~ 9 (sigmoid'(15) was 20 % off, gelu-tanh's gradient at -100 was
+// -6.4e-3 instead of 0).
+template <typename T>
+LCSS_INLINE T sigmoid_prime(T v) {  // sigmoid(v) sigmoid(-v)
+  const T e = k_exp(-std::fabs(v)), d = T(1) + e;
+  return e / (d * d);
+}
+template <typename T>
+LCSS_INLINE T tanh_prime(T v) {  // 1 - tanh(v)^2
+  const T e = k_exp(T(-2) * std::fabs(v)), d = T(1) + e;
+  return T(4) * e / (d * d);
+}
+constexpr double kGeluC = 0.79788456080286535588;  // sqrt(2/pi)
 template <typename T>
 LCSS_INLINE T gelu_tanh(T x) {
-  const T c = T(0.79788456080286535588);  // sqrt(2/pi)
-  return T(0.5) * x * (T(1) + k_tanh(c * (x + T(0.044715) * x * x * x)));
+  const T u = T(kGeluC) * (x + T(0.044715) * x * x * x);
+  const T e = k_exp(T(-2) * std::fabs(u));
+  const T one_plus_t = (u < 0 ? T(2) * e : T(2)) / (T(1) + e);  // 1 + tanh(u), no cancellation as tanh -> -1
+  return T(0.5) * x * one_plus_t;
+}
+template <typename T>
+LCSS_INLINE T gelu_tanh_prime(T x) {
+  const T u = T(kGeluC) * (x + T(0.044715) * x * x * x);
+  const T e = k_exp(T(-2) * std::fabs(u)), d = T(1) + e;
+  const T one_plus_t = (u < 0 ? T(2) * e : T(2)) / d;
+  const T sech2 = T(4) * e / (d * d);
+  const T du = T(kGeluC) * (T(1) + T(3 * 0.044715) * x * x);
+  return T(0.5) * one_plus_t + T(0.5) * x * sech2 * du;
 }
 template <typename T>
 LCSS_INLINE T softplus(T x, T beta, T threshold) {
@@ -122,18 +150,31 @@ void unary_float(int op, const View& y, const View& x, double p1d, double p2d) {
   LCSS_CHECK(false, "unary op %d is not defined for %s", op, dtype_name(x.dtype));
 }
 
+// A scalar operand of an int32 kernel: an integer in int32 range (converting anything else is
+// undefined behaviour; the TS ops promote to float32 or refuse before it gets here).
+inline int32_t int_scalar(double v, int op) {
+  LCSS_CHECK(is_int32_value(v), "unary op %d on int32: scalar %g is not an integer in int32 range", op, v);
+  return int32_t(v);
+}
+// int32 arithmetic wraps (two's complement), as in PyTorch and NumPy: signed overflow in C++ is
+// undefined, so it is done in uint32.
+inline int32_t wrap_add(int32_t a, int32_t b) { return int32_t(uint32_t(a) + uint32_t(b)); }
+inline int32_t wrap_sub(int32_t a, int32_t b) { return int32_t(uint32_t(a) - uint32_t(b)); }
+inline int32_t wrap_mul(int32_t a, int32_t b) { return int32_t(uint32_t(a) * uint32_t(b)); }
+
 inline void unary_int(int op, const View& y, const View& x, double p1d, double p2d) {
   using T = int32_t;
   const int64_t C = kGrainCheap;
-  const T p1 = T(p1d), p2 = T(p2d);
+  const bool int_scalars = op == U_ADD_S || op == U_MUL_S || op == U_RSUB_S || op == U_CLAMP || op == U_MAX_S || op == U_MIN_S;
+  const T p1 = int_scalars ? int_scalar(p1d, op) : 0, p2 = op == U_CLAMP ? int_scalar(p2d, op) : 0;
   switch (op) {
-    case U_NEG: return unary_apply<T, T>(y, x, C, [](T v) { return T(-v); });
-    case U_ABS: return unary_apply<T, T>(y, x, C, [](T v) { return v < 0 ? T(-v) : v; });
+    case U_NEG: return unary_apply<T, T>(y, x, C, [](T v) { return wrap_sub(0, v); });
+    case U_ABS: return unary_apply<T, T>(y, x, C, [](T v) { return v < 0 ? wrap_sub(0, v) : v; });
     case U_SIGN: return unary_apply<T, T>(y, x, C, [](T v) { return T((v > 0) - (v < 0)); });
-    case U_SQUARE: return unary_apply<T, T>(y, x, C, [](T v) { return T(v * v); });
-    case U_ADD_S: return unary_apply<T, T>(y, x, C, [=](T v) { return T(v + p1); });
-    case U_MUL_S: return unary_apply<T, T>(y, x, C, [=](T v) { return T(v * p1); });
-    case U_RSUB_S: return unary_apply<T, T>(y, x, C, [=](T v) { return T(p1 - v); });
+    case U_SQUARE: return unary_apply<T, T>(y, x, C, [](T v) { return wrap_mul(v, v); });
+    case U_ADD_S: return unary_apply<T, T>(y, x, C, [=](T v) { return wrap_add(v, p1); });
+    case U_MUL_S: return unary_apply<T, T>(y, x, C, [=](T v) { return wrap_mul(v, p1); });
+    case U_RSUB_S: return unary_apply<T, T>(y, x, C, [=](T v) { return wrap_sub(p1, v); });
     case U_CLAMP: return unary_apply<T, T>(y, x, C, [=](T v) { return v < p1 ? p1 : (v > p2 ? p2 : v); });
     case U_MAX_S: return unary_apply<T, T>(y, x, C, [=](T v) { return v > p1 ? v : p1; });
     case U_MIN_S: return unary_apply<T, T>(y, x, C, [=](T v) { return v < p1 ? v : p1; });
@@ -209,8 +250,8 @@ void binary_float(int op, const View& y, const View& a, const View& b, double p1
         T s = k_sigmoid(x);
         return g * s * (T(1) + x * (T(1) - s));
       });
-    case B_SIGMOID_BWD: return binary_apply<T, T>(y, a, b, C, [](T s, T g) { return g * s * (T(1) - s); });
-    case B_TANH_BWD: return binary_apply<T, T>(y, a, b, C, [](T t, T g) { return g * (T(1) - t * t); });
+    case B_SIGMOID_BWD: return binary_apply<T, T>(y, a, b, H, [](T x, T g) { return g * sigmoid_prime(x); });
+    case B_TANH_BWD: return binary_apply<T, T>(y, a, b, H, [](T x, T g) { return g * tanh_prime(x); });
     case B_RELU_BWD: return binary_apply<T, T>(y, a, b, C, [](T x, T g) { return x > 0 ? g : T(0); });
     case B_GELU_BWD:
       return binary_apply<T, T>(y, a, b, H, [](T x, T g) {
@@ -218,14 +259,7 @@ void binary_float(int op, const View& y, const View& a, const View& b, double p1
         T pdf = T(0.39894228040143267794) * k_exp(T(-0.5) * x * x);
         return g * (cdf + x * pdf);
       });
-    case B_GELU_TANH_BWD:
-      return binary_apply<T, T>(y, a, b, H, [](T x, T g) {
-        const T c = T(0.79788456080286535588);
-        T u = c * (x + T(0.044715) * x * x * x);
-        T t = k_tanh(u);
-        T du = c * (T(1) + T(3) * T(0.044715) * x * x);
-        return g * (T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * du);
-      });
+    case B_GELU_TANH_BWD: return binary_apply<T, T>(y, a, b, H, [](T x, T g) { return g * gelu_tanh_prime(x); });
     case B_SOFTPLUS_BWD:
       return binary_apply<T, T>(y, a, b, H, [=](T x, T g) { return p1 * x > p2 ? g : g * k_sigmoid(p1 * x); });
     case B_LOG_SIGMOID_BWD: return binary_apply<T, T>(y, a, b, H, [](T x, T g) { return g * k_sigmoid(-x); });
@@ -241,9 +275,9 @@ inline void binary_int(int op, const View& y, const View& a, const View& b) {
   using T = int32_t;
   const int64_t C = kGrainCheap;
   switch (op) {
-    case B_ADD: return binary_apply<T, T>(y, a, b, C, [](T u, T v) { return T(u + v); });
-    case B_SUB: return binary_apply<T, T>(y, a, b, C, [](T u, T v) { return T(u - v); });
-    case B_MUL: return binary_apply<T, T>(y, a, b, C, [](T u, T v) { return T(u * v); });
+    case B_ADD: return binary_apply<T, T>(y, a, b, C, [](T u, T v) { return wrap_add(u, v); });
+    case B_SUB: return binary_apply<T, T>(y, a, b, C, [](T u, T v) { return wrap_sub(u, v); });
+    case B_MUL: return binary_apply<T, T>(y, a, b, C, [](T u, T v) { return wrap_mul(u, v); });
     case B_MAX: return binary_apply<T, T>(y, a, b, C, [](T u, T v) { return u > v ? u : v; });
     case B_MIN: return binary_apply<T, T>(y, a, b, C, [](T u, T v) { return u < v ? u : v; });
     case B_EQ: return binary_apply<uint8_t, T>(y, a, b, C, [](T u, T v) { return uint8_t(u == v); });
@@ -303,10 +337,20 @@ inline void where(const View& y, const View& c, const View& a, const View& b) {
   }
 }
 
+// float -> int32 saturates and maps NaN to 0 (a plain conversion of NaN or of a value outside int32
+// is undefined behaviour; x86 gives INT_MIN for all of them).
+template <typename F>
+inline int32_t saturate_i32(F v) {
+  return v != v ? 0 : v >= F(2147483647.0) ? 2147483647 : v <= F(-2147483648.0) ? int32_t(-2147483647 - 1) : int32_t(v);
+}
+
 // Strided copy with dtype conversion (y and x any strides, same shape).
 template <typename TO, typename TI>
 inline void copy_t(const View& y, const View& x) {
-  unary_apply<TO, TI>(y, x, kGrainCheap, [](TI v) { return TO(v); });
+  if constexpr (std::is_same<TO, int32_t>::value && std::is_floating_point<TI>::value)
+    unary_apply<TO, TI>(y, x, kGrainCheap, [](TI v) { return saturate_i32(v); });
+  else
+    unary_apply<TO, TI>(y, x, kGrainCheap, [](TI v) { return TO(v); });
 }
 template <typename TO>
 inline void copy_to(const View& y, const View& x) {

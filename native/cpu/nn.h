@@ -14,6 +14,8 @@ void softmax_backward(DType t, int64_t outer, int64_t D, int64_t inner, bool log
 
 struct PoolShape {
   int64_t N, C, H, W, OH, OW, kh, kw, sh, sw, ph, pw;
+  int64_t dh, dw;  // dilation (max pooling; 1 for average pooling)
+  int64_t divisor;  // average pooling: divide every window by this instead of its count (0: off)
 };
 void avgpool2d_forward(DType t, const PoolShape& s, bool count_include_pad, const void* x, void* y);
 void avgpool2d_backward(DType t, const PoolShape& s, bool count_include_pad, const void* gy, void* gx);

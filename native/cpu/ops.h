@@ -21,7 +21,7 @@ enum BinaryOp : int {
   // logical: bool inputs and output
   B_AND = 16, B_OR, B_XOR,
   // fused activation gradients: a = x (or y where noted), b = upstream gradient
-  B_SILU_BWD = 20, B_SIGMOID_BWD /* a = y */, B_TANH_BWD /* a = y */, B_RELU_BWD, B_GELU_BWD,
+  B_SILU_BWD = 20, B_SIGMOID_BWD /* a = x */, B_TANH_BWD /* a = x */, B_RELU_BWD, B_GELU_BWD,
   B_SOFTPLUS_BWD, B_ELU_BWD, B_GELU_TANH_BWD, B_LOG_SIGMOID_BWD,
   // in-place friendly updates: lerp y = a + p1 (b - a); axpy y = a + p1 b
   B_LERP = 30, B_AXPY,

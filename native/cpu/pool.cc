@@ -27,7 +27,7 @@ void avg_f(const PoolShape& s, bool cip, const T* x, T* y) {
           T acc = 0;
           for (int64_t h = hs; h < he; ++h)
             for (int64_t w = ws; w < we; ++w) acc += xp[h * s.W + w];
-          int64_t cnt = cip ? area : (he - hs) * (we - ws);
+          int64_t cnt = s.divisor > 0 ? s.divisor : cip ? area : (he - hs) * (we - ws);
           yp[oh * s.OW + ow] = cnt > 0 ? acc / T(cnt) : T(0);
         }
     }
@@ -48,7 +48,7 @@ void avg_b(const PoolShape& s, bool cip, const T* gy, T* gx) {
           int64_t area = (h1 - h0) * (w1 - w0);
           int64_t hs = std::max<int64_t>(h0, 0), ws = std::max<int64_t>(w0, 0);
           int64_t he = std::min(h1, s.H), we = std::min(w1, s.W);
-          int64_t cnt = cip ? area : (he - hs) * (we - ws);
+          int64_t cnt = s.divisor > 0 ? s.divisor : cip ? area : (he - hs) * (we - ws);
           if (cnt <= 0) continue;
           T g = gyp[oh * s.OW + ow] / T(cnt);
           for (int64_t h = hs; h < he; ++h)
@@ -65,11 +65,16 @@ void max_f(const PoolShape& s, const T* x, T* y, int32_t* idx) {
       const T* xp = x + p * s.H * s.W;
       for (int64_t oh = 0; oh < s.OH; ++oh)
         for (int64_t ow = 0; ow < s.OW; ++ow) {
-          int64_t h0 = oh * s.sh - s.ph, w0 = ow * s.sw - s.pw;
+          const int64_t h0 = oh * s.sh - s.ph, w0 = ow * s.sw - s.pw;
           T m = -INFINITY;
           int32_t mi = -1;
-          for (int64_t h = std::max<int64_t>(h0, 0); h < std::min(h0 + s.kh, s.H); ++h)
-            for (int64_t w = std::max<int64_t>(w0, 0); w < std::min(w0 + s.kw, s.W); ++w) {
+          // window taps h0 + i dh, w0 + j dw; taps in the padding never win
+          for (int64_t i = 0; i < s.kh; ++i) {
+            const int64_t h = h0 + i * s.dh;
+            if (h < 0 || h >= s.H) continue;
+            for (int64_t j = 0; j < s.kw; ++j) {
+              const int64_t w = w0 + j * s.dw;
+              if (w < 0 || w >= s.W) continue;
               T v = xp[h * s.W + w];
               if (v > m || v != v || mi < 0) {
                 m = v;
@@ -77,6 +82,7 @@ void max_f(const PoolShape& s, const T* x, T* y, int32_t* idx) {
                 if (v != v) goto done;
               }
             }
+          }
         done:
           y[(p * s.OH + oh) * s.OW + ow] = m;
           idx[(p * s.OH + oh) * s.OW + ow] = mi;
@@ -93,6 +99,9 @@ void max_b(const PoolShape& s, const T* gy, const int32_t* idx, T* gx) {
       std::memset(gxp, 0, sizeof(T) * size_t(s.H * s.W));
       for (int64_t o = 0; o < s.OH * s.OW; ++o) {
         int32_t i = idx[p * s.OH * s.OW + o];
+        // a valid forward writes indices inside the plane (or -1 for an all-padding window)
+        LCSS_CHECK_KIND(ErrorKind::Index, i < s.H * s.W, "max_pool2d_backward: saved index %d is outside a %lldx%lld plane", i,
+                        (long long)s.H, (long long)s.W);
         if (i >= 0) gxp[i] += gy[p * s.OH * s.OW + o];
       }
     }

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "../core/checked.h"
 #include "../core/error.h"
 #include "../core/view.h"
 #include "cuda_api.h"

@@ -27,6 +27,7 @@ __global__ void __launch_bounds__(kThreads) k_unary(int op, double p1d, double p
     } else if constexpr (is_fp<TI>) {
       y[o[0]] = cu::unary_float_bool<TI>(op, v, TI(p1d));
     } else if constexpr (std::is_same<TI, int32_t>::value && std::is_same<TO, int32_t>::value) {
+      // the scalars were checked on the host (int_scalar): integers in int32 range
       y[o[0]] = cu::unary_int(op, v, int32_t(p1d), int32_t(p2d));
     } else if constexpr (std::is_same<TI, int32_t>::value) {
       y[o[0]] = cu::unary_int_bool(op, v, p1d);
@@ -70,8 +71,16 @@ __global__ void __launch_bounds__(kThreads) k_copy(cu::Iter<2> it, int64_t n, TO
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
     int64_t o[2];
     it.offsets(i, o);
-    if constexpr (std::is_same<TO, uint8_t>::value) y[o[0]] = uint8_t(x[o[1]] != TI(0));  // to bool: nonzero
-    else y[o[0]] = TO(x[o[1]]);
+    if constexpr (std::is_same<TO, uint8_t>::value) {
+      y[o[0]] = uint8_t(x[o[1]] != TI(0));  // to bool: nonzero
+    } else if constexpr (std::is_same<TO, int32_t>::value && is_fp<TI>) {
+      // saturating, NaN -> 0: what cvt.rzi does on the GPU, written out so the CPU backend and
+      // the emulator (where a plain conversion is undefined) agree with it
+      const TI v = x[o[1]];
+      y[o[0]] = v != v ? 0 : v >= TI(2147483647.0) ? 2147483647 : v <= TI(-2147483648.0) ? int32_t(-2147483647 - 1) : int32_t(v);
+    } else {
+      y[o[0]] = TO(x[o[1]]);
+    }
   }
 }
 
@@ -132,6 +141,9 @@ void cuda_unary(int op, const View& y, const View& x, double p1, double p2) {
   const DType out = unary_outputs_bool(op) ? DType::Bool : x.dtype;
   LCSS_CHECK(y.dtype == out, "unary op %d: output must be %s, got %s", op, dtype_name(out), dtype_name(y.dtype));
   cu::check_same_shape("unary", y, x);
+  if (x.dtype == DType::I32 && out == DType::I32)
+    LCSS_CHECK(is_int32_value(p1) && (op != U_CLAMP || is_int32_value(p2)),
+               "unary op %d on int32: scalars %g, %g must be integers in int32 range", op, p1, p2);
   const View* ops[2] = {&y, &x};
   int64_t n;
   cu::Iter<2> it = cu::make_iter<2>(ops, &n);
@@ -198,7 +210,9 @@ void cuda_fill(const View& y, double v) {
   switch (y.dtype) {  // the value conversions of ew_fill
     case DType::F32: return cu::launch("fill", k_fill<float>, g, kThreads, 0, s, it, n, y.ptr<float>(), float(v));
     case DType::F64: return cu::launch("fill", k_fill<double>, g, kThreads, 0, s, it, n, y.ptr<double>(), v);
-    case DType::I32: return cu::launch("fill", k_fill<int32_t>, g, kThreads, 0, s, it, n, y.ptr<int32_t>(), int32_t(v));
+    case DType::I32:
+      LCSS_CHECK(is_int32_value(v), "fill: %g is not an integer in int32 range", v);
+      return cu::launch("fill", k_fill<int32_t>, g, kThreads, 0, s, it, n, y.ptr<int32_t>(), int32_t(v));
     case DType::Bool: return cu::launch("fill", k_fill<uint8_t>, g, kThreads, 0, s, it, n, y.ptr<uint8_t>(), uint8_t(v != 0));
   }
 }

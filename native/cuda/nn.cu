@@ -103,7 +103,7 @@ __global__ void __launch_bounds__(kThreads) k_softmax_bwd_lines(int64_t outer, i
 // ---- pooling ------------------------------------------------------------------------------------
 
 struct PoolK {
-  int64_t N, C, H, W, OH, OW, kh, kw, sh, sw, ph, pw;
+  int64_t N, C, H, W, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw, divisor;
 };
 
 // The window of output (oh, ow) exactly as the CPU computes it: the padded extent for the
@@ -135,7 +135,7 @@ __global__ void __launch_bounds__(kThreads) k_avg_f(PoolK s, bool cip, const T* 
     T acc = 0;
     for (int64_t h = w.hs; h < w.he; ++h)
       for (int64_t c = w.ws; c < w.we; ++c) acc += xp[h * s.W + c];
-    const int64_t cnt = cip ? w.area : (w.he - w.hs) * (w.we - w.ws);
+    const int64_t cnt = s.divisor > 0 ? s.divisor : cip ? w.area : (w.he - w.hs) * (w.we - w.ws);
     y[i] = cnt > 0 ? acc / T(cnt) : T(0);
   }
 }
@@ -153,7 +153,7 @@ __global__ void __launch_bounds__(kThreads) k_avg_b(PoolK s, bool cip, const T* 
       for (int64_t ow = ow0; ow <= ow1; ++ow) {
         const Window win = window(s, oh, ow);
         if (h < win.hs || h >= win.he || w < win.ws || w >= win.we) continue;
-        const int64_t cnt = cip ? win.area : (win.he - win.hs) * (win.we - win.ws);
+        const int64_t cnt = s.divisor > 0 ? s.divisor : cip ? win.area : (win.he - win.hs) * (win.we - win.ws);
         if (cnt > 0) acc += gyp[oh * s.OW + ow] / T(cnt);
       }
     gx[i] = acc;
@@ -169,8 +169,12 @@ __global__ void __launch_bounds__(kThreads) k_max_f(PoolK s, const T* x, T* y, i
     T m = neg_inf<T>();
     int32_t mi = -1;
     bool nan = false;
-    for (int64_t h = cu::dmax<int64_t>(h0, 0); h < cu::dmin(h0 + s.kh, s.H) && !nan; ++h)
-      for (int64_t c = cu::dmax<int64_t>(w0, 0); c < cu::dmin(w0 + s.kw, s.W); ++c) {
+    for (int64_t a = 0; a < s.kh && !nan; ++a) {
+      const int64_t h = h0 + a * s.dh;  // dilated taps, as the CPU kernel
+      if (h < 0 || h >= s.H) continue;
+      for (int64_t b = 0; b < s.kw; ++b) {
+        const int64_t c = w0 + b * s.dw;
+        if (c < 0 || c >= s.W) continue;
         const T v = xp[h * s.W + c];
         if (v > m || v != v || mi < 0) {
           m = v;
@@ -181,6 +185,7 @@ __global__ void __launch_bounds__(kThreads) k_max_f(PoolK s, const T* x, T* y, i
           }
         }
       }
+    }
     y[i] = m;
     idx[i] = mi;
   }
@@ -193,8 +198,9 @@ __global__ void __launch_bounds__(kThreads) k_max_b(PoolK s, const T* gy, const 
   LCSS_GRID_LOOP(i, s.N * s.C * s.H * s.W) {
     const int64_t w = i % s.W, h = (i / s.W) % s.H, p = i / (s.W * s.H);
     int64_t oh0, oh1, ow0, ow1;
-    covering(h, s.kh, s.sh, s.ph, s.OH, &oh0, &oh1);
-    covering(w, s.kw, s.sw, s.pw, s.OW, &ow0, &ow1);
+    // the dilated window's whole extent: a superset of the outputs that can have picked (h, w)
+    covering(h, (s.kh - 1) * s.dh + 1, s.sh, s.ph, s.OH, &oh0, &oh1);
+    covering(w, (s.kw - 1) * s.dw + 1, s.sw, s.pw, s.OW, &ow0, &ow1);
     const int32_t q = int32_t(h * s.W + w);
     const int64_t base = p * s.OH * s.OW;
     T acc = 0;
@@ -267,8 +273,9 @@ void cuda_softmax_backward(int dev, DType t, int64_t outer, int64_t D, int64_t i
 
 void cuda_pool2d(int dev, DType t, int kind, const PoolShape& ps, bool flag, const void* in, void* out, int32_t* idx) {
   LCSS_CHECK(kind >= 0 && kind <= 3, "pool2d: unknown kind %d", kind);
-  const PoolK s{ps.N, ps.C, ps.H, ps.W, ps.OH, ps.OW, ps.kh, ps.kw, ps.sh, ps.sw, ps.ph, ps.pw};
-  LCSS_CHECK(s.kh >= 1 && s.kw >= 1 && s.sh >= 1 && s.sw >= 1 && s.ph >= 0 && s.pw >= 0, "pool2d: bad window");
+  const PoolK s{ps.N, ps.C, ps.H, ps.W, ps.OH, ps.OW, ps.kh, ps.kw, ps.sh, ps.sw, ps.ph, ps.pw, ps.dh, ps.dw, ps.divisor};
+  LCSS_CHECK(s.kh >= 1 && s.kw >= 1 && s.sh >= 1 && s.sw >= 1 && s.ph >= 0 && s.pw >= 0 && s.dh >= 1 && s.dw >= 1,
+             "pool2d: bad window");
   static const char* names[4] = {"avg_pool2d", "avg_pool2d_backward", "max_pool2d", "max_pool2d_backward"};
   by_float(t, names[kind], [&](auto tag) {
     using T = decltype(tag);

@@ -48,10 +48,32 @@ __device__ __forceinline__ bool m_isfinite(T x) { return x - x == T(0); }
 
 template <typename T>
 __device__ __forceinline__ T gelu_exact(T x) { return T(0.5) * x * (T(1) + m_erf(x * T(0.70710678118654752440))); }
+// As the CPU kernels: derivatives from e = exp(-|v|), never 1 - sigmoid(v) or 1 - tanh(v)^2, which
+// cancel to nothing in float32 as the output approaches 1.
+template <typename T>
+__device__ __forceinline__ T sigmoid_prime(T v) {
+  const T e = m_exp(-m_fabs(v)), d = T(1) + e;
+  return e / (d * d);
+}
+template <typename T>
+__device__ __forceinline__ T tanh_prime(T v) {
+  const T e = m_exp(T(-2) * m_fabs(v)), d = T(1) + e;
+  return T(4) * e / (d * d);
+}
 template <typename T>
 __device__ __forceinline__ T gelu_tanh(T x) {
+  const T u = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  const T e = m_exp(T(-2) * m_fabs(u));
+  return T(0.5) * x * ((u < 0 ? T(2) * e : T(2)) / (T(1) + e));
+}
+template <typename T>
+__device__ __forceinline__ T gelu_tanh_prime(T x) {
   const T c = T(0.79788456080286535588);
-  return T(0.5) * x * (T(1) + m_tanh(c * (x + T(0.044715) * x * x * x)));
+  const T u = c * (x + T(0.044715) * x * x * x);
+  const T e = m_exp(T(-2) * m_fabs(u)), d = T(1) + e;
+  const T one_plus_t = (u < 0 ? T(2) * e : T(2)) / d;
+  const T du = c * (T(1) + T(3 * 0.044715) * x * x);
+  return T(0.5) * one_plus_t + T(0.5) * x * (T(4) * e / (d * d)) * du;
 }
 
 // ---- unary --------------------------------------------------------------------------------------
@@ -187,21 +209,15 @@ __device__ T binary_float(int op, T u, T v, T p1, T p2) {
       T s = m_sigmoid(u);
       return v * s * (T(1) + u * (T(1) - s));
     }
-    case B_SIGMOID_BWD: return v * u * (T(1) - u);  // u = y
-    case B_TANH_BWD: return v * (T(1) - u * u);     // u = y
+    case B_SIGMOID_BWD: return v * sigmoid_prime(u);  // u = x
+    case B_TANH_BWD: return v * tanh_prime(u);        // u = x
     case B_RELU_BWD: return u > 0 ? v : T(0);
     case B_GELU_BWD: {
       T cdf = T(0.5) * (T(1) + m_erf(u * T(0.70710678118654752440)));
       T pdf = T(0.39894228040143267794) * m_exp(T(-0.5) * u * u);
       return v * (cdf + u * pdf);
     }
-    case B_GELU_TANH_BWD: {
-      const T c = T(0.79788456080286535588);
-      T w = c * (u + T(0.044715) * u * u * u);
-      T t = m_tanh(w);
-      T dw = c * (T(1) + T(3) * T(0.044715) * u * u);
-      return v * (T(0.5) * (T(1) + t) + T(0.5) * u * (T(1) - t * t) * dw);
-    }
+    case B_GELU_TANH_BWD: return v * gelu_tanh_prime(u);
     case B_SOFTPLUS_BWD: return p1 * u > p2 ? v : v * m_sigmoid(p1 * u);
     case B_LOG_SIGMOID_BWD: return v * m_sigmoid(-u);
     case B_ELU_BWD: return u > 0 ? v : v * p1 * m_exp(u);

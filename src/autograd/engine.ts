@@ -2,10 +2,10 @@
 // The backward pass: iterative topological order (graphs of any depth), pruned to the nodes that
 // lead to a wanted gradient, gradient shapes asserted, temporaries freed as it goes. With
 // createGraph the gradient ops record a graph themselves, so the result can be differentiated.
-import { ArgumentError, AutogradError, ShapeError } from '../errors.js';
+import { ArgumentError, AutogradError, argError, checkBool, checkKnownKeys, checkOptions, DTypeError, ShapeError, show } from '../errors.js';
 import { keep, tidy } from '../tensor/scope.js';
 import { sameShape } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { setGradEnabled } from './mode.js';
 import { LeafNode, type Node } from './node.js';
 import { addGrads, cloneTensor, onesLikeNoGrad } from './helpers.js';
@@ -59,12 +59,15 @@ function normaliseGradOutputs(op: string, outputs: Tensor[], g: GradOptions['gra
     throw new ArgumentError(`${op}: got ${list.length} gradOutputs for ${outputs.length} outputs`);
   return list.map((gi, i) => {
     const o = outputs[i];
+    if (gi !== null && gi !== undefined && !(gi instanceof Tensor)) throw argError(op, `gradOutputs[${i}]`, gi, 'a Tensor or null');
     if (gi == null) {
       if (o.size !== 1)
         throw new ArgumentError(`${op}: output ${i} has shape [${o.shape.join(', ')}]; gradOutputs are required for outputs with more than one element`);
       return null;
     }
     gi.assertLive(op, 'gradOutputs');
+    if (gi.dtype !== o.dtype) throw new DTypeError(`${op}: gradOutputs[${i}] has dtype ${gi.dtype}, expected ${o.dtype} like output ${i}`);
+    if (!gi.device.equals(o.device)) throw new ArgumentError(`${op}: gradOutputs[${i}] is on ${gi.device}, output ${i} on ${o.device}`);
     if (!sameShape(gi.shape, o.shape))
       throw new ShapeError(`${op}: gradOutputs[${i}] has shape [${gi.shape.join(', ')}], expected [${o.shape.join(', ')}]`);
     return gi;
@@ -141,12 +144,31 @@ function accumulateLeaf(leaf: Tensor, g: Tensor, createGraph: boolean, handed: S
   }
 }
 
+/** The outputs argument of backward()/grad(): a tensor or a non-empty array of live tensors. */
+function checkOutputs(op: string, outputs: unknown): Tensor[] {
+  const outs = Array.isArray(outputs) ? outputs : [outputs];
+  if (outs.length === 0) throw argError(op, 'outputs', outputs, 'a tensor or a non-empty array of tensors');
+  outs.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw argError(op, Array.isArray(outputs) ? `outputs[${i}]` : 'outputs', t, 'a Tensor');
+    t.assertLive(op, 'outputs');
+  });
+  return outs as Tensor[];
+}
+
+function checkGradOptions(op: string, opts: unknown): GradOptions {
+  const o = checkOptions(op, 'options', opts as GradOptions);
+  checkKnownKeys(op, 'options', o, ['gradOutputs', 'createGraph', 'retainGraph', 'allowUnused']);
+  for (const k of ['createGraph', 'retainGraph', 'allowUnused'] as const) if (o[k] !== undefined) checkBool(op, k, o[k]);
+  return o;
+}
+
 /** Accumulates d(outputs)/d(leaf) into every leaf's .grad. */
 export function backward(outputs: Tensor | Tensor[], opts: GradOptions = {}): void {
-  const outs = Array.isArray(outputs) ? outputs : [outputs];
-  const gos = normaliseGradOutputs('backward', outs, opts.gradOutputs);
-  const createGraph = !!opts.createGraph;
-  run('backward', outs, gos, null, createGraph, opts.retainGraph ?? createGraph);
+  const outs = checkOutputs('backward', outputs);
+  const o = checkGradOptions('backward', opts);
+  const gos = normaliseGradOutputs('backward', outs, o.gradOutputs);
+  const createGraph = !!o.createGraph;
+  run('backward', outs, gos, null, createGraph, o.retainGraph ?? createGraph);
 }
 
 /**
@@ -160,11 +182,13 @@ export function localGrad(outputs: Tensor, inputs: Tensor[], gradOutput: Tensor)
 }
 
 /** Gradients of outputs with respect to inputs, returned (not accumulated). */
-export function grad(outputs: Tensor | Tensor[], inputs: Tensor[], opts: GradOptions = {}): (Tensor | null)[] {
-  const outs = Array.isArray(outputs) ? outputs : [outputs];
-  if (!Array.isArray(inputs) || inputs.length === 0) throw new ArgumentError(`grad: argument 'inputs' must be a non-empty array of tensors`);
+export function grad(outputs: Tensor | Tensor[], inputs: Tensor[], options: GradOptions = {}): (Tensor | null)[] {
+  const outs = checkOutputs('grad', outputs);
+  if (!Array.isArray(inputs) || inputs.length === 0) throw argError('grad', 'inputs', inputs, 'a non-empty array of tensors');
+  const opts = checkGradOptions('grad', options);
   const gos = normaliseGradOutputs('grad', outs, opts.gradOutputs);
   inputs.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw argError('grad', `inputs[${i}]`, t, 'a Tensor');
     t.assertLive('grad', `inputs[${i}]`);
     if (!t.node) throw new AutogradError(`grad: inputs[${i}] does not require grad`);
   });

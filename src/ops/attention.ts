@@ -3,7 +3,7 @@
 // of query rows at a time; the backward recomputes them from a saved per-row logsumexp) and reads
 // q, k, v at their strides, so transposed views cost no copy. Elsewhere, and when a higher-order
 // graph is recorded, it is the composite matmul-softmax-matmul definition (differentiable again).
-import { ShapeError, show } from '../errors.js';
+import { checkFinite, ShapeError, show } from '../errors.js';
 import { localGrad } from '../autograd/engine.js';
 import { attachGrad } from '../autograd/node.js';
 import { native } from '../native.js';
@@ -32,7 +32,9 @@ function strides3(t: Tensor): [number, number, number] | null {
     if (t.strides[i] !== bs * inner) { ok = false; break; }
     inner *= t.shape[i];
   }
-  const st: [number, number, number] = [bs, t.strides[nd - 2], t.strides[nd - 1]];
+  // a size-1 dim never moves, so its stride (any value, negative after a flip) is irrelevant: 0.
+  // Passing it through made strides3 refuse a tensor that contiguous() returns unchanged.
+  const st: [number, number, number] = [bs, t.shape[nd - 2] === 1 ? 0 : t.strides[nd - 2], t.shape[nd - 1] === 1 ? 0 : t.strides[nd - 1]];
   return ok && st.every((x) => x >= 0) ? st : null;
 }
 
@@ -75,7 +77,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, scale
   const Q = checkFloatTensor('attention', 'q', q), K = checkFloatTensor('attention', 'k', k), V = checkFloatTensor('attention', 'v', v);
   if (Q.ndim < 2 || K.ndim < 2 || V.ndim < 2 || Q.shape[Q.ndim - 1] !== K.shape[K.ndim - 1] || K.shape[K.ndim - 2] !== V.shape[V.ndim - 2])
     throw new ShapeError(`attention: incompatible shapes q ${show([...Q.shape])}, k ${show([...K.shape])}, v ${show([...V.shape])}`);
-  const s = scale ?? 1 / Math.sqrt(Q.shape[Q.ndim - 1]);
+  const s = scale === undefined ? 1 / Math.sqrt(Q.shape[Q.ndim - 1]) : checkFinite('attention', 'scale', scale);
   // The fused kernel: CPU, one dtype, equal batch dims (no broadcasting), at least one key.
   const sameBatch = Q.ndim === K.ndim && K.ndim === V.ndim && Q.shape.slice(0, -2).every((d, i) => d === K.shape[i] && d === V.shape[i]);
   if (Q.device.type === 'cpu' && K.device.equals(Q.device) && V.device.equals(Q.device) && Q.dtype === K.dtype && K.dtype === V.dtype &&

@@ -52,12 +52,19 @@ function arith(name: string, a: TensorOrNumber, b: TensorOrNumber, def: ArithDef
     if (t.dtype === 'int32' && (def.float || !Number.isInteger(s))) return 'float32';
     return t.dtype;
   };
+  // an int32 result takes the scalar as an int32: one outside its range is refused, not wrapped
+  const fits = (d: DType, v: number, arg: string) => {
+    if (d === 'int32' && !(v >= -(2 ** 31) && v <= 2 ** 31 - 1))
+      throw argError(name, arg, v, 'a number in int32 range for an int32 tensor (cast the tensor to float first)');
+  };
   if (typeof y === 'number') {
     const t = x as Tensor, d = scalarDType(t, y);
+    fits(d, y, 'b');
     return d === t.dtype ? def.right(t, y) : tidy(() => def.right(cast(t, d), y));
   }
   if (typeof x === 'number') {
     const d = scalarDType(y, x);
+    fits(d, x, 'a');
     return d === y.dtype ? def.left(x, y) : tidy(() => def.left(x, cast(y, d)));
   }
   checkSameDevice(name, x, y);
@@ -190,7 +197,9 @@ function compare(name: Cmp, a: TensorOrNumber, b: TensorOrNumber): Tensor {
   if (typeof y === 'number') return CMP_SCALAR[name](x as Tensor, y);
   if (typeof x === 'number') return CMP_SCALAR[CMP_SWAP[name]](y, x);
   checkSameDevice(name, x, y);
-  const d = promote(x.dtype, y.dtype);
+  let d = promote(x.dtype, y.dtype);
+  // bool operands order as 0 < 1 (the bool kernels only test equality)
+  if (d === 'bool' && name !== 'eq' && name !== 'ne') d = 'int32';
   if (x.dtype === d && y.dtype === d) return binaryKernel(CMP_CODE[name], x, y, 'bool', name);
   return tidy(() => binaryKernel(CMP_CODE[name], x.dtype === d ? x : cast(x, d), y.dtype === d ? y : cast(y, d), 'bool', name));
 }

@@ -7,7 +7,11 @@ import { checkDType, isFloat, type DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkTensor, nv } from './util.js';
 
-/** A copy converted to `dtype` (float->int truncates toward zero; ->bool is "nonzero"). */
+/**
+ * A copy converted to `dtype`. float -> int32 truncates toward zero and saturates at the int32
+ * range, NaN becoming 0 (what CUDA's conversion does; a plain C++ conversion of those values is
+ * undefined); -> bool is "nonzero".
+ */
 export function cast(x: Tensor, dtype: DType): Tensor {
   const t = checkTensor('cast', 'x', x);
   const d = checkDType('cast', 'dtype', dtype);

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Tensor creation: from JS data, constant fills, ranges, identity.
-import { argError, checkFinite, DTypeError, ShapeError, show } from '../errors.js';
+import { argError, checkFinite, checkKnownKeys, checkOptions, DTypeError, ShapeError, show } from '../errors.js';
 import { native } from '../native.js';
 import { defaultDevice, device as toDevice, type DeviceLike } from '../tensor/device.js';
 import { checkDType, type AnyTypedArray, type DType } from '../tensor/dtype.js';
-import { checkShape, numel } from '../tensor/shape.js';
+import { checkNumel, checkShape, numel } from '../tensor/shape.js';
 import { Tensor, type NestedArray } from '../tensor/tensor.js';
-import { nv } from './util.js';
+import { checkTensor, nv } from './util.js';
 
 export interface CreateOptions {
   dtype?: DType;
@@ -14,14 +14,51 @@ export interface CreateOptions {
   requiresGrad?: boolean;
 }
 
-function opts(op: string, o: CreateOptions | undefined, fallback: DType = 'float32') {
-  const dtype = o?.dtype === undefined ? fallback : checkDType(op, 'dtype', o.dtype);
-  return { dtype, device: toDevice(o?.device ?? defaultDevice()), requiresGrad: !!o?.requiresGrad };
+const CREATE_KEYS = ['dtype', 'device', 'requiresGrad'];
+
+function opts(op: string, o: CreateOptions | undefined, fallback: DType = 'float32', extra: readonly string[] = []) {
+  const c = checkOptions(op, 'options', o);
+  checkKnownKeys(op, 'options', c, [...CREATE_KEYS, ...extra]);
+  const dtype = c.dtype === undefined ? fallback : checkDType(op, 'dtype', c.dtype);
+  if (c.requiresGrad !== undefined && typeof c.requiresGrad !== 'boolean') throw argError(op, 'requiresGrad', c.requiresGrad, 'true or false');
+  if (c.requiresGrad && dtype !== 'float32' && dtype !== 'float64')
+    throw new DTypeError(`${op}: argument 'requiresGrad' is true for dtype ${dtype}; only float tensors can require gradients`);
+  let device;
+  try {
+    device = toDevice(c.device ?? defaultDevice());
+  } catch (e) {
+    if (e instanceof Error) e.message = `${op}: ${e.message}`;
+    throw e;
+  }
+  return { dtype, device, requiresGrad: !!c.requiresGrad };
 }
 
 function finish(t: Tensor, requiresGrad: boolean): Tensor {
   if (requiresGrad) t.requiresGrad = true;
   return t;
+}
+
+const INT32_MIN = -(2 ** 31), INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * Checks that a value can be stored in `dtype` without being changed: int32 takes integers in
+ * int32 range (not NaN, not 1.5, not 2^40, which used to become INT_MIN, 1 and 0), the float
+ * types take any number (float32 rounds), bool takes anything (nonzero is true).
+ */
+export function checkValueFor(op: string, arg: string, v: number, dtype: DType): void {
+  if (dtype === 'int32' && !(Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX))
+    throw argError(op, arg, v, `an integer in [${INT32_MIN}, ${INT32_MAX}] for an int32 tensor`);
+}
+
+/** Writes values computed by `at(i)` into t (contiguous, fresh) in chunks, never one huge JS array. */
+function writeComputed(t: Tensor, at: (i: number) => number): void {
+  const n = t.size, chunk = Math.min(n, 1 << 20);
+  const buf = new Float64Array(chunk);
+  for (let start = 0; start < n; start += chunk) {
+    const len = Math.min(chunk, n - start);
+    for (let i = 0; i < len; i++) buf[i] = at(start + i);
+    native.write(t.storage.buffer, start, toTyped(t.dtype, buf.subarray(0, len)));
+  }
 }
 
 function dtypeOfTyped(a: ArrayBufferView): DType | null {
@@ -70,6 +107,7 @@ function flatten(op: string, data: NestedArray, shape: number[], dim: number, ou
  */
 export function tensor(data: NestedArray | ArrayLike<number>, o: CreateOptions & { shape?: number[] } = {}): Tensor {
   const op = 'tensor';
+  o = checkOptions(op, 'options', o);
   let values: ArrayLike<number>;
   let shape: number[];
   let fallback: DType = 'float32';
@@ -84,6 +122,7 @@ export function tensor(data: NestedArray | ArrayLike<number>, o: CreateOptions &
     if (typeof data === 'boolean') fallback = 'bool';
     shape = [];
   } else {
+    if (!Array.isArray(data)) throw argError(op, 'data', data, 'a number, a boolean, a (nested) array of them or a typed array');
     const first = (function firstLeaf(d: NestedArray): unknown {
       return Array.isArray(d) ? (d.length ? firstLeaf(d[0]) : undefined) : d;
     })(data as NestedArray);
@@ -96,7 +135,14 @@ export function tensor(data: NestedArray | ArrayLike<number>, o: CreateOptions &
   }
   if (numel(shape) !== values.length)
     throw new ShapeError(`${op}: ${values.length} values do not fill shape ${show(shape)} (${numel(shape)} elements)`);
-  const { dtype, device, requiresGrad } = opts(op, o, fallback);
+  const { dtype, device, requiresGrad } = opts(op, o, fallback, ['shape']);
+  if (dtype === 'int32' && !(values instanceof Int32Array)) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (!(Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX))
+        throw argError(op, `data[${i}]`, v, `an integer in [${INT32_MIN}, ${INT32_MAX}] for an int32 tensor`);
+    }
+  }
   const t = Tensor.empty(shape, dtype, device);
   const typed = ArrayBuffer.isView(values) && dtypeOfTyped(values as unknown as ArrayBufferView) === dtype ? (values as AnyTypedArray) : toTyped(dtype, values);
   if (typed.length) native.write(t.storage.buffer, 0, typed);
@@ -107,46 +153,58 @@ export function tensor(data: NestedArray | ArrayLike<number>, o: CreateOptions &
 export const fromArray = tensor;
 
 export function scalar(v: number, dtype: DType = 'float32', device: DeviceLike = defaultDevice()): Tensor {
-  return full([], v, { dtype, device });
+  return fullOf('scalar', [], v, { dtype, device });
 }
 
 export function empty(shape: number[], o?: CreateOptions): Tensor {
+  const s = checkShape('empty', 'shape', shape);
   const { dtype, device, requiresGrad } = opts('empty', o);
-  return finish(Tensor.empty(checkShape('empty', 'shape', shape), dtype, device), requiresGrad);
+  return finish(Tensor.empty(s, dtype, device), requiresGrad);
 }
 
-export function full(shape: number[], value: number | boolean, o?: CreateOptions): Tensor {
-  const { dtype, device, requiresGrad } = opts('full', o, typeof value === 'boolean' ? 'bool' : 'float32');
+function fullOf(op: string, shape: number[], value: number | boolean, o?: CreateOptions, fallback?: DType): Tensor {
+  const s = checkShape(op, 'shape', shape);
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw argError(op, 'value', value, 'a number or a boolean');
+  const { dtype, device, requiresGrad } = opts(op, o, fallback ?? (typeof value === 'boolean' ? 'bool' : 'float32'));
   const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
-  if (typeof v !== 'number' || Number.isNaN(v) && dtype !== 'float32' && dtype !== 'float64') throw argError('full', 'value', value, 'a number');
-  const t = Tensor.empty(checkShape('full', 'shape', shape), dtype, device);
+  checkValueFor(op, 'value', v, dtype);
+  const t = Tensor.empty(s, dtype, device);
   if (t.size) native.fill(...nv(t), v);
   return finish(t, requiresGrad);
 }
 
+export function full(shape: number[], value: number | boolean, o?: CreateOptions): Tensor {
+  return fullOf('full', shape, value, o);
+}
+
 export function zeros(shape: number[], o?: CreateOptions): Tensor {
-  return full(shape, 0, { dtype: 'float32', ...o });
+  return fullOf('zeros', shape, 0, o, 'float32');
 }
 
 export function ones(shape: number[], o?: CreateOptions): Tensor {
-  return full(shape, 1, { dtype: 'float32', ...o });
+  return fullOf('ones', shape, 1, o, 'float32');
 }
 
-function like(t: Tensor, o?: CreateOptions): CreateOptions {
-  return { dtype: o?.dtype ?? t.dtype, device: o?.device ?? t.device, requiresGrad: o?.requiresGrad };
+function like(op: string, t: Tensor, o?: CreateOptions): CreateOptions {
+  const x = checkTensor(op, 'input', t);
+  const c = checkOptions(op, 'options', o);
+  checkKnownKeys(op, 'options', c, CREATE_KEYS);
+  return { dtype: c.dtype ?? x.dtype, device: c.device ?? x.device, requiresGrad: c.requiresGrad };
 }
 
 export function zerosLike(t: Tensor, o?: CreateOptions): Tensor {
-  return full([...t.shape], 0, like(t, o));
+  return fullOf('zerosLike', [...checkTensor('zerosLike', 'input', t).shape], 0, like('zerosLike', t, o));
 }
 export function onesLike(t: Tensor, o?: CreateOptions): Tensor {
-  return full([...t.shape], 1, like(t, o));
+  return fullOf('onesLike', [...checkTensor('onesLike', 'input', t).shape], 1, like('onesLike', t, o));
 }
 export function fullLike(t: Tensor, value: number, o?: CreateOptions): Tensor {
-  return full([...t.shape], value, like(t, o));
+  return fullOf('fullLike', [...checkTensor('fullLike', 'input', t).shape], value, like('fullLike', t, o));
 }
 export function emptyLike(t: Tensor, o?: CreateOptions): Tensor {
-  return empty([...t.shape], like(t, o));
+  const c = like('emptyLike', t, o);
+  const { dtype, device, requiresGrad } = opts('emptyLike', c);
+  return finish(Tensor.empty([...t.shape], dtype, device), requiresGrad);
 }
 
 /** [start, end) in steps; arange(n) = 0..n-1. Integer arguments give int32 unless a dtype is set. */
@@ -157,30 +215,44 @@ export function arange(start: number, end?: number, step = 1, o?: CreateOptions)
   checkFinite('arange', 'step', step);
   if (step === 0) throw argError('arange', 'step', step, 'a non-zero number');
   const n = Math.max(0, Math.ceil((end - start) / step));
+  checkNumel('arange', 'end', [n]);
   const allInt = [start, end, step].every(Number.isInteger);
   const { dtype, device, requiresGrad } = opts('arange', o, allInt ? 'int32' : 'float32');
-  const vals = new Float64Array(n);
-  for (let i = 0; i < n; i++) vals[i] = start + i * step;
-  return finish(tensor(vals, { dtype, device, shape: [n] }), requiresGrad);
+  if (dtype === 'int32' && n > 0) {
+    checkValueFor('arange', 'start', start, 'int32');
+    checkValueFor('arange', 'end', start + (n - 1) * step, 'int32');
+    if (!Number.isInteger(step)) throw argError('arange', 'step', step, 'an integer for an int32 range');
+  }
+  // allocated first: a range too large for memory is an OutOfMemoryError, not a JS RangeError
+  const t = Tensor.empty([n], dtype, device);
+  writeComputed(t, (i) => start + i * step);
+  return finish(t, requiresGrad);
 }
 
 /** `steps` evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, steps: number, o?: CreateOptions): Tensor {
   checkFinite('linspace', 'start', start);
   checkFinite('linspace', 'end', end);
-  if (!Number.isInteger(steps) || steps < 0) throw argError('linspace', 'steps', steps, 'a non-negative integer');
-  const vals = new Float64Array(steps);
-  for (let i = 0; i < steps; i++) vals[i] = steps === 1 ? start : start + ((end - start) * i) / (steps - 1);
+  if (!Number.isSafeInteger(steps) || steps < 0) throw argError('linspace', 'steps', steps, 'a non-negative integer');
   const { dtype, device, requiresGrad } = opts('linspace', o);
-  return finish(tensor(vals, { dtype, device, shape: [steps] }), requiresGrad);
+  const at = (i: number) => (steps === 1 ? start : start + ((end - start) * i) / (steps - 1));
+  if (dtype === 'int32' && steps > 0) for (const i of [0, steps - 1]) checkValueFor('linspace', 'end', at(i), 'int32');
+  const t = Tensor.empty([steps], dtype, device);
+  writeComputed(t, dtype === 'int32' ? (i) => Math.trunc(at(i)) : at);
+  return finish(t, requiresGrad);
 }
 
 /** n x m identity (m defaults to n). */
 export function eye(n: number, m = n, o?: CreateOptions): Tensor {
-  if (!Number.isInteger(n) || n < 0) throw argError('eye', 'n', n, 'a non-negative integer');
-  if (!Number.isInteger(m) || m < 0) throw argError('eye', 'm', m, 'a non-negative integer');
-  const vals = new Float64Array(n * m);
-  for (let i = 0; i < Math.min(n, m); i++) vals[i * m + i] = 1;
+  if (!Number.isSafeInteger(n) || n < 0) throw argError('eye', 'n', n, 'a non-negative integer');
+  if (!Number.isSafeInteger(m) || m < 0) throw argError('eye', 'm', m, 'a non-negative integer');
+  const shape = checkShape('eye', 'n', [n, m]);
   const { dtype, device, requiresGrad } = opts('eye', o);
-  return finish(tensor(vals, { dtype, device, shape: [n, m] }), requiresGrad);
+  // zeros, then the diagonal as a strided view (stride m + 1): no n x m array in JS
+  const t = Tensor.empty(shape, dtype, device);
+  if (t.size) {
+    native.fill(...nv(t), 0);
+    native.fill(t.storage.buffer, 0, [Math.min(n, m)], [m + 1], 1);
+  }
+  return finish(t, requiresGrad);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Indexing: indexSelect / embedding and gather / scatterAdd. Each pair is adjoint, so gradients of
 // any order stay on the native kernels. Indices are int32; out-of-range ones raise an error.
-import { ArgumentError, DTypeError, ShapeError, show } from '../errors.js';
+import { DTypeError, IndexError, ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
 import { native } from '../native.js';
 import { normDim, numel } from '../tensor/shape.js';
@@ -12,13 +12,31 @@ import { contiguous, reshape } from './view.js';
 
 const IDX_SELECT = 0, IDX_ADD = 1, GATHER = 2, SCATTER_ADD = 3;
 
+/** The int32 contiguous form of an index argument (a temporary when it had to be made). */
 function indexTensor(op: string, arg: string, idx: unknown): Tensor {
   const t = checkTensor(op, arg, idx);
-  if (t.dtype === 'int32') return t;
   if (t.dtype === 'float32' || t.dtype === 'float64') {
     throw new DTypeError(`${op}: argument '${arg}' has dtype ${t.dtype}, expected int32 indices (use .cast('int32'))`);
   }
-  return cast(t, 'int32');
+  const i = t.dtype === 'int32' ? t : cast(t, 'int32');
+  const c = contiguous(i);
+  if (c !== i && i !== t) i.dispose();
+  return c;
+}
+
+/** Frees an index temporary made by indexTensor (the graph keeps its own reference). */
+function release(made: Tensor, given: unknown): void {
+  if (made !== given) made.dispose();
+}
+
+/**
+ * When the output is empty the kernel never runs, so it never sees the indices: check them here
+ * (indexSelect(zeros([0, 4]), 1, [9]) used to succeed).
+ */
+function checkIndicesOfEmpty(op: string, idx: Tensor, D: number): void {
+  if (!idx.size) return;
+  for (const v of idx.dataSync())
+    if (v < 0 || v >= D) throw new IndexError(`${op}: index ${v} is out of range for a dimension of size ${D}`);
 }
 
 function split3(shape: readonly number[], d: number): [number, number, number] {
@@ -34,19 +52,31 @@ function zerosOf(shape: readonly number[], t: Tensor): Tensor {
 /** Rows `index` (1-D int32) of dimension `dim`. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const t = checkTensor('indexSelect', 'x', x);
-  const idx = contiguous(indexTensor('indexSelect', 'index', index));
-  checkSameDevice('indexSelect', t, idx);
-  if (idx.ndim !== 1) throw new ShapeError(`indexSelect: index must be 1-D, got shape ${show([...idx.shape])}`);
+  if (t.ndim === 0) throw new ShapeError('indexSelect: cannot index a 0-d tensor');
   const d = normDim('indexSelect', dim, t.ndim);
-  const [outer, D, inner] = split3(t.shape, d);
-  const M = idx.shape[0];
-  const shape = [...t.shape];
-  shape[d] = M;
-  const y = Tensor.empty(shape, t.dtype, t.device);
-  const xc = contiguous(t);
-  if (y.size) native.indexOp(IDX_SELECT, outer, D, inner, M, ...nc(xc), ...nc(idx), ...nc(y));
-  if (xc !== t) xc.dispose();
-  return attachGrad(y, 'indexSelect', [t], [idx], (g, [idx]) => [indexAddInto(t.shape, d, idx, g)]);
+  const idx = indexTensor('indexSelect', 'index', index);
+  try {
+    checkSameDevice('indexSelect', t, idx);
+    if (idx.ndim !== 1) throw new ShapeError(`indexSelect: index must be 1-D, got shape ${show([...idx.shape])}`);
+    const [outer, D, inner] = split3(t.shape, d);
+    const M = idx.shape[0];
+    const shape = [...t.shape];
+    shape[d] = M;
+    const y = Tensor.empty(shape, t.dtype, t.device);
+    const xc = contiguous(t);
+    try {
+      if (y.size) native.indexOp(IDX_SELECT, outer, D, inner, M, ...nc(xc), ...nc(idx), ...nc(y));
+      else checkIndicesOfEmpty('indexSelect', idx, D);
+    } catch (e) {
+      y.dispose();
+      throw e;
+    } finally {
+      if (xc !== t) xc.dispose();
+    }
+    return attachGrad(y, 'indexSelect', [t], [idx], (g, [idx]) => [indexAddInto(t.shape, d, idx, g)]);
+  } finally {
+    release(idx, index);
+  }
 }
 
 /** zeros(shape) with g's rows added at `idx` along dim: the gradient of indexSelect. */
@@ -62,14 +92,18 @@ function indexAddInto(shape: readonly number[], d: number, idx: Tensor, g: Tenso
 /** Embedding lookup: weight [num, dim] rows at integer `indices` (any shape) -> [...indices.shape, dim]. */
 export function embedding(indices: Tensor, weight: Tensor): Tensor {
   const w = checkTensor('embedding', 'weight', weight);
-  const idx = indexTensor('embedding', 'indices', indices);
   if (w.ndim !== 2) throw new ShapeError(`embedding: weight must be [num, dim], got ${show([...w.shape])}`);
-  const flat = reshape(idx, [-1]);
-  const rows = indexSelect(w, 0, flat);
-  const out = reshape(rows, [...idx.shape, w.shape[1]]);
-  if (flat !== idx) flat.dispose();
-  rows.dispose();
-  return out;
+  const idx = indexTensor('embedding', 'indices', indices);
+  try {
+    const flat = reshape(idx, [-1]);
+    const rows = indexSelect(w, 0, flat);
+    const out = reshape(rows, [...idx.shape, w.shape[1]]);
+    if (flat !== idx) flat.dispose();
+    rows.dispose();
+    return out;
+  } finally {
+    release(idx, indices);
+  }
 }
 
 function checkGatherShapes(op: string, x: Tensor, idx: Tensor, d: number): void {
@@ -80,41 +114,58 @@ function checkGatherShapes(op: string, x: Tensor, idx: Tensor, d: number): void 
 /** out[..., i, ...] = x[..., index[..., i, ...], ...] along dim (index matches x except along dim). */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const t = checkTensor('gather', 'x', x);
-  const idx = contiguous(indexTensor('gather', 'index', index));
-  checkSameDevice('gather', t, idx);
+  if (t.ndim === 0) throw new ShapeError('gather: cannot index a 0-d tensor');
   const d = normDim('gather', dim, t.ndim);
-  checkGatherShapes('gather', t, idx, d);
-  const [outer, D, inner] = split3(t.shape, d);
-  const y = Tensor.empty(idx.shape, t.dtype, t.device);
-  const xc = contiguous(t);
-  if (y.size) native.indexOp(GATHER, outer, D, inner, idx.shape[d], ...nc(xc), ...nc(idx), ...nc(y));
-  if (xc !== t) xc.dispose();
-  return attachGrad(y, 'gather', [t], [idx], (g, [idx]) => [scatterAdd(zerosOf(t.shape, g), d, idx, g)]);
+  const idx = indexTensor('gather', 'index', index);
+  try {
+    checkSameDevice('gather', t, idx);
+    checkGatherShapes('gather', t, idx, d);
+    const [outer, D, inner] = split3(t.shape, d);
+    const y = Tensor.empty(idx.shape, t.dtype, t.device);
+    const xc = contiguous(t);
+    try {
+      if (y.size) native.indexOp(GATHER, outer, D, inner, idx.shape[d], ...nc(xc), ...nc(idx), ...nc(y));
+    } catch (e) {
+      y.dispose();
+      throw e;
+    } finally {
+      if (xc !== t) xc.dispose();
+    }
+    return attachGrad(y, 'gather', [t], [idx], (g, [idx]) => [scatterAdd(zerosOf(t.shape, g), d, idx, g)]);
+  } finally {
+    release(idx, index);
+  }
 }
 
 /** A copy of x with src added at index along dim (repeated indices accumulate). */
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
   const t = checkTensor('scatterAdd', 'x', x), s = checkTensor('scatterAdd', 'src', src);
-  const idx = contiguous(indexTensor('scatterAdd', 'index', index));
-  checkSameDevice('scatterAdd', t, idx, s);
+  if (t.ndim === 0) throw new ShapeError('scatterAdd: cannot index a 0-d tensor');
   if (s.dtype !== t.dtype) throw new DTypeError(`scatterAdd: src has dtype ${s.dtype}, expected ${t.dtype} like x`);
   const d = normDim('scatterAdd', dim, t.ndim);
-  checkGatherShapes('scatterAdd', t, idx, d);
-  if (s.ndim !== idx.ndim || s.shape.some((v, i) => v !== idx.shape[i]))
-    throw new ShapeError(`scatterAdd: src shape ${show([...s.shape])} must equal index shape ${show([...idx.shape])}`);
-  const [outer, D, inner] = split3(t.shape, d);
-  const y = Tensor.empty(t.shape, t.dtype, t.device);
-  if (y.size) native.copy(...nv(y), ...nv(t));
-  const sc = contiguous(s);
-  if (idx.size) native.indexOp(SCATTER_ADD, outer, D, inner, idx.shape[d], ...nc(y), ...nc(idx), ...nc(sc));
-  if (sc !== s) sc.dispose();
-  return attachGrad(y, 'scatterAdd', [t, s], [idx], (g, [idx], ctx) => [
-    ctx.needsGrad[0] ? g : null,
-    ctx.needsGrad[1] ? gather(g, d, idx) : null,
-  ]);
-}
-
-export function checkIndexRange(op: string, idx: Tensor, n: number): void {
-  const v = idx.dataSync();
-  for (const i of v) if (i < 0 || i >= n) throw new ArgumentError(`${op}: index ${i} is out of range for size ${n}`);
+  const idx = indexTensor('scatterAdd', 'index', index);
+  try {
+    checkSameDevice('scatterAdd', t, idx, s);
+    checkGatherShapes('scatterAdd', t, idx, d);
+    if (s.ndim !== idx.ndim || s.shape.some((v, i) => v !== idx.shape[i]))
+      throw new ShapeError(`scatterAdd: src shape ${show([...s.shape])} must equal index shape ${show([...idx.shape])}`);
+    const [outer, D, inner] = split3(t.shape, d);
+    const y = Tensor.empty(t.shape, t.dtype, t.device);
+    const sc = contiguous(s);
+    try {
+      if (y.size) native.copy(...nv(y), ...nv(t));
+      if (idx.size) native.indexOp(SCATTER_ADD, outer, D, inner, idx.shape[d], ...nc(y), ...nc(idx), ...nc(sc));
+    } catch (e) {
+      y.dispose();
+      throw e;
+    } finally {
+      if (sc !== s) sc.dispose();
+    }
+    return attachGrad(y, 'scatterAdd', [t, s], [idx], (g, [idx], ctx) => [
+      ctx.needsGrad[0] ? g : null,
+      ctx.needsGrad[1] ? gather(g, d, idx) : null,
+    ]);
+  } finally {
+    release(idx, index);
+  }
 }

@@ -15,6 +15,9 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const ts = tensors.map((t, i) => checkTensor('cat', `tensors[${i}]`, t));
   const first = ts[0];
   checkSameDevice('cat', ...ts);
+  ts.forEach((t, i) => {
+    if (t.ndim === 0) throw new ShapeError(`cat: tensors[${i}] is 0-d; 0-d tensors cannot be concatenated (stack() them)`);
+  });
   const d = normDim('cat', dim, first.ndim);
   ts.forEach((t, i) => {
     if (t.dtype !== first.dtype) throw new DTypeError(`cat: tensors[${i}] has dtype ${t.dtype}, expected ${first.dtype}`);
@@ -61,6 +64,8 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 /** Splits along dim into pieces of `size` (last may be smaller) or of the listed sizes (views). */
 export function split(x: Tensor, sizes: number | readonly number[], dim = 0): Tensor[] {
   const t = checkTensor('split', 'x', x);
+  if (t.ndim === 0) throw new ShapeError('split: cannot split a 0-d tensor');
+  if (typeof sizes !== 'number' && !Array.isArray(sizes)) throw argError('split', 'sizes', sizes, 'a positive integer or a list of sizes');
   const d = normDim('split', dim, t.ndim);
   const n = t.shape[d];
   let parts: number[];
@@ -84,6 +89,7 @@ export function split(x: Tensor, sizes: number | readonly number[], dim = 0): Te
 /** Splits along dim into `chunks` nearly equal views. */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   const t = checkTensor('chunk', 'x', x);
+  if (t.ndim === 0) throw new ShapeError('chunk: cannot split a 0-d tensor');
   if (!Number.isInteger(chunks) || chunks < 1) throw argError('chunk', 'chunks', chunks, 'a positive integer');
   const d = normDim('chunk', dim, t.ndim);
   return split(t, Math.max(1, Math.ceil(t.shape[d] / chunks)), d);
@@ -95,6 +101,8 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
  */
 export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
   const t = checkTensor('pad', 'x', x);
+  if (typeof value !== 'number') throw argError('pad', 'value', value, 'a number');
+  if (t.dtype === 'int32' && !(Number.isInteger(value) && Math.abs(value) <= 2 ** 31 - 1)) throw argError('pad', 'value', value, 'an integer in int32 range for an int32 tensor');
   if (!Array.isArray(pads) || pads.length % 2 || pads.length / 2 > t.ndim || pads.some((p) => !Number.isInteger(p) || p < 0))
     throw argError('pad', 'pads', pads, `an even-length list (at most ${2 * t.ndim}) of non-negative integers`);
   const shape = [...t.shape];

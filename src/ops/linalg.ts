@@ -84,6 +84,23 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   });
 }
 
+/**
+ * The one stride between consecutive rows of t's leading dims flattened (row r at offset r * s),
+ * or null when the leading dims' strides cannot be expressed that way. Size-1 dims never move.
+ */
+export function rowStride(t: Tensor): number | null {
+  let stride: number | null = null, inner = 1;
+  for (let i = t.ndim - 2; i >= 0; i--) {
+    const n = t.shape[i];
+    if (n !== 1) {
+      if (stride === null) stride = t.strides[i] / inner;
+      if (t.strides[i] !== stride * inner) return null;
+    }
+    inner *= n;
+  }
+  return stride === null ? t.shape[t.ndim - 1] : Number.isInteger(stride) ? stride : null;
+}
+
 /** y = x @ w^T + b with x [..., in], w [out, in], b [out] (one GEMM, bias folded in). */
 export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
   const t = checkFloatTensor('linear', 'x', x), W = checkFloatTensor('linear', 'weight', w);
@@ -98,9 +115,16 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
   const R = numel(t.shape.slice(0, -1));
   const y = Tensor.empty([...t.shape.slice(0, -1), out], t.dtype, t.device);
   if (y.size) {
-    const xc = t.ndim === 2 || t.isContiguous ? t : contiguous(t);
-    // rows of x: stride of the second-to-last dim when 2-D, else contiguous rows
-    const xrs = xc.ndim >= 2 ? xc.strides[xc.ndim - 2] : inF, xcs = xc.strides[xc.ndim - 1];
+    // The R rows of x (all leading dims flattened) must be one stride apart; when the leading
+    // dims' strides cannot be folded into one, x is copied. (The stride used to be read from dim
+    // -2 whenever x counted as contiguous, which ignores size-1 dims: a [2, 1, 3] view with a
+    // non-standard stride on its size-1 dim gave rows 0 and 2 instead of 0 and 1.)
+    let xc = t, xrs = rowStride(t);
+    if (xrs === null) {
+      xc = contiguous(t);
+      xrs = inF;
+    }
+    const xcs = xc.strides[xc.ndim - 1];
     if (B) native.copy(y.storage.buffer, 0, [R, out], [out, 1], B.storage.buffer, B.offset, [R, out], [0, B.strides[0]]);
     native.gemm(xc.storage.buffer, xc.offset, W.storage.buffer, W.offset, y.storage.buffer, 0,
       [1, R, out, inF, 0, xrs, xcs, 0, W.strides[1], W.strides[0], 0, out], 1, B ? 1 : 0);

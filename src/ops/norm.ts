@@ -2,7 +2,7 @@
 // Normalisation layers on fused native kernels (statistics, affine and an optional SiLU in one
 // pass; the backward in one pass). Under a higher-order backward the composite definition is
 // differentiated instead (localGrad), so second derivatives stay exact.
-import { argError, checkFinite, ShapeError, show } from '../errors.js';
+import { argError, checkBool, checkFinite, checkIntArray, checkKnownKeys, checkOptions, ShapeError, show } from '../errors.js';
 import { localGrad } from '../autograd/engine.js';
 import { attachGrad } from '../autograd/node.js';
 import { native } from '../native.js';
@@ -21,8 +21,26 @@ export interface GroupNormOptions {
   silu?: boolean;
 }
 
+/** Checks GroupNorm's arguments (both forms): x [N, C, ...], groups dividing C, weight/bias [C]. */
+function checkGroupNorm(op: string, x: unknown, groups: unknown, weight: unknown, bias: unknown) {
+  const t = checkFloatTensor(op, 'x', x);
+  const w = weight === undefined || weight === null ? null : checkFloatTensor(op, 'weight', weight);
+  const b = bias === undefined || bias === null ? null : checkFloatTensor(op, 'bias', bias);
+  checkSameDevice(op, t, w, b);
+  checkSameDType(op, ['x', 'weight', 'bias'], [t, w, b]);
+  if (t.ndim < 2) throw new ShapeError(`${op}: x must be [N, C, ...], got ${show([...t.shape])}`);
+  const C = t.shape[1];
+  if (typeof groups !== 'number' || !Number.isInteger(groups) || groups < 1 || C % groups) throw argError(op, 'groups', groups, `a positive divisor of the ${C} channels`);
+  for (const [name, p] of [['weight', w], ['bias', b]] as const)
+    if (p && (p.ndim !== 1 || p.shape[0] !== C)) throw new ShapeError(`${op}: ${name} has shape ${show([...p.shape])}, expected [${C}]`);
+  return { t, w, b };
+}
+
 /** GroupNorm's definition from primitive ops (reference and higher-order fallback). */
 export function groupNormComposite(x: Tensor, groups: number, weight: Tensor | null, bias: Tensor | null, eps: number, silu = false): Tensor {
+  checkGroupNorm('groupNormComposite', x, groups, weight, bias);
+  checkFinite('groupNormComposite', 'eps', eps, { min: 0 });
+  checkBool('groupNormComposite', 'silu', silu);
   return tidy(() => {
     const [N, C] = x.shape;
     const xr = reshape(x, [N, groups, -1]);
@@ -39,18 +57,12 @@ export function groupNormComposite(x: Tensor, groups: number, weight: Tensor | n
 /** GroupNorm over x [N, C, ...] with `groups` groups of channels, per-channel affine weight/bias. */
 export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bias?: Tensor | null, opts: GroupNormOptions = {}): Tensor {
   const op = 'groupNorm';
-  const t = checkFloatTensor(op, 'x', x);
-  const w = weight ? checkFloatTensor(op, 'weight', weight) : null;
-  const b = bias ? checkFloatTensor(op, 'bias', bias) : null;
-  checkSameDevice(op, t, w, b);
-  checkSameDType(op, ['x', 'weight', 'bias'], [t, w, b]);
-  const eps = checkFinite(op, 'eps', opts.eps ?? 1e-5, { min: 0 });
-  const silu = !!opts.silu;
-  if (t.ndim < 2) throw new ShapeError(`${op}: x must be [N, C, ...], got ${show([...t.shape])}`);
+  const { t, w, b } = checkGroupNorm(op, x, groups, weight, bias);
+  const o = checkOptions(op, 'options', opts);
+  checkKnownKeys(op, 'options', o, ['eps', 'silu']);
+  const eps = checkFinite(op, 'eps', o.eps ?? 1e-5, { min: 0 });
+  const silu = o.silu === undefined ? false : checkBool(op, 'silu', o.silu);
   const [N, C] = t.shape;
-  if (!Number.isInteger(groups) || groups < 1 || C % groups) throw argError(op, 'groups', groups, `a positive divisor of the ${C} channels`);
-  for (const [name, p] of [['weight', w], ['bias', b]] as const)
-    if (p && (p.ndim !== 1 || p.shape[0] !== C)) throw new ShapeError(`${op}: ${name} has shape ${show([...p.shape])}, expected [${C}]`);
   const HW = numel(t.shape.slice(2));
   const xc = contiguous(t);
   const wc = w ? contiguous(w) : null, bc = b ? contiguous(b) : null;
@@ -86,8 +98,26 @@ export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bia
   return out;
 }
 
+/** Checks LayerNorm's arguments (both forms); returns the normalized shape as an array. */
+function checkLayerNorm(op: string, x: unknown, normalizedShape: unknown, weight: unknown, bias: unknown, eps: unknown) {
+  const t = checkFloatTensor(op, 'x', x);
+  const w = weight === undefined || weight === null ? null : checkFloatTensor(op, 'weight', weight);
+  const b = bias === undefined || bias === null ? null : checkFloatTensor(op, 'bias', bias);
+  checkSameDevice(op, t, w, b);
+  checkSameDType(op, ['x', 'weight', 'bias'], [t, w, b]);
+  checkFinite(op, 'eps', eps, { min: 0 });
+  const ns = typeof normalizedShape === 'number' ? [normalizedShape] : checkIntArray(op, 'normalizedShape', normalizedShape, { min: 0 });
+  const tail = t.shape.slice(t.ndim - ns.length);
+  if (ns.length === 0 || ns.length > t.ndim || tail.some((s, i) => s !== ns[i]))
+    throw new ShapeError(`${op}: normalizedShape ${show(ns)} does not match the trailing dims of x ${show([...t.shape])}`);
+  for (const [name, p] of [['weight', w], ['bias', b]] as const)
+    if (p && (p.ndim !== ns.length || p.shape.some((s, i) => s !== ns[i]))) throw new ShapeError(`${op}: ${name} has shape ${show([...p.shape])}, expected ${show(ns)}`);
+  return { t, w, b, ns };
+}
+
 /** LayerNorm's definition from primitive ops. */
 export function layerNormComposite(x: Tensor, normalizedShape: readonly number[], weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
+  checkLayerNorm('layerNormComposite', x, normalizedShape, weight, bias, eps);
   return tidy(() => {
     const D = numel(normalizedShape);
     const xr = reshape(x, [-1, D]);
@@ -102,18 +132,7 @@ export function layerNormComposite(x: Tensor, normalizedShape: readonly number[]
 /** LayerNorm over the trailing `normalizedShape` dims, with elementwise affine weight/bias of that shape. */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
   const op = 'layerNorm';
-  const t = checkFloatTensor(op, 'x', x);
-  const w = weight ? checkFloatTensor(op, 'weight', weight) : null;
-  const b = bias ? checkFloatTensor(op, 'bias', bias) : null;
-  checkSameDevice(op, t, w, b);
-  checkSameDType(op, ['x', 'weight', 'bias'], [t, w, b]);
-  checkFinite(op, 'eps', eps, { min: 0 });
-  const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
-  const tail = t.shape.slice(t.ndim - ns.length);
-  if (ns.length > t.ndim || tail.some((s, i) => s !== ns[i]))
-    throw new ShapeError(`${op}: normalizedShape ${show(ns)} does not match the trailing dims of x ${show([...t.shape])}`);
-  for (const [name, p] of [['weight', w], ['bias', b]] as const)
-    if (p && (p.ndim !== ns.length || p.shape.some((s, i) => s !== ns[i]))) throw new ShapeError(`${op}: ${name} has shape ${show([...p.shape])}, expected ${show(ns)}`);
+  const { t, w, b, ns } = checkLayerNorm(op, x, normalizedShape, weight, bias, eps);
   const D = numel(ns), R = t.size / Math.max(D, 1);
   const xc = contiguous(t);
   const wc = w ? contiguous(w) : null, bc = b ? contiguous(b) : null;
@@ -146,5 +165,6 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
 /** InstanceNorm: GroupNorm with one group per channel. */
 export function instanceNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
   const t = checkFloatTensor('instanceNorm', 'x', x);
+  if (t.ndim < 2) throw new ShapeError(`instanceNorm: x must be [N, C, ...], got ${show([...t.shape])}`);
   return groupNorm(t, t.shape[1], weight, bias, { eps });
 }

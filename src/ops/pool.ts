@@ -2,28 +2,65 @@
 // Pooling and nearest upsampling (NCHW). Average pooling and its gradient are adjoint linear maps,
 // as are nearest upsampling and its gradient; max pooling routes gradients through gather/scatter
 // of the saved argmax indices.
-import { argError, ShapeError, show } from '../errors.js';
+import { argError, checkBool, checkInt, checkKnownKeys, checkOptions, ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
 import { native } from '../native.js';
 import { Tensor } from '../tensor/tensor.js';
 import { scatterAdd } from './indexing.js';
 import { checkFloatTensor, nc, nv, pair } from './util.js';
-import { contiguous, reshape } from './view.js';
+import { eq, where } from './binary.js';
+import { contiguous, narrow, reshape } from './view.js';
 
-/** [N, C, H, W, OH, OW, kh, kw, sh, sw, ph, pw] as native/cpu/nn.h's PoolShape. */
+/** [N, C, H, W, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw, divisor] as native/cpu/nn.h's PoolShape. */
 type PoolShape = readonly number[];
 
-function poolShape(op: string, x: Tensor, kernel: number | [number, number], stride: number | [number, number] | undefined,
-  padding: number | [number, number]): PoolShape {
+/**
+ * Output size of one pooled dim, as torch computes it: floor (or ceil with ceilMode) of
+ * (size + 2 pad - dilation (kernel - 1) - 1) / stride + 1, where with ceilMode a last window that
+ * would start in the right padding is dropped.
+ */
+function pooledSize(size: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
+  const span = size + 2 * p - d * (k - 1) - 1;
+  let out = Math.floor((span + (ceil ? s - 1 : 0)) / s) + 1;
+  if (ceil && (out - 1) * s >= size + p) out--;
+  return out;
+}
+
+interface PoolGeometry {
+  kernel: number | [number, number];
+  stride?: number | [number, number] | null;
+  padding?: number | [number, number];
+  dilation?: number | [number, number];
+  ceilMode?: boolean;
+  divisor?: number;
+}
+
+function poolShape(op: string, x: Tensor, g: PoolGeometry): PoolShape {
   if (x.ndim !== 4) throw new ShapeError(`${op}: x must be [N, C, H, W], got ${show([...x.shape])}`);
-  const [kh, kw] = pair(op, 'kernelSize', kernel, 1);
-  const [sh, sw] = pair(op, 'stride', stride ?? [kh, kw], 1);
-  const [ph, pw] = pair(op, 'padding', padding, 0);
-  if (2 * ph > kh || 2 * pw > kw) throw argError(op, 'padding', padding, 'at most half the kernel size');
+  const [kh, kw] = pair(op, 'kernelSize', g.kernel, 1);
+  const [sh, sw] = pair(op, 'stride', g.stride ?? [kh, kw], 1);
+  const [ph, pw] = pair(op, 'padding', g.padding ?? 0, 0);
+  const [dh, dw] = pair(op, 'dilation', g.dilation ?? 1, 1);
+  const ceil = g.ceilMode === undefined ? false : checkBool(op, 'ceilMode', g.ceilMode);
+  // torch's limit: the padding at most half the (dilated) kernel, so no window is all padding
+  if (2 * ph > dh * (kh - 1) + 1 || 2 * pw > dw * (kw - 1) + 1) throw argError(op, 'padding', g.padding, 'at most half the (dilated) kernel size');
   const [N, C, H, W] = x.shape;
-  const OH = Math.floor((H + 2 * ph - kh) / sh) + 1, OW = Math.floor((W + 2 * pw - kw) / sw) + 1;
-  if (OH <= 0 || OW <= 0) throw new ShapeError(`${op}: input ${H}x${W} is smaller than the kernel ${kh}x${kw}`);
-  return [N, C, H, W, OH, OW, kh, kw, sh, sw, ph, pw];
+  const OH = pooledSize(H, kh, sh, ph, dh, ceil), OW = pooledSize(W, kw, sw, pw, dw, ceil);
+  if (OH <= 0 || OW <= 0) throw new ShapeError(`${op}: input ${H}x${W} is smaller than the (dilated) kernel ${dh * (kh - 1) + 1}x${dw * (kw - 1) + 1}`);
+  return [N, C, H, W, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw, g.divisor ?? 0];
+}
+
+/** Whether some output window of one dim has no tap inside [0, size). */
+function hasEmptyWindow(size: number, out: number, k: number, st: number, pad: number, dil: number): boolean {
+  for (let o = 0; o < out; o++) {
+    let any = false;
+    for (let i = 0; i < k && !any; i++) {
+      const h = o * st - pad + i * dil;
+      any = h >= 0 && h < size;
+    }
+    if (!any) return true;
+  }
+  return false;
 }
 
 function avgForward(x: Tensor, s: PoolShape, cip: boolean): Tensor {
@@ -43,31 +80,60 @@ function avgBackward(g: Tensor, s: PoolShape, cip: boolean): Tensor {
 }
 
 export interface PoolOptions {
+  /** window step (default: the kernel size) */
   stride?: number | [number, number];
+  /** implicit padding on both sides: zeros for average pooling, -infinity for max pooling */
   padding?: number | [number, number];
+  /** the output size rounds up instead of down (torch's ceil_mode) */
+  ceilMode?: boolean;
+}
+
+export interface AvgPoolOptions extends PoolOptions {
+  /** padded zeros count in the divisor (default true) */
+  countIncludePad?: boolean;
+  /** divide every window's sum by this instead of its element count */
+  divisorOverride?: number;
+}
+
+export interface MaxPoolOptions extends PoolOptions {
+  /** spacing between window taps (default 1) */
+  dilation?: number | [number, number];
 }
 
 /** Average pooling; padded zeros count in the average unless countIncludePad is false. */
-export function avgPool2d(x: Tensor, kernelSize: number | [number, number], opts: PoolOptions & { countIncludePad?: boolean } = {}): Tensor {
-  const t = checkFloatTensor('avgPool2d', 'x', x);
-  return avgForward(t, poolShape('avgPool2d', t, kernelSize, opts.stride, opts.padding ?? 0), opts.countIncludePad ?? true);
+export function avgPool2d(x: Tensor, kernelSize: number | [number, number], opts: AvgPoolOptions = {}): Tensor {
+  const op = 'avgPool2d';
+  const t = checkFloatTensor(op, 'x', x);
+  const o = checkOptions(op, 'options', opts);
+  checkKnownKeys(op, 'options', o, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride']);
+  const cip = o.countIncludePad === undefined ? true : checkBool(op, 'countIncludePad', o.countIncludePad);
+  const divisor = o.divisorOverride === undefined ? 0 : checkInt(op, 'divisorOverride', o.divisorOverride, 1);
+  return avgForward(t, poolShape(op, t, { kernel: kernelSize, stride: o.stride, padding: o.padding, ceilMode: o.ceilMode, divisor }), cip);
 }
 
 /** Max pooling; the gradient goes to the (first) maximum of each window. */
-export function maxPool2d(x: Tensor, kernelSize: number | [number, number], opts: PoolOptions = {}): Tensor {
-  const t = checkFloatTensor('maxPool2d', 'x', x);
-  const s = poolShape('maxPool2d', t, kernelSize, opts.stride, opts.padding ?? 0);
+export function maxPool2d(x: Tensor, kernelSize: number | [number, number], opts: MaxPoolOptions = {}): Tensor {
+  const op = 'maxPool2d';
+  const t = checkFloatTensor(op, 'x', x);
+  const o = checkOptions(op, 'options', opts);
+  checkKnownKeys(op, 'options', o, ['stride', 'padding', 'ceilMode', 'dilation']);
+  const s = poolShape(op, t, { kernel: kernelSize, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceilMode });
   const [N, C, H, W, OH, OW] = s;
   const y = Tensor.empty([N, C, OH, OW], t.dtype, t.device);
   const idx = Tensor.empty([N * C, OH * OW], 'int32', t.device);
   const xc = contiguous(t);
   if (y.size) native.pool2d(2, s, false, ...nc(xc), ...nc(y), ...nc(idx));
   if (xc !== t) xc.dispose();
+  // A dilated window can have every tap in the padding (its max is -inf, its index -1): such
+  // gradients go to a spare column that is dropped. Only geometry decides, so check it once.
+  const empty = hasEmptyWindow(H, OH, s[6], s[8], s[10], s[12]) || hasEmptyWindow(W, OW, s[7], s[9], s[11], s[13]);
   attachGrad(y, 'maxPool2d', [t], [idx], (g, [idx]) => {
     const flat = reshape(g, [N * C, OH * OW]);
-    const z = Tensor.empty([N * C, H * W], g.dtype, g.device);
+    const cols = H * W + (empty ? 1 : 0);
+    const z = Tensor.empty([N * C, cols], g.dtype, g.device);
     native.fill(...nv(z), 0);
-    return [reshape(scatterAdd(z, 1, idx, flat), [N, C, H, W])];
+    if (!empty) return [reshape(scatterAdd(z, 1, idx, flat), [N, C, H, W])];
+    return [reshape(narrow(scatterAdd(z, 1, where(eq(idx, -1), H * W, idx), flat), 1, 0, H * W), [N, C, H, W])];
   });
   idx.dispose();
   return y;

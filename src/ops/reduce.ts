@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Reductions over any set of dims, with keepdim. The kernel reads a permuted view (kept dims
 // first, reduced dims last): no copy for contiguous rows or columns.
-import { argError, ShapeError, show } from '../errors.js';
+import { argError, checkBool, checkKnownKeys, checkOptions, ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
 import { native, Reduce } from '../native.js';
 import { isFloat, type DType } from '../tensor/dtype.js';
@@ -47,6 +47,7 @@ function keepShape(x: Tensor, dims: number[]): number[] {
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const t = checkTensor('sum', 'x', x);
   const dims = normDims('sum', dim, t.ndim);
+  checkBool('sum', 'keepdim', keepdim);
   const y = reduceKernel(Reduce.sum, t, dims, keepdim, isFloat(t.dtype) ? t.dtype : 'int32');
   return attachGrad(y, 'sum', [t], [], (g) => [expand(reshape(g, keepShape(t, dims)), t.shape)]);
 }
@@ -54,6 +55,7 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const t = checkTensor('mean', 'x', x);
   const dims = normDims('mean', dim, t.ndim);
+  checkBool('mean', 'keepdim', keepdim);
   const n = numel(dims.map((d) => t.shape[d]));
   if (!isFloat(t.dtype)) return tidy(() => mean(cast(t, 'float32'), dims, keepdim));
   return tidy(() => mul(sum(t, dims, keepdim), 1 / n));
@@ -62,6 +64,7 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 function extreme(name: 'max' | 'min', x: Tensor, dim: Dims | undefined, keepdim: boolean): Tensor {
   const t = checkTensor(name, 'x', x);
   const dims = normDims(name, dim, t.ndim);
+  checkBool(name, 'keepdim', keepdim);
   if (t.size === 0) throw new ShapeError(`${name}: cannot reduce an empty tensor (shape ${show([...t.shape])})`);
   const y = reduceKernel(name === 'max' ? Reduce.max : Reduce.min, t, dims, keepdim, t.dtype === 'bool' ? 'bool' : t.dtype);
   if (!isFloat(t.dtype)) return y;
@@ -81,9 +84,11 @@ export const min = (x: Tensor, dim?: Dims, keepdim = false): Tensor => extreme('
 
 function argExtreme(name: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   const t = checkTensor(name, 'x', x);
+  checkBool(name, 'keepdim', keepdim);
   if (t.size === 0) throw new ShapeError(`${name}: cannot reduce an empty tensor`);
   const code = name === 'argmax' ? Reduce.argmax : Reduce.argmin;
-  if (dim === undefined) {
+  if (dim !== undefined && dim !== null && typeof dim !== 'number') throw argError(name, 'dim', dim, 'a dim (an integer)');
+  if (dim === undefined || dim === null || t.ndim === 0) {
     return tidy(() => {
       const flat = reshape(t, [-1]);
       return reduceKernel(code, flat, [0], false, 'int32');
@@ -102,28 +107,50 @@ export interface VarOptions {
   keepdim?: boolean;
 }
 
-export function variance(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
-  const t = checkTensor('var', 'x', x);
-  const dims = normDims('var', dim, t.ndim);
+function varianceOf(op: string, x: Tensor, dim: Dims | undefined, opts: VarOptions | undefined): Tensor {
+  const t = checkTensor(op, 'x', x);
+  const dims = normDims(op, dim, t.ndim);
+  const o = checkOptions(op, 'options', opts);
+  checkKnownKeys(op, 'options', o, ['unbiased', 'keepdim']);
+  const unbiased = o.unbiased === undefined ? true : checkBool(op, 'unbiased', o.unbiased);
+  const keepdim = o.keepdim === undefined ? false : checkBool(op, 'keepdim', o.keepdim);
   const n = numel(dims.map((d) => t.shape[d]));
-  const unbiased = opts.unbiased ?? true;
   const denom = n - (unbiased ? 1 : 0);
-  if (denom <= 0) throw argError('var', 'dim', dim, `dims with more than ${unbiased ? 1 : 0} element(s) in all`);
+  if (denom <= 0) throw argError(op, 'dim', dim, `dims with more than ${unbiased ? 1 : 0} element(s) in all`);
   return tidy(() => {
     const xf = isFloat(t.dtype) ? t : cast(t, 'float32');
     const c = sub(xf, mean(xf, dims, true));
-    return mul(sum(square(c), dims, !!opts.keepdim), 1 / denom);
+    return mul(sum(square(c), dims, keepdim), 1 / denom);
   });
 }
 
+export function variance(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
+  return varianceOf('variance', x, dim, opts);
+}
+
+/**
+ * Standard deviation: sqrt of the variance, whose gradient is 0 (not NaN) where the variance is
+ * 0, as in torch: the derivative of sqrt at 0 is infinite, and infinity times the zero gradient
+ * of a constant row was NaN (first order, through grad() and backward(), and second order).
+ */
 export function std(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
-  return tidy(() => sqrt(variance(x, dim, opts)));
+  return tidy(() => sqrtZeroSafe(varianceOf('std', x, dim, opts)));
+}
+
+/** sqrt(v) with d/dv taken as 0 where v = 0 (its gradient made of ops, so differentiable again). */
+function sqrtZeroSafe(v: Tensor): Tensor {
+  const y = sqrt(detach(v));
+  return attachGrad(y, 'std', [v], [y], (g, [y]) => {
+    const zero = eq(y, 0);
+    return [where(zero, 0, div(mul(g, 0.5), where(zero, 1, y)))];
+  });
 }
 
 /** log(sum(exp(x))) over dims, stable for large |x|. */
 export function logsumexp(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const t = checkTensor('logsumexp', 'x', x);
   const dims = normDims('logsumexp', dim, t.ndim);
+  checkBool('logsumexp', 'keepdim', keepdim);
   return tidy(() => {
     const xf = isFloat(t.dtype) ? t : cast(t, 'float32');
     const m0 = detach(max(xf, dims, true));
@@ -141,7 +168,8 @@ export function logsumexp(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 export function norm(x: Tensor, p = 2, dim?: Dims, keepdim = false): Tensor {
   const t = checkTensor('norm', 'x', x);
   const dims = normDims('norm', dim, t.ndim);
-  if (!(p > 0)) throw argError('norm', 'p', p, 'a number > 0 or Infinity');
+  checkBool('norm', 'keepdim', keepdim);
+  if (typeof p !== 'number' || !(p > 0)) throw argError('norm', 'p', p, 'a number > 0 or Infinity');
   return tidy(() => {
     const xf = isFloat(t.dtype) ? t : cast(t, 'float32');
     if (p === Infinity) return max(abs(xf), dims, keepdim);

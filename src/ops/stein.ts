@@ -4,7 +4,7 @@
 // from its Philox key instead of storing it (see native/cpu/stein.h for the exact layout and
 // formulas). steinLossComposite is the same definition from primitive ops: the reference in tests
 // and the fallback for higher-order graphs.
-import { argError, checkFinite, DTypeError, ShapeError, show } from '../errors.js';
+import { argError, checkFinite, checkInt, checkKnownKeys, checkOneOf, checkOptions, DTypeError, ShapeError, show } from '../errors.js';
 import { localGrad } from '../autograd/engine.js';
 import { attachGrad } from '../autograd/node.js';
 import { native, SteinEstimator as Est } from '../native.js';
@@ -44,26 +44,35 @@ interface Resolved {
   key: RandomKey;
 }
 
-function resolve(op: string, o: SteinOptions): Resolved {
+function resolve(op: string, opts: SteinOptions): Resolved {
+  if (opts === undefined || opts === null) throw argError(op, 'options', opts, 'options with a random key { seed, offset }');
+  const o = checkOptions(op, 'options', opts) as SteinOptions;
+  checkKnownKeys(op, 'options', o, ['draws', 'estimator', 'gamma', 'normAt', 'key']);
   const K = o.draws ?? 1;
   if (!Number.isInteger(K) || K < 1) throw argError(op, 'draws', K, 'a positive integer');
   const est = o.estimator ?? 'control';
-  if (!(est in Est)) throw argError(op, 'estimator', est, "'plain', 'control' or 'antithetic'");
+  if (typeof est !== 'string' || !Object.prototype.hasOwnProperty.call(Est, est)) throw argError(op, 'estimator', est, "'plain', 'control' or 'antithetic'");
   const gamma = checkFinite(op, 'gamma', o.gamma ?? 1);
   const normAt = o.normAt ?? 'center';
   if (normAt !== 'center' && normAt !== 'perturbed') throw argError(op, 'normAt', normAt, "'center' or 'perturbed'");
-  if (!o.key || !Number.isInteger(o.key.seed) || !Number.isInteger(o.key.offset) || o.key.seed < 0 || o.key.offset < 0)
+  const k = o.key as RandomKey | undefined;
+  if (!k || typeof k !== 'object' || !Number.isSafeInteger(k.seed) || !Number.isSafeInteger(k.offset) || k.seed < 0 || k.offset < 0)
     throw argError(op, 'key', o.key, 'a random key { seed, offset } of non-negative integers');
   return { K, est, code: Est[est], gamma, perturbedNorm: normAt === 'perturbed', key: o.key };
 }
 
 /** Number of stacked rows per sample: 1 + K, or 1 + 2K for the antithetic estimator. */
 export function steinBlocks(draws: number, estimator: SteinEstimator = 'control'): number {
+  checkInt('steinBlocks', 'draws', draws, 1);
+  checkOneOf('steinBlocks', 'estimator', estimator, ['plain', 'control', 'antithetic']);
   return 1 + (estimator === 'antithetic' ? 2 : 1) * draws;
 }
 
 /** Noise draws needed by a batch of B samples of D dims: the Philox stream length to reserve. */
 export function steinNoiseCount(B: number, D: number, draws: number): number {
+  checkInt('steinNoiseCount', 'B', B, 0);
+  checkInt('steinNoiseCount', 'D', D, 0);
+  checkInt('steinNoiseCount', 'draws', draws, 1);
   return draws * B * D;
 }
 

@@ -6,6 +6,7 @@ import { argError, checkFinite, DTypeError } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
 import { Binary, native, Unary } from '../native.js';
 import { isFloat, type DType } from '../tensor/dtype.js';
+import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { add, div, mul, sub, where } from './binary.js';
 import { cast } from './cast.js';
@@ -121,18 +122,36 @@ export function atan(x: Tensor): Tensor {
   return attachGrad(unaryKernel(Unary.atan, t), 'atan', [t], [t], (g, [x]) => [div(g, add(square(x), 1))]);
 }
 
+// The derivatives of the saturating activations are computed from x, as e/(1+e)^2 with
+// e = exp(-|x|) (tanh: 4e/(1+e)^2, e = exp(-2|x|)), never as y(1 - y) or 1 - y^2: those cancel as
+// y approaches 1, and in float32 sigmoid'(15) came out 20 % off and tanh'(8) 13 % off (and every
+// second derivative through them, logSigmoid's at -15 among them). The fused gradient kernels use
+// the same formulas.
+
+/** sigmoid'(x) = sigmoid(x) sigmoid(-x), from ops (differentiable again). */
+function sigmoidPrime(x: Tensor): Tensor {
+  const e = exp(neg(abs(x)));
+  return div(e, square(add(e, 1)));
+}
+
+/** tanh'(x) = 1 - tanh(x)^2, from ops. */
+function tanhPrime(x: Tensor): Tensor {
+  const e = exp(mul(abs(x), -2));
+  return div(mul(e, 4), square(add(e, 1)));
+}
+
 export function tanh(x: Tensor): Tensor {
   const t = floatInput('tanh', x);
   const y = unaryKernel(Unary.tanh, t);
-  return attachGrad(y, 'tanh', [t], [y], (g, [y], ctx) =>
-    [ctx.createGraph ? mul(g, sub(1, square(y))) : binaryGradKernel(Binary.tanhBwd, y, g)]);
+  return attachGrad(y, 'tanh', [t], [t], (g, [x], ctx) =>
+    [ctx.createGraph ? mul(g, tanhPrime(x)) : binaryGradKernel(Binary.tanhBwd, x, g)]);
 }
 
 export function sigmoid(x: Tensor): Tensor {
   const t = floatInput('sigmoid', x);
   const y = unaryKernel(Unary.sigmoid, t);
-  return attachGrad(y, 'sigmoid', [t], [y], (g, [y], ctx) =>
-    [ctx.createGraph ? mul(g, mul(y, sub(1, y))) : binaryGradKernel(Binary.sigmoidBwd, y, g)]);
+  return attachGrad(y, 'sigmoid', [t], [t], (g, [x], ctx) =>
+    [ctx.createGraph ? mul(g, sigmoidPrime(x)) : binaryGradKernel(Binary.sigmoidBwd, x, g)]);
 }
 
 export function silu(x: Tensor): Tensor {
@@ -141,10 +160,9 @@ export function silu(x: Tensor): Tensor {
     [ctx.createGraph ? siluGrad(x, g) : binaryGradKernel(Binary.siluBwd, x, g)]);
 }
 
-/** silu'(x) = s + x s (1 - s), s = sigmoid(x), from ops. */
+/** silu'(x) = s + x s (1 - s), s = sigmoid(x), from ops (s (1 - s) without cancellation). */
 function siluPrime(x: Tensor): Tensor {
-  const s = sigmoid(x);
-  return add(s, mul(x, mul(s, sub(1, s))));
+  return add(sigmoid(x), mul(x, sigmoidPrime(x)));
 }
 
 /**
@@ -156,9 +174,8 @@ function siluGrad(x: Tensor, g: Tensor): Tensor {
   return attachGrad(binaryGradKernel(Binary.siluBwd, x, g), 'siluGrad', [x, g], [x, g], (gg, [x, g], ctx) => {
     let dx: Tensor | null = null, dg: Tensor | null = null;
     if (ctx.needsGrad[0]) {
-      // silu''(x) = s (1 - s) (2 + x (1 - 2 s))
-      const s = sigmoid(x);
-      const second = mul(mul(s, sub(1, s)), add(mul(x, sub(1, mul(s, 2))), 2));
+      // silu''(x) = s (1 - s) (2 + x (1 - 2 s)), with 1 - 2s = sigmoid(-x) - sigmoid(x)
+      const second = mul(sigmoidPrime(x), add(mul(x, sub(sigmoid(neg(x)), sigmoid(x))), 2));
       dx = mul(mul(gg, g), second);
     }
     if (ctx.needsGrad[1]) dg = ctx.createGraph ? mul(gg, siluPrime(x)) : binaryGradKernel(Binary.siluBwd, x, gg);
@@ -186,6 +203,7 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
 
 export function relu(x: Tensor): Tensor {
   const t = numericInput('relu', x);
+  if (t.dtype === 'int32') return unaryKernel(Unary.clamp, t, 0, 2 ** 31 - 1);
   return attachGrad(unaryKernel(Unary.relu, t), 'relu', [t], [t], (g, [x], ctx) =>
     [ctx.createGraph ? where(gt(x, 0), g, 0) : binaryGradKernel(Binary.reluBwd, x, g)]);
 }
@@ -206,10 +224,16 @@ export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
   return attachGrad(y, 'gelu', [t], [t], (g, [x], ctx) => {
     if (!ctx.createGraph) return [binaryGradKernel(tanhForm ? Binary.geluTanhBwd : Binary.geluBwd, x, g)];
     if (tanhForm) {
+      // 1 + tanh(u) and 1 - tanh(u)^2 from e = exp(-2|u|), as the fused kernels do: the tanh
+      // form cancelled in the negative tail (gradient -6.4e-3 and second derivative -13.7 at
+      // x = -100, where both are 0)
       const c = Math.sqrt(2 / Math.PI);
-      const th = tanh(mul(add(x, mul(powScalar(x, 3), 0.044715)), c));
+      const u = mul(add(x, mul(powScalar(x, 3), 0.044715)), c);
+      const e = exp(mul(abs(u), -2)), d = add(e, 1);
+      const onePlusT = where(lt(u, 0), div(mul(e, 2), d), div(2, d));
+      const sech2 = div(mul(e, 4), square(d));
       const du = mul(add(mul(square(x), 3 * 0.044715), 1), c);
-      return [mul(g, add(mul(add(th, 1), 0.5), mul(mul(mul(x, 0.5), sub(1, square(th))), du)))];
+      return [mul(g, add(mul(onePlusT, 0.5), mul(mul(mul(x, 0.5), sech2), du)))];
     }
     const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
     const pdf = mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
@@ -249,8 +273,11 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   if (typeof lo !== 'number' || Number.isNaN(lo)) throw argError('clamp', 'min', min, 'a number');
   if (typeof hi !== 'number' || Number.isNaN(hi)) throw argError('clamp', 'max', max, 'a number');
   if (lo > hi) throw argError('clamp', 'max', max, `a number >= min (${lo})`);
+  // int32 with fractional bounds promotes to float32 (as a fractional scalar operand does)
+  const fractional = (v: number) => Number.isFinite(v) && !Number.isInteger(v);
+  if (t.dtype === 'int32' && (fractional(lo) || fractional(hi))) return tidy(() => clamp(cast(t, 'float32'), min, max));
   const y = t.dtype === 'int32'
-    ? unaryKernel(Unary.clamp, t, Math.max(lo, -(2 ** 31)), Math.min(hi, 2 ** 31 - 1))
+    ? unaryKernel(Unary.clamp, t, Math.min(Math.max(lo, -(2 ** 31)), 2 ** 31 - 1), Math.max(Math.min(hi, 2 ** 31 - 1), -(2 ** 31)))
     : unaryKernel(Unary.clamp, t, lo, hi);
   return attachGrad(y, 'clamp', [t], [t], (g, [x]) => [where(logicalAnd(ge(x, lo), le(x, hi)), g, 0)]);
 }
@@ -294,4 +321,4 @@ export function logicalNot(x: Tensor): Tensor {
 }
 
 // binary.ts provides the tensor-or-scalar forms; these local aliases keep the gradients readable.
-import { ge, gt, le, logicalAnd } from './binary.js';
+import { ge, gt, le, logicalAnd, lt } from './binary.js';

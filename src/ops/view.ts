@@ -5,7 +5,7 @@
 import { argError, ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
 import { native } from '../native.js';
-import { checkShape, contiguousStrides, normDim, numel, sameShape } from '../tensor/shape.js';
+import { checkShape, contiguousStrides, normDim, normDims, numel, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sumToShape } from './reduce.js';
 import { checkTensor, nv } from './util.js';
@@ -37,6 +37,7 @@ function viewStrides(oldShape: readonly number[], oldStrides: readonly number[],
 }
 
 function inferShape(op: string, t: Tensor, shape: readonly number[]): number[] {
+  if (!Array.isArray(shape)) throw argError(op, 'shape', shape, 'an array of non-negative integers (one may be -1)');
   const s = [...shape];
   const neg = s.filter((d) => d === -1).length;
   if (neg > 1 || s.some((d) => !Number.isInteger(d) || d < -1)) throw argError(op, 'shape', shape, 'non-negative integers with at most one -1');
@@ -75,7 +76,7 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const t = checkTensor('permute', 'x', x);
-  if (!Array.isArray(dims) || dims.length !== t.ndim) throw argError('permute', 'dims', dims, `a permutation of ${t.ndim} dims`);
+  if (!Array.isArray(dims) || dims.length !== t.ndim) throw argError('permute', 'dims', dims, `a permutation of the ${t.ndim} dims`);
   const p = dims.map((d) => normDim('permute', d, t.ndim, 'dims'));
   if (new Set(p).size !== p.length) throw argError('permute', 'dims', dims, 'a permutation (no repeats)');
   const inv = new Array<number>(p.length);
@@ -93,10 +94,16 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
   return permute(t, p);
 }
 
+/** A view op that indexes one dimension: a 0-d tensor has none (normDim lets dim 0 pass for reductions). */
+function indexedDim(op: string, t: Tensor, dim: number): number {
+  if (t.ndim === 0) throw new ShapeError(`${op}: cannot be applied to a 0-d tensor (it has no dimension ${show(dim)})`);
+  return normDim(op, dim, t.ndim);
+}
+
 /** Elements [start, start + length) of dimension `dim`. */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   const t = checkTensor('narrow', 'x', x);
-  const d = normDim('narrow', dim, t.ndim);
+  const d = indexedDim('narrow', t, dim);
   const n = t.shape[d];
   if (!Number.isInteger(start) || start < -n || start > n) throw argError('narrow', 'start', start, `an integer in [${-n}, ${n}]`);
   const s0 = start < 0 ? start + n : start;
@@ -107,7 +114,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 /** Python-style slice start:end:step along `dim` (negative start/end count from the end). */
 export function slice(x: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
   const t = checkTensor('slice', 'x', x);
-  const d = normDim('slice', dim, t.ndim);
+  const d = indexedDim('slice', t, dim);
   const n = t.shape[d];
   if (!Number.isInteger(step) || step < 1) throw argError('slice', 'step', step, 'a positive integer');
   const clampIdx = (v: number | undefined, def: number, name: string) => {
@@ -128,7 +135,7 @@ export function slice(x: Tensor, dim: number, start?: number, end?: number, step
 /** Index `index` of dimension `dim`, removing that dimension. */
 export function select(x: Tensor, dim: number, index: number): Tensor {
   const t = checkTensor('select', 'x', x);
-  const d = normDim('select', dim, t.ndim);
+  const d = indexedDim('select', t, dim);
   const n = t.shape[d];
   if (!Number.isInteger(index) || index < -n || index >= n) throw argError('select', 'index', index, `an integer in [${-n}, ${n - 1}]`);
   const i = index < 0 ? index + n : index;
@@ -180,8 +187,8 @@ export const broadcastTo = expand;
 
 export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
   const t = checkTensor('squeeze', 'x', x);
-  const dims = dim === undefined ? t.shape.map((s, i) => (s === 1 ? i : -1)).filter((i) => i >= 0)
-    : (typeof dim === 'number' ? [dim] : dim).map((d) => normDim('squeeze', d, t.ndim)).filter((d) => t.shape[d] === 1);
+  const dims = dim === undefined || dim === null ? t.shape.map((s, i) => (s === 1 ? i : -1)).filter((i) => i >= 0)
+    : normDims('squeeze', dim, t.ndim).filter((d) => d < t.ndim && t.shape[d] === 1);
   const shape = t.shape.filter((_, i) => !dims.includes(i)), strides = t.strides.filter((_, i) => !dims.includes(i));
   return attachGrad(Tensor.view(t, shape, strides, t.offset), 'squeeze', [t], [], (g) => [reshape(g, t.shape)]);
 }
@@ -208,7 +215,10 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 /** Reverses the order of elements along dims (a view with negative strides). */
 export function flip(x: Tensor, dims: number | number[]): Tensor {
   const t = checkTensor('flip', 'x', x);
-  const ds = (typeof dims === 'number' ? [dims] : dims).map((d) => normDim('flip', d, t.ndim));
+  if (dims === undefined || dims === null) throw argError('flip', 'dims', dims, 'a dim or an array of dims');
+  // repeated dims are refused (flip(x, [0, 0]) used to shift the offset twice, outside the
+  // storage); a 0-d tensor has nothing to flip
+  const ds = normDims('flip', dims, t.ndim).filter((d) => d < t.ndim);
   const strides = [...t.strides];
   let off = t.offset;
   for (const d of ds) {

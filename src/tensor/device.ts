@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { DeviceError } from '../errors.js';
+import { DeviceError, show } from '../errors.js';
 import { native, type CudaDeviceInfo, type MemoryStats } from '../native.js';
 
 export type DeviceType = 'cpu' | 'cuda';
@@ -75,8 +75,8 @@ export function withDefaultDevice<T>(spec: DeviceLike, fn: () => T): T {
 /** Parses 'cpu', 'cuda', 'cuda:1'; a CUDA device must be built and present. */
 export function device(spec: DeviceLike = 'cpu'): Device {
   if (spec instanceof Device) return spec;
-  const m = /^(cpu|cuda)(?::(\d+))?$/.exec(String(spec));
-  if (!m) throw new DeviceError(`device: got ${JSON.stringify(spec)}, expected 'cpu', 'cuda' or 'cuda:N'`);
+  const m = typeof spec === 'string' ? /^(cpu|cuda)(?::(\d+))?$/.exec(spec) : null;
+  if (!m) throw new DeviceError(`device: got ${typeof spec === 'string' ? JSON.stringify(spec) : show(spec)}, expected 'cpu', 'cuda' or 'cuda:N'`);
   if (m[1] === 'cpu') return CPU;
   const index = m[2] ? Number(m[2]) : 0;
   if (!native.cudaBuilt()) throw new DeviceError(`device('${spec}'): ${native.cudaStatus()}`);

@@ -53,17 +53,20 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
 /** Normalises a possibly negative dim against `ndim` (a scalar counts as ndim 1 for dim 0/-1). */
 export function normDim(op: string, dim: number, ndim: number, arg = 'dim'): number {
   const n = Math.max(ndim, 1);
-  if (!Number.isInteger(dim) || dim < -n || dim >= n)
+  if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < -n || dim >= n)
     throw new ArgumentError(`${op}: argument '${arg}' got ${show(dim)}, expected an integer in [${-n}, ${n - 1}]`);
   return dim < 0 ? dim + n : dim;
 }
 
-export function normDims(op: string, dims: number | readonly number[] | undefined, ndim: number): number[] {
-  if (dims === undefined) return [...Array(ndim).keys()];
+export function normDims(op: string, dims: number | readonly number[] | undefined | null, ndim: number): number[] {
+  if (dims === undefined || dims === null) return [...Array(ndim).keys()];
+  if (typeof dims !== 'number' && !Array.isArray(dims))
+    throw new ArgumentError(`${op}: argument 'dim' got ${show(dims)}, expected a dim (integer) or an array of dims`);
   const list = typeof dims === 'number' ? [dims] : [...dims];
   const out = list.map((d) => normDim(op, d, ndim));
   if (new Set(out).size !== out.length) throw new ArgumentError(`${op}: argument 'dim' got repeated dims ${show(list)}`);
-  return out.sort((a, b) => a - b);
+  // a 0-d tensor accepts dim 0 / -1 (as torch does) and has no dim to act on
+  return ndim === 0 ? [] : out.sort((a, b) => a - b);
 }
 
 /**
