@@ -10,7 +10,7 @@
 // finishes: pass `{ synchronize: true }` to wait after each call (slower, but attributes time to
 // the kernel that spent it).
 import { native, Unary, Binary, Reduce, type NativeAddon } from './native.js';
-import { ArgumentError } from './errors.js';
+import { ArgumentError, checkBool, checkFunction, checkKnownKeys, checkOptions } from './errors.js';
 
 export interface KernelStat {
   /** entry name, with the op for unary/binary/reduce entries (e.g. "binary:add") */
@@ -47,7 +47,10 @@ interface Active { stats: Map<string, { calls: number; ms: number }>; t0: number
 let active: Active | null = null;
 
 /** Starts recording every native call; throws if a profile is already running. */
-export function startProfile(opts: ProfileOptions = {}): void {
+export function startProfile(options: ProfileOptions = {}): void {
+  const opts = checkOptions('startProfile', 'options', options);
+  checkKnownKeys('startProfile', 'options', opts, ['synchronize']);
+  if (opts.synchronize !== undefined) checkBool('startProfile', 'synchronize', opts.synchronize);
   if (active) throw new ArgumentError('startProfile: a profile is already running (call stopProfile first)');
   // devices to wait for after each call (none on a CPU-only build or machine)
   const syncDevices = opts.synchronize && native.cudaBuilt() ? native.cudaDeviceCount() : 0;
@@ -96,6 +99,7 @@ export function stopProfile(): ProfileReport {
 
 /** Runs `fn` (sync or async) under the profiler; the profile stops even when `fn` throws. */
 export async function profile<T>(fn: () => T | Promise<T>, opts: ProfileOptions = {}): Promise<{ result: T; report: ProfileReport }> {
+  checkFunction('profile', 'fn', fn);
   startProfile(opts);
   let report: ProfileReport | null = null;
   try {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Finite-difference checks of first and second derivatives in float64, as torch.autograd.gradcheck:
 // the analytic Jacobian (one backward per output element) against central differences.
-import { ArgumentError, AutogradError, DTypeError } from '../errors.js';
+import { ArgumentError, argError, AutogradError, checkBool, checkFinite, checkFunction, checkKnownKeys, checkOptions, DTypeError } from '../errors.js';
 import { native } from '../native.js';
 import { zeros } from '../ops/creation.js';
 import { cat } from '../ops/join.js';
@@ -31,8 +31,11 @@ function poke(t: Tensor, i: number, v: number): void {
 }
 
 function checkInputs(op: string, inputs: Tensor[]): void {
+  if (!Array.isArray(inputs)) throw argError(op, 'inputs', inputs, 'an array of tensors');
   // integer and bool inputs (indices, masks) are constants; differentiated ones must be float64
   inputs.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw argError(op, `inputs[${i}]`, t, 'a Tensor');
+    t.assertLive(op, `inputs[${i}]`);
     if (!t.requiresGrad) return;
     if (t.dtype !== 'float64') throw new DTypeError(`${op}: inputs[${i}] is ${t.dtype}; finite differences need float64 inputs`);
     if (!t.isContiguous) throw new ArgumentError(`${op}: inputs[${i}] must be contiguous`);
@@ -88,7 +91,17 @@ function analyticJacobian(fn: Fn, inputs: Tensor[], createGraph: boolean): Float
  * Checks fn's gradients against central finite differences. Inputs must be float64 tensors with
  * requiresGrad; fn returns one tensor.
  */
-export function gradcheck(fn: Fn, inputs: Tensor[], opts: GradcheckOptions = {}): boolean {
+function checkGradcheckOptions(op: string, o: unknown): GradcheckOptions {
+  const c = checkOptions(op, 'options', o as GradcheckOptions);
+  checkKnownKeys(op, 'options', c, ['eps', 'atol', 'rtol', 'raiseException']);
+  for (const k of ['eps', 'atol', 'rtol'] as const) if (c[k] !== undefined) checkFinite(op, k, c[k], { min: 0 });
+  if (c.raiseException !== undefined) checkBool(op, 'raiseException', c.raiseException);
+  return c;
+}
+
+export function gradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOptions = {}): boolean {
+  checkFunction('gradcheck', 'fn', fn);
+  const opts = checkGradcheckOptions('gradcheck', options);
   const eps = opts.eps ?? 1e-6, atol = opts.atol ?? 1e-5, rtol = opts.rtol ?? 1e-3;
   checkInputs('gradcheck', inputs);
   const analytic = tidy(() => analyticJacobian(fn, inputs, false));
@@ -111,7 +124,9 @@ export function gradcheck(fn: Fn, inputs: Tensor[], opts: GradcheckOptions = {})
  * Checks second derivatives: the gradient of <grad(fn), v> (v a fixed random-like vector) against
  * finite differences of that gradient, i.e. gradcheck of the first-order gradient function.
  */
-export function gradgradcheck(fn: Fn, inputs: Tensor[], opts: GradcheckOptions = {}): boolean {
+export function gradgradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOptions = {}): boolean {
+  checkFunction('gradgradcheck', 'fn', fn);
+  const opts = checkGradcheckOptions('gradgradcheck', options);
   checkInputs('gradgradcheck', inputs);
   const probe = tidy(() => {
     const out = noGrad(() => fn(...inputs));

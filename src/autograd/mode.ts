@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Gradient recording mode. noGrad(fn) runs fn without recording; for async code use
 // setGradEnabled around each synchronous step.
+import { checkBool, checkFunction } from '../errors.js';
+
 let enabled = true;
 
 export function isGradEnabled(): boolean {
@@ -8,12 +10,14 @@ export function isGradEnabled(): boolean {
 }
 
 export function setGradEnabled(on: boolean): boolean {
+  checkBool('setGradEnabled', 'on', on);
   const prev = enabled;
   enabled = on;
   return prev;
 }
 
 export function noGrad<T>(fn: () => T): T {
+  checkFunction('noGrad', 'fn', fn);
   const prev = setGradEnabled(false);
   try {
     return fn();
@@ -23,6 +27,7 @@ export function noGrad<T>(fn: () => T): T {
 }
 
 export function enableGrad<T>(fn: () => T): T {
+  checkFunction('enableGrad', 'fn', fn);
   const prev = setGradEnabled(true);
   try {
     return fn();

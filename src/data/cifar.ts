@@ -3,11 +3,11 @@
 // (data_batch_1.bin … data_batch_5.bin, test_batch.bin) is a run of 3073-byte records, one label
 // byte (0–9) then 3072 pixel bytes: the 1024 red values of the 32x32 image row by row, then the
 // green, then the blue, which is exactly CHW, so records copy straight into NCHW.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { argError } from '../errors.js';
+import { argError, checkKnownKeys, checkOptions } from '../errors.js';
 import { imageDataset, type ImageDataset } from './dataset.js';
-import { DataFormatError, formatError } from './errors.js';
+import { DataFormatError, formatError, readDataFile } from './errors.js';
 
 const RECORD = 1 + 3 * 32 * 32;
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
@@ -15,6 +15,8 @@ export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer',
 /** Parses one CIFAR-10 binary file's bytes; `file` names it in errors. */
 export function parseCifar10(bytes: Uint8Array, file = '<buffer>'): { images: Uint8Array; labels: Int32Array } {
   const fn = 'readCifar10';
+  if (!(bytes instanceof Uint8Array)) throw argError('parseCifar10', 'bytes', bytes, 'a Uint8Array (or Buffer)');
+  if (typeof file !== 'string') throw argError('parseCifar10', 'file', file, 'a name for errors');
   if (bytes.length === 0) throw formatError(fn, file, 0, `${RECORD}-byte records (1 label + 3072 pixels)`, 'an empty file');
   const n = Math.floor(bytes.length / RECORD);
   if (bytes.length % RECORD !== 0)
@@ -40,8 +42,10 @@ export interface Cifar10Options {
  * CIFAR-10 as [N, 3, 32, 32] bytes with labels, from the binary files: a directory (the
  * `cifar-10-batches-bin` folder), one file, or a list of files (concatenated in order).
  */
-export function readCifar10(source: string | readonly string[], o: Cifar10Options = {}): ImageDataset {
+export function readCifar10(source: string | readonly string[], opts: Cifar10Options = {}): ImageDataset {
   const fn = 'readCifar10';
+  const o = checkOptions(fn, 'options', opts);
+  checkKnownKeys(fn, 'options', o, ['split']);
   let files: string[];
   if (typeof source === 'string' && existsSync(source) && statSync(source).isDirectory()) {
     const split = o.split ?? 'train';
@@ -50,9 +54,9 @@ export function readCifar10(source: string | readonly string[], o: Cifar10Option
     const missing = files.filter((f) => !existsSync(f));
     if (missing.length) throw new DataFormatError(`${fn}: ${source} lacks ${missing.join(', ')} (expected the CIFAR-10 binary version's files)`, missing[0], 0);
   } else if (typeof source === 'string') files = [source];
-  else if (Array.isArray(source) && source.length) files = [...source];
+  else if (Array.isArray(source) && source.length && source.every((f) => typeof f === 'string')) files = [...source];
   else throw argError(fn, 'source', source, 'a directory, a file or a non-empty list of files');
-  const parts = files.map((f) => parseCifar10(readFileSync(f), f));
+  const parts = files.map((f) => parseCifar10(readDataFile(fn, f), f));
   const total = parts.reduce((a, p) => a + p.labels.length, 0);
   const images = new Uint8Array(total * (RECORD - 1));
   const labels = new Int32Array(total);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // In-memory datasets: 8-bit images kept as bytes (NCHW, 1 byte per sample: CIFAR-10 is 150 MB,
 // not 600 MB of floats) and float vectors. The loader turns them into float tensors per batch.
-import { argError, checkInt, ShapeError } from '../errors.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { argError, checkInt, checkIntArray, checkOptions, ShapeError } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
 
 export interface ImageDataset {
   readonly kind: 'uint8';
@@ -33,15 +33,25 @@ export interface VectorDataset {
 
 export type Dataset = ImageDataset | VectorDataset;
 
+/** Checks that `ds` is a dataset (an object with data, n and shape, as the readers return). */
+export function checkDataset(fn: string, ds: unknown): Dataset {
+  const d = ds as Dataset;
+  if (!d || typeof d !== 'object' || (d.kind !== 'uint8' && d.kind !== 'float32') || !Number.isInteger(d.n) || !Array.isArray(d.shape) || !ArrayBuffer.isView(d.data))
+    throw argError(fn, 'dataset', ds, 'a dataset (from imageDataset, vectorDataset or a reader such as mnist())');
+  return d;
+}
+
 export function itemSize(ds: Dataset): number {
-  return ds.shape.reduce((a, b) => a * b, 1);
+  return checkDataset('itemSize', ds).shape.reduce((a, b) => a * b, 1);
 }
 
 /** Validates and wraps NCHW bytes. */
 export function imageDataset(data: Uint8Array, shape: readonly number[], o: { labels?: Int32Array; classes?: readonly string[]; source?: string } = {}): ImageDataset {
   const fn = 'imageDataset';
   if (!(data instanceof Uint8Array)) throw argError(fn, 'data', data, 'a Uint8Array of NCHW bytes');
-  if (shape.length !== 3) throw argError(fn, 'shape', shape, '[C, H, W]');
+  if (!Array.isArray(shape) || shape.length !== 3) throw argError(fn, 'shape', shape, '[C, H, W]');
+  o = checkOptions(fn, 'options', o);
+  if (o.labels !== undefined && !(o.labels instanceof Int32Array)) throw argError(fn, 'labels', o.labels, 'an Int32Array');
   shape.forEach((v, i) => checkInt(fn, `shape[${i}]`, v, 1));
   const per = shape[0] * shape[1] * shape[2];
   if (data.length % per !== 0) throw new ShapeError(`${fn}: ${data.length} bytes are not a whole number of [${shape.join(', ')}] images (${per} bytes each)`);
@@ -53,11 +63,15 @@ export function imageDataset(data: Uint8Array, shape: readonly number[], o: { la
 /** A float dataset from a tensor [N, ...] (copied out of the tensor; the tensor is not kept). */
 export function vectorDataset(x: Tensor | Float32Array, o: { shape?: readonly number[]; labels?: Int32Array; source?: string } = {}): VectorDataset {
   const fn = 'vectorDataset';
+  o = checkOptions(fn, 'options', o);
+  if (o.labels !== undefined && !(o.labels instanceof Int32Array)) throw argError(fn, 'labels', o.labels, 'an Int32Array');
   let data: Float32Array, shape: number[];
   if (x instanceof Float32Array) {
-    shape = [...(o.shape ?? [1])];
+    shape = o.shape === undefined ? [1] : checkIntArray(fn, 'shape', o.shape, { min: 1 });
     data = x;
   } else {
+    if (!(x instanceof Tensor)) throw argError(fn, 'x', x, 'a tensor [N, ...] or a Float32Array');
+    x.assertLive(fn, 'x');
     if (x.ndim < 1) throw argError(fn, 'x', x, 'a tensor [N, ...]');
     shape = x.shape.slice(1);
     data = x.dtype === 'float32' ? (x.dataSync() as Float32Array) : Float32Array.from(x.dataSync());
@@ -75,6 +89,8 @@ export function vectorDataset(x: Tensor | Float32Array, o: { shape?: readonly nu
  */
 export function padImages(ds: ImageDataset, pad: number | readonly [number, number, number, number], value = 0): ImageDataset {
   const fn = 'padImages';
+  if (checkDataset(fn, ds).kind !== 'uint8') throw argError(fn, 'dataset', ds, 'an image dataset (uint8)');
+  if (typeof pad !== 'number' && !(Array.isArray(pad) && pad.length === 4)) throw argError(fn, 'pad', pad, 'a number or [top, bottom, left, right]');
   const [t, b, l, r] = typeof pad === 'number' ? [pad, pad, pad, pad] : pad;
   [t, b, l, r].forEach((v, i) => checkInt(fn, `pad[${i}]`, v, 0));
   checkInt(fn, 'value', value, 0, 255);
@@ -90,7 +106,9 @@ export function padImages(ds: ImageDataset, pad: number | readonly [number, numb
 }
 
 /** Images [start, end) (a view of the same bytes). */
-export function sliceDataset<D extends Dataset>(ds: D, start: number, end = ds.n): D {
+export function sliceDataset<D extends Dataset>(ds: D, start: number, end?: number): D {
+  checkDataset('sliceDataset', ds);
+  end ??= ds.n;
   checkInt('sliceDataset', 'start', start, 0, ds.n);
   checkInt('sliceDataset', 'end', end, start, ds.n);
   const per = itemSize(ds);

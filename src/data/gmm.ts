@@ -3,12 +3,12 @@
 // (sampling, log-density, score) is the SDE layer's mixture oracle (sde/analytic.ts); this class
 // adds the toy-set view: per-dimension stds, names, and `perturbed` (a·X + s·Z, the marginal of
 // an affine SDE kernel, again a mixture).
-import { argError, checkFinite, checkInt, ShapeError } from '../errors.js';
-import { randn, rand, type Generator, defaultGenerator } from '../ops/random.js';
+import { argError, checkFinite, checkInt, checkOptions, ShapeError } from '../errors.js';
+import { randn, rand, Generator, defaultGenerator } from '../ops/random.js';
 import { GaussianMixture as Mixture } from '../sde/analytic.js';
 import { isFloat } from '../tensor/dtype.js';
 import { tidy } from '../tensor/scope.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 
 export interface GaussianMixtureOptions {
   /** Component means, K rows of D numbers. */
@@ -82,17 +82,24 @@ export class GaussianMixture {
   private _oracle?: Mixture;
 
   /** n i.i.d. samples [n, D]: one uniform (component) and D normals per sample. */
-  sample(n: number, o: SampleOptions = {}): Tensor {
+  sample(n: number, opts: SampleOptions = {}): Tensor {
     checkInt('GaussianMixture.sample', 'n', n, 0);
+    const o = checkOptions('GaussianMixture.sample', 'options', opts);
+    if (o.generator !== undefined && !(o.generator instanceof Generator)) throw argError('GaussianMixture.sample', 'generator', o.generator, 'a Generator');
+    if (o.dtype !== undefined && o.dtype !== 'float32' && o.dtype !== 'float64') throw argError('GaussianMixture.sample', 'dtype', o.dtype, "'float32' or 'float64'");
     return this.oracle.sample(n, { generator: o.generator ?? defaultGenerator, dtype: o.dtype ?? 'float32' });
   }
 
   /** Samples as a flat float64 array (row-major [n, D]). */
   sampleArray(n: number, gen: Generator): Float64Array {
+    checkInt('GaussianMixture.sampleArray', 'n', n, 0);
+    if (!(gen instanceof Generator)) throw argError('GaussianMixture.sampleArray', 'generator', gen, 'a Generator');
     return tidy(() => Float64Array.from(this.oracle.sample(n, { generator: gen, dtype: 'float64' }).dataSync()));
   }
 
   private checkX(fn: string, x: Tensor): void {
+    if (!(x instanceof Tensor)) throw argError(fn, 'x', x, `a tensor of shape [N, ${this.dim}]`);
+    x.assertLive(fn, 'x');
     if (x.ndim !== 2 || x.shape[1] !== this.dim)
       throw new ShapeError(`${fn}: argument 'x' has shape [${x.shape.join(', ')}], expected [N, ${this.dim}]`);
     if (!isFloat(x.dtype)) throw argError(fn, 'x', x, 'a float32 or float64 tensor');

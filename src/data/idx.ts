@@ -2,11 +2,11 @@
 // The IDX format of the MNIST files (yann.lecun.com/exdb/mnist): a 4-byte magic 0x00 0x00 <type>
 // <ndim>, ndim big-endian uint32 sizes, then the values big-endian. Gzipped files (the form MNIST
 // is distributed in) are inflated first; offsets in errors then refer to the inflated bytes.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { argError } from '../errors.js';
+import { argError, checkOptions, DTypeError } from '../errors.js';
 import { imageDataset, type ImageDataset } from './dataset.js';
-import { DataFormatError, formatError } from './errors.js';
+import { DataFormatError, formatError, readDataFile } from './errors.js';
 
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 const TYPES: Record<number, [IdxType, number]> = {
@@ -22,8 +22,8 @@ export interface IdxArray {
 }
 
 /** Reads a file's bytes, inflating gzip (magic 1f 8b). `label` is how errors name it. */
-function load(file: string): { bytes: Uint8Array; label: string } {
-  const raw = readFileSync(file);
+function load(fn: string, file: string): { bytes: Uint8Array; label: string } {
+  const raw = readDataFile(fn, file);
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
       return { bytes: gunzipSync(raw), label: `${file} (gunzipped)` };
@@ -36,6 +36,8 @@ function load(file: string): { bytes: Uint8Array; label: string } {
 
 /** Parses IDX bytes; `file` names the source in errors. */
 export function parseIdx(bytes: Uint8Array, file = '<buffer>', fn = 'readIdx'): IdxArray {
+  if (!(bytes instanceof Uint8Array)) throw argError('parseIdx', 'bytes', bytes, 'a Uint8Array (or Buffer)');
+  if (typeof file !== 'string') throw argError('parseIdx', 'file', file, 'a name for errors');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 4) throw formatError(fn, file, 0, 'a 4-byte IDX magic number', `${bytes.length} bytes in the whole file`);
   if (bytes[0] !== 0 || bytes[1] !== 0)
@@ -66,16 +68,20 @@ export function parseIdx(bytes: Uint8Array, file = '<buffer>', fn = 'readIdx'): 
 
 /** Reads an IDX file (gzipped or not). */
 export function readIdx(file: string): IdxArray {
-  const { bytes, label } = load(file);
+  const { bytes, label } = load('readIdx', file);
   return parseIdx(bytes, label);
 }
 
 /** Encodes an array as IDX bytes (big-endian), e.g. to write fixtures or export data. */
-export function encodeIdx(a: IdxArray): Uint8Array {
-  const width = { uint8: 1, int8: 1, int16: 2, int32: 4, float32: 4, float64: 8 }[a.type];
-  if (!width) throw argError('encodeIdx', 'type', a.type, Object.keys(CODES).join(', '));
+export function encodeIdx(arr: IdxArray, fn = 'encodeIdx'): Uint8Array {
+  const a = checkOptions(fn, 'array', arr) as IdxArray;
+  const width = ({ uint8: 1, int8: 1, int16: 2, int32: 4, float32: 4, float64: 8 } as Record<string, number>)[a.type as string];
+  if (!width) throw new DTypeError(`${fn}: argument 'type' got ${JSON.stringify(a.type)}, expected one of ${Object.keys(CODES).join(', ')}`);
+  if (!Array.isArray(a.shape) || a.shape.length < 1 || a.shape.length > 255 || !a.shape.every((d) => Number.isInteger(d) && d >= 0 && d <= 0xffffffff))
+    throw argError(fn, 'shape', a.shape, 'an array of 1 to 255 sizes in [0, 2^32)');
+  if (!ArrayBuffer.isView(a.data)) throw argError(fn, 'data', a.data, 'a typed array of values');
   const count = a.shape.reduce((x, y) => x * y, 1);
-  if (a.data.length !== count) throw argError('encodeIdx', 'data', `${a.data.length} values`, `${count} values for shape [${a.shape.join(', ')}]`);
+  if (a.data.length !== count) throw argError(fn, 'data', `${a.data.length} values`, `${count} values for shape [${a.shape.join(', ')}]`);
   const start = 4 + 4 * a.shape.length;
   const out = new Uint8Array(start + count * width);
   const dv = new DataView(out.buffer);
@@ -97,7 +103,13 @@ export function encodeIdx(a: IdxArray): Uint8Array {
 }
 
 export function writeIdx(file: string, a: IdxArray): void {
-  writeFileSync(file, encodeIdx(a));
+  if (typeof file !== 'string' || !file) throw argError('writeIdx', 'file', file, 'a file path');
+  const bytes = encodeIdx(a, 'writeIdx');
+  try {
+    writeFileSync(file, bytes);
+  } catch (e) {
+    throw new DataFormatError(`writeIdx: cannot write ${file}: ${(e as Error).message}`, file, -1);
+  }
 }
 
 /**
@@ -107,14 +119,18 @@ export function writeIdx(file: string, a: IdxArray): void {
  */
 export function readMnistIdx(imagesFile: string, labelsFile?: string): ImageDataset {
   const fn = 'readMnistIdx';
-  const im = load(imagesFile);
+  const im = load(fn, imagesFile);
   const images = parseIdx(im.bytes, im.label, fn);
   if (images.type !== 'uint8' || images.shape.length !== 3)
     throw formatError(fn, im.label, 2, 'magic 0x00000803 (ubyte images, 3 dimensions)', `0x0000${hex(im.bytes[2])}${hex(im.bytes[3])} (${images.type}, ${images.shape.length} dimensions)`);
   const [n, h, w] = images.shape;
+  // an empty set or zero-sized images is a broken file, named as such (not a shape error later)
+  ['images', 'rows', 'columns'].forEach((what, i) => {
+    if (images.shape[i] === 0) throw formatError(fn, im.label, 4 + 4 * i, `at least 1 in the ${what} count`, '0');
+  });
   let labels: Int32Array | undefined;
-  if (labelsFile !== undefined) {
-    const lb = load(labelsFile);
+  if (labelsFile !== undefined && labelsFile !== null) {
+    const lb = load(fn, labelsFile);
     const l = parseIdx(lb.bytes, lb.label, fn);
     if (l.type !== 'uint8' || l.shape.length !== 1)
       throw formatError(fn, lb.label, 2, 'magic 0x00000801 (ubyte labels, 1 dimension)', `0x0000${hex(lb.bytes[2])}${hex(lb.bytes[3])} (${l.type}, ${l.shape.length} dimensions)`);

@@ -3,11 +3,11 @@
 // same on every machine); when the folder holds only subfolders, each subfolder is a class
 // (sorted names → labels 0, 1, …), as in torchvision's ImageFolder. Every image must have the
 // size of the first one: resizing silently would change the data distribution being learned.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { argError } from '../errors.js';
+import { argError, checkInt, checkKnownKeys, checkOptions } from '../errors.js';
 import { imageDataset, type ImageDataset } from './dataset.js';
-import { DataFormatError } from './errors.js';
+import { DataFormatError, readDataFile } from './errors.js';
 import { decodePng } from './png.js';
 
 export type PngMode = 'L' | 'RGB' | 'RGBA';
@@ -22,6 +22,12 @@ export interface PngFolderOptions {
   mode?: PngMode;
   /** Stop after this many images (in sorted order). */
   limit?: number;
+  /**
+   * Images whose stored channels differ from the first one's are refused (default): converting
+   * gray to RGB or dropping alpha silently would mix two kinds of data in one set. true converts
+   * them to the dataset's mode, as a given `mode` does.
+   */
+  convert?: boolean;
 }
 
 const isPng = (f: string) => f.toLowerCase().endsWith('.png');
@@ -33,20 +39,29 @@ function listImages(dir: string): { files: string[]; labels?: Int32Array; classe
   if (pngs.length || !subdirs.length) return { files: pngs.map((f) => join(dir, f)) };
   const files: string[] = [], labels: number[] = [];
   subdirs.forEach((sub, k) => {
+    let count = 0;
     for (const f of readdirSync(join(dir, sub)).sort()) {
       if (isPng(f) && statSync(join(dir, sub, f)).isFile()) {
         files.push(join(dir, sub, f));
         labels.push(k);
+        count++;
       }
     }
+    // an empty class folder would be a label with no examples: almost always a mistake
+    if (!count) throw new DataFormatError(`readPngFolder: the class folder ${join(dir, sub)} holds no .png files (label ${k} would have no examples); remove it or add its images`, join(dir, sub), -1);
   });
   return { files, labels: Int32Array.from(labels), classes: subdirs };
 }
 
 /** Reads every PNG of `dir` (8-bit or lower depths; 16-bit is rounded to 8) into [N, C, H, W] bytes. */
-export function readPngFolder(dir: string, o: PngFolderOptions = {}): ImageDataset {
+export function readPngFolder(dir: string, opts: PngFolderOptions = {}): ImageDataset {
   const fn = 'readPngFolder';
+  const o = checkOptions(fn, 'options', opts);
+  checkKnownKeys(fn, 'options', o, ['mode', 'limit', 'convert']);
   if (o.mode !== undefined && !['L', 'RGB', 'RGBA'].includes(o.mode)) throw argError(fn, 'mode', o.mode, "'L', 'RGB' or 'RGBA'");
+  if (o.limit !== undefined) checkInt(fn, 'limit', o.limit, 1);
+  if (o.convert !== undefined && typeof o.convert !== 'boolean') throw argError(fn, 'convert', o.convert, 'true or false');
+  if (typeof dir !== 'string' || !dir) throw argError(fn, 'dir', dir, 'a directory path');
   let st;
   try {
     st = statSync(dir);
@@ -58,20 +73,25 @@ export function readPngFolder(dir: string, o: PngFolderOptions = {}): ImageDatas
   const files = o.limit !== undefined ? listed.files.slice(0, o.limit) : listed.files;
   if (!files.length) throw new DataFormatError(`${fn}: ${dir} holds no .png files (nor subfolders of them)`, dir, 0);
   let mode = o.mode;
+  const convert = o.convert ?? o.mode !== undefined;
   let first = '';
-  let W = 0, H = 0, C = 0;
+  let W = 0, H = 0, C = 0, C0 = 0;
   let out = new Uint8Array(0);
   files.forEach((file, i) => {
-    const img = decodePng(readFileSync(file), file);
+    const img = decodePng(readDataFile(fn, file), file);
     if (i === 0) {
       first = file;
       W = img.width;
       H = img.height;
+      C0 = img.channels;
       mode ??= img.channels === 1 ? 'L' : img.channels === 3 ? 'RGB' : 'RGBA';
       C = mode === 'L' ? 1 : mode === 'RGB' ? 3 : 4;
       out = new Uint8Array(files.length * C * H * W);
     } else if (img.width !== W || img.height !== H) {
       throw new DataFormatError(`${fn}: ${file} is ${img.width}x${img.height} (width x height), expected ${W}x${H} like ${relative(dir, first)}, the first image; resize the folder's images to one size first`, file, 16);
+    } else if (img.channels !== C0 && !convert) {
+      const name = (c: number) => ['', 'gray', 'gray+alpha', 'RGB', 'RGBA'][c];
+      throw new DataFormatError(`${fn}: ${file} has ${img.channels} channel(s) (${name(img.channels)}), ${relative(dir, first)} (the first image) has ${C0} (${name(C0)}); pass { mode } (or { convert: true }) to convert every image to one mode`, file, 25);
     }
     toPlanes(img.rgba, W * H, C, out.subarray(i * C * H * W, (i + 1) * C * H * W));
   });

@@ -8,11 +8,11 @@
 // uniform class), so each batch is an i.i.d. sample and unbiased metrics (MMD) stay unbiased.
 // Every random number comes from the caller's Generator (Philox, keyed by seed and offset), so a
 // stream is reproduced exactly from its state.
-import { argError, checkInt } from '../errors.js';
+import { argError, checkInt, checkKnownKeys, checkOptions } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { defaultGenerator, Generator, type RandomKey } from '../ops/random.js';
 import { keep } from '../tensor/scope.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { drawArray, eightGaussians, GaussianMixture, type SampleOptions } from './gmm.js';
 import { besselI0e, besselI1e } from './bessel.js';
 
@@ -40,12 +40,18 @@ abstract class DrawnToy implements ToyDistribution {
   constructor(readonly name: string, private readonly nu: number, private readonly nz: number) {}
   protected abstract make(i: number, u: Float64Array, z: Float64Array, out: Float64Array): void;
 
-  sample(n: number, o: SampleOptions = {}): Tensor {
-    checkInt(`${this.name}.sample`, 'n', n, 0);
+  sample(n: number, opts: SampleOptions = {}): Tensor {
+    const fn = `${this.name}.sample`;
+    checkInt(fn, 'n', n, 0);
+    const o = checkOptions(fn, 'options', opts);
+    if (o.generator !== undefined && !(o.generator instanceof Generator)) throw argError(fn, 'generator', o.generator, 'a Generator');
+    if (o.dtype !== undefined && o.dtype !== 'float32' && o.dtype !== 'float64') throw argError(fn, 'dtype', o.dtype, "'float32' or 'float64'");
     return tensor(this.sampleArray(n, o.generator ?? defaultGenerator), { shape: [n, 2], dtype: o.dtype ?? 'float32' });
   }
 
   sampleArray(n: number, gen: Generator): Float64Array {
+    checkInt(`${this.name}.sampleArray`, 'n', n, 0);
+    if (!(gen instanceof Generator)) throw argError(`${this.name}.sampleArray`, 'generator', gen, 'a Generator');
     const u = this.nu ? drawArray(n, this.nu, gen, 'uniform') : new Float64Array(0);
     const z = this.nz ? drawArray(n, this.nz, gen, 'normal') : new Float64Array(0);
     const out = new Float64Array(2 * n);
@@ -83,6 +89,7 @@ export class Checkerboard extends DrawnToy {
 
 /** Whether (a, b) lies in one of the 8 cells of the checkerboard's support. */
 export function checkerboardInside(a: number, b: number): boolean {
+  if (typeof a !== 'number' || typeof b !== 'number') throw argError('checkerboardInside', typeof a !== 'number' ? 'a' : 'b', typeof a !== 'number' ? a : b, 'a number');
   const y1 = a / 2, y2 = b / 2;
   if (!(y1 >= -2 && y1 < 2 && y2 >= -2 && y2 < 2)) return false;
   return pmod(Math.floor(y1) + Math.floor(y2), 2) === 0;
@@ -229,13 +236,15 @@ class MixtureToy implements ToyDistribution {
 }
 
 function checkPoints(fn: string, x: Tensor): Float64Array | Float32Array {
+  if (!(x instanceof Tensor)) throw argError(fn, 'x', x, 'a tensor of shape [N, 2]');
+  x.assertLive(fn, 'x');
   if (x.ndim !== 2 || x.shape[1] !== 2) throw argError(fn, 'x', x, 'a tensor of shape [N, 2]');
   if (x.dtype !== 'float32' && x.dtype !== 'float64') throw argError(fn, 'x', x, 'a float32 or float64 tensor');
   return x.dataSync() as Float32Array | Float64Array;
 }
 
 /** The distribution behind a toy name, or a Gaussian mixture given as one. */
-export function toyDistribution(name: ToyName | GaussianMixture): ToyDistribution {
+export function toyDistribution(name: ToyName | GaussianMixture, fn = 'toyDistribution'): ToyDistribution {
   if (name instanceof GaussianMixture) return new MixtureToy(name);
   switch (name) {
     case 'checkerboard': return new Checkerboard();
@@ -245,7 +254,7 @@ export function toyDistribution(name: ToyName | GaussianMixture): ToyDistributio
     case 'rings': return new Rings();
     case 'pinwheel': return new Pinwheel();
     case '2spirals': return new TwoSpirals();
-    default: throw argError('toy', 'name', name, `one of ${TOY_NAMES.join(', ')} or a GaussianMixture`);
+    default: throw argError(fn, 'name', name, `one of ${TOY_NAMES.join(', ')} or a GaussianMixture`);
   }
 }
 
@@ -270,12 +279,18 @@ export class ToyStream implements Iterable<Tensor> {
   readonly generator: Generator;
   private readonly dtype: 'float32' | 'float64';
 
-  constructor(dist: ToyName | GaussianMixture | ToyDistribution, o: ToyStreamOptions) {
-    this.dist = typeof dist === 'string' || dist instanceof GaussianMixture ? toyDistribution(dist) : dist;
-    this.batchSize = checkInt('toy', 'batchSize', o?.batchSize, 1);
-    this.generator = o.generator ?? new Generator(checkInt('toy', 'seed', o.seed ?? 0, 0, Number.MAX_SAFE_INTEGER));
+  constructor(dist: ToyName | GaussianMixture | ToyDistribution, opts: ToyStreamOptions, fn = 'ToyStream') {
+    const o = checkOptions(fn, 'options', opts);
+    checkKnownKeys(fn, 'options', o, ['batchSize', 'seed', 'generator', 'dtype']);
+    if (typeof dist !== 'string' && !(dist instanceof GaussianMixture) &&
+      !(dist && typeof dist === 'object' && typeof (dist as ToyDistribution).sample === 'function' && Number.isInteger((dist as ToyDistribution).dim)))
+      throw argError(fn, 'name', dist, `one of ${TOY_NAMES.join(', ')}, a GaussianMixture or a distribution with sample(n) and dim`);
+    if (o.generator !== undefined && !(o.generator instanceof Generator)) throw argError(fn, 'generator', o.generator, 'a Generator');
+    this.dist = typeof dist === 'string' || dist instanceof GaussianMixture ? toyDistribution(dist, fn) : dist;
+    this.batchSize = checkInt(fn, 'batchSize', o.batchSize, 1);
+    this.generator = o.generator ?? new Generator(checkInt(fn, 'seed', o.seed ?? 0, 0, Number.MAX_SAFE_INTEGER));
     this.dtype = o.dtype ?? 'float32';
-    if (this.dtype !== 'float32' && this.dtype !== 'float64') throw argError('toy', 'dtype', this.dtype, "'float32' or 'float64'");
+    if (this.dtype !== 'float32' && this.dtype !== 'float64') throw argError(fn, 'dtype', this.dtype, "'float32' or 'float64'");
   }
 
   next(): Tensor {
@@ -315,5 +330,5 @@ type Generator_<T> = globalThis.Generator<T, void, unknown>;
 
 /** A seeded stream of toy batches: `for (const x of toy('checkerboard', { batchSize: 512 }).take(1000))`. */
 export function toy(name: ToyName | GaussianMixture | ToyDistribution, o: ToyStreamOptions): ToyStream {
-  return new ToyStream(name, o);
+  return new ToyStream(name, o, 'toy');
 }

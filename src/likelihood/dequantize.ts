@@ -19,6 +19,7 @@ export function checkRange(op: string, r: unknown): DataRange {
 
 /** bits/dim offset of a data range: log2(256 / width), 7 for [-1, 1] and 8 for [0, 1]. */
 export function bpdOffset(range: DataRange): number {
+  checkRange('bpdOffset', range);
   return range === '[-1,1]' ? 7 : 8;
 }
 

@@ -3,22 +3,24 @@
 // products: Hutchinson's estimator e^T (df/dx) e = <grad_x <f(x), e>, e> with a probe e fixed by
 // the caller (E[e e^T] = I: Rademacher or Gaussian), or exactly as the sum of D VJPs with the unit
 // vectors, for small D. score_sde's `get_div_fn` is the Hutchinson form.
-import { argError, ShapeError, show } from '../errors.js';
+import { argError, checkFunction, ShapeError, show } from '../errors.js';
 import { grad } from '../autograd/engine.js';
 import { enableGrad } from '../autograd/mode.js';
 import { add, mul, sub } from '../ops/binary.js';
 import { detach } from '../ops/cast.js';
 import { tensor, zeros } from '../ops/creation.js';
-import { bernoulli, randn, type Generator } from '../ops/random.js';
+import { bernoulli, Generator as GeneratorClass, randn, type Generator } from '../ops/random.js';
 import { sum } from '../ops/reduce.js';
 import { contiguous, expand, reshape, select } from '../ops/view.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { perSampleSize, rowSum } from '../sde/util.js';
+import { Tensor } from '../tensor/tensor.js';
+import { checkBatch, perSampleSize, rowSum } from '../sde/util.js';
 
 export type ProbeKind = 'rademacher' | 'gaussian';
 
 /** A Hutchinson probe shaped like x: Rademacher (+-1) or standard normal entries. */
 export function hutchinsonProbe(x: Tensor, kind: ProbeKind, generator?: Generator): Tensor {
+  checkBatch('hutchinsonProbe', 'x', x);
+  if (generator !== undefined && !(generator instanceof GeneratorClass)) throw argError('hutchinsonProbe', 'generator', generator, 'a Generator');
   const o = { generator, dtype: x.dtype, device: x.device };
   if (kind === 'gaussian') return randn([...x.shape], o);
   if (kind === 'rademacher') return sub(mul(bernoulli(0.5, [...x.shape], o), 2), 1);
@@ -30,12 +32,21 @@ export function hutchinsonProbe(x: Tensor, kind: ProbeKind, generator?: Generato
  * exact trace of the Jacobian when probe is null (D backward passes). Call inside a tidy.
  */
 export function valueAndDivergence(fn: (x: Tensor) => Tensor, x: Tensor, probe: Tensor | null): { value: Tensor; div: Tensor } {
+  const op = 'valueAndDivergence';
+  checkFunction(op, 'fn', fn);
+  checkBatch(op, 'x', x);
+  if (probe !== null) {
+    checkBatch(op, 'probe', probe);
+    if (probe.ndim !== x.ndim || probe.shape.some((d, i) => d !== x.shape[i]))
+      throw new ShapeError(`${op}: probe has shape ${show([...probe.shape])}, expected the shape of x ${show([...x.shape])} (or null for the exact divergence)`);
+  }
   return enableGrad(() => {
     const xg = detach(x);
     xg.requiresGrad = true;
     const y = fn(xg);
+    if (!(y instanceof Tensor)) throw argError(op, 'fn', y, 'a function returning a Tensor shaped like x');
     if (y.ndim !== x.ndim || y.shape.some((d, i) => d !== x.shape[i]))
-      throw new ShapeError(`divergence: the vector field returned shape ${show([...y.shape])}, expected ${show([...x.shape])}`);
+      throw new ShapeError(`valueAndDivergence: the vector field returned shape ${show([...y.shape])}, expected ${show([...x.shape])}`);
     const B = x.shape[0], D = perSampleSize(x.shape);
     let div: Tensor;
     if (!y.requiresGrad) {

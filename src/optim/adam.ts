@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Adam / AdamW on the fused native update (one pass over p, g, m, v per parameter), with linear
 // learning-rate warm-up and global gradient-norm clipping as in score_sde's optimization_manager.
-import { checkFinite, checkInt, ArgumentError } from '../errors.js';
+import { checkBool, checkFinite, checkInt, checkKnownKeys, checkOptions, ArgumentError } from '../errors.js';
 import { noGrad } from '../autograd/mode.js';
 import { adamStep_ } from '../ops/inplace.js';
 import { zerosLike } from '../ops/creation.js';
@@ -38,7 +38,9 @@ export class Adam extends Optimizer {
   /** Global gradient norm measured at the last step (before clipping), when clipping is on. */
   lastGradNorm = NaN;
 
-  constructor(params: Tensor[], o: AdamOptions = {}) {
+  constructor(params: Tensor[], opts: AdamOptions = {}) {
+    const o = checkOptions('Adam', 'options', opts);
+    checkKnownKeys('Adam', 'options', o, ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'decoupled', 'warmup', 'gradClip']);
     super(params, 'Adam');
     this.lr = checkFinite('Adam', 'lr', o.lr ?? 1e-3, { min: 0 });
     this.beta1 = checkFinite('Adam', 'beta1', o.beta1 ?? 0.9, { min: 0, max: 1 });
@@ -46,7 +48,7 @@ export class Adam extends Optimizer {
     if (this.beta1 >= 1 || this.beta2 >= 1) throw new ArgumentError(`Adam: betas must be < 1 (got ${this.beta1}, ${this.beta2})`);
     this.eps = checkFinite('Adam', 'eps', o.eps ?? 1e-8, { min: 0 });
     this.weightDecay = checkFinite('Adam', 'weightDecay', o.weightDecay ?? 0, { min: 0 });
-    this.decoupled = !!o.decoupled;
+    this.decoupled = o.decoupled === undefined ? false : checkBool('Adam', 'decoupled', o.decoupled);
     this.warmup = checkInt('Adam', 'warmup', o.warmup ?? 0, 0);
     this.gradClip = checkFinite('Adam', 'gradClip', o.gradClip ?? 0, { min: 0 });
     this.m = this.params.map((p) => keep(zerosLike(p)));

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Exponential moving average of parameters, with score_sde's semantics: with useNumUpdates the
 // decay warms up as min(decay, (1 + n) / (10 + n)); the shadow is updated as s -= (1 - d)(s - p).
-import { checkFinite } from '../errors.js';
+import { checkBool, checkFinite, checkKnownKeys, checkOptions } from '../errors.js';
+import { checkParams } from './clip.js';
 import { noGrad } from '../autograd/mode.js';
 import { clone, detach } from '../ops/cast.js';
 import { copy_, lerp_ } from '../ops/inplace.js';
@@ -27,9 +28,12 @@ export class EMA {
   readonly shadow: Tensor[];
   private backup: Tensor[] | null = null;
 
-  constructor(private readonly params: Tensor[], o: EMAOptions = {}) {
+  constructor(private readonly params: Tensor[], opts: EMAOptions = {}) {
+    checkParams('EMA', params);
+    const o = checkOptions('EMA', 'options', opts);
+    checkKnownKeys('EMA', 'options', o, ['decay', 'useNumUpdates']);
     this.decay = checkFinite('EMA', 'decay', o.decay ?? 0.999, { min: 0, max: 1 });
-    this.useNumUpdates = o.useNumUpdates ?? true;
+    this.useNumUpdates = o.useNumUpdates === undefined ? true : checkBool('EMA', 'useNumUpdates', o.useNumUpdates);
     this.shadow = copies(params);
   }
 

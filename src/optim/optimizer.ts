@@ -2,7 +2,7 @@
 import { ArgumentError, ShapeError, show } from '../errors.js';
 import { noGrad } from '../autograd/mode.js';
 import { copy_ } from '../ops/inplace.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 // Layers above the ops use the method forms (x.add(y)); attach them however this module is loaded.
 import '../tensor/methods.js';
 
@@ -17,8 +17,11 @@ export abstract class Optimizer {
   stepCount = 0;
 
   constructor(params: Tensor[], readonly name: string) {
-    if (!Array.isArray(params) || params.length === 0) throw new ArgumentError(`${name}: argument 'params' must be a non-empty array of tensors`);
+    if (new.target === Optimizer) throw new ArgumentError('Optimizer: the class is abstract; use Adam, SGD or a subclass');
+    if (typeof name !== 'string') throw new ArgumentError(`Optimizer: argument 'name' got ${show(name)}, expected the optimiser's name`);
+    if (!Array.isArray(params) || params.length === 0) throw new ArgumentError(`${name}: argument 'params' got ${show(params)}, expected a non-empty array of tensors (model.parameters())`);
     params.forEach((p, i) => {
+      if (!(p instanceof Tensor)) throw new ArgumentError(`${name}: argument 'params[${i}]' got ${show(p)}, expected a Tensor`);
       p.assertLive(name, `params[${i}]`);
       if (!p.requiresGrad) throw new ArgumentError(`${name}: params[${i}] (${p.name ?? 'unnamed'}) does not require grad`);
     });
@@ -39,11 +42,14 @@ export abstract class Optimizer {
   abstract dispose(): void;
 
   protected loadTensors(s: OptimizerState, groups: [string, Tensor[]][]): void {
+    if (!s || typeof s !== 'object' || !(s.tensors instanceof Map) || !Number.isInteger(s.step) || s.step < 0)
+      throw new ArgumentError(`${this.name}.loadState: argument 'state' got ${show(s)}, expected { step, tensors } as state() returns`);
     const problems: string[] = [];
     for (const [prefix, list] of groups)
       list.forEach((t, i) => {
         const src = s.tensors.get(`${prefix}.${i}`);
         if (!src) problems.push(`missing ${prefix}.${i}`);
+        else if (!(src instanceof Tensor) || src.disposed) problems.push(`${prefix}.${i} is not a live tensor`);
         else if (src.shape.length !== t.shape.length || src.shape.some((d, k) => d !== t.shape[k]))
           problems.push(`${prefix}.${i}: shape ${show([...src.shape])} vs parameter ${show([...t.shape])}`);
       });

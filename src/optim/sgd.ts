@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { checkFinite } from '../errors.js';
+import { checkFinite, checkKnownKeys, checkOptions } from '../errors.js';
 import { noGrad } from '../autograd/mode.js';
 import { add_, copy_, mul_ } from '../ops/inplace.js';
 import { zerosLike } from '../ops/creation.js';
@@ -20,8 +20,10 @@ export class SGD extends Optimizer {
   readonly weightDecay: number;
   private buf: Tensor[] = [];
 
-  constructor(params: Tensor[], o: SGDOptions = {}) {
+  constructor(params: Tensor[], opts: SGDOptions = {}) {
     super(params, 'SGD');
+    const o = checkOptions('SGD', 'options', opts);
+    checkKnownKeys('SGD', 'options', o, ['lr', 'momentum', 'weightDecay']);
     this.lr = checkFinite('SGD', 'lr', o.lr ?? 1e-2, { min: 0 });
     this.momentum = checkFinite('SGD', 'momentum', o.momentum ?? 0, { min: 0, max: 1 });
     this.weightDecay = checkFinite('SGD', 'weightDecay', o.weightDecay ?? 0, { min: 0 });

@@ -5,7 +5,7 @@
 // the event loop so long runs do not block a server.
 import { argError, DTypeError } from '../errors.js';
 import { setGradEnabled } from '../autograd/mode.js';
-import { randn, type Generator } from '../ops/random.js';
+import { Generator as GeneratorClass, randn, type Generator } from '../ops/random.js';
 import { keep, tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ScoreFn } from '../sde/sde.js';
@@ -40,6 +40,8 @@ export function scoreFnOf(op: string, s: unknown): ScoreFn {
 export const SAMPLER_KEYS = ['generator', 'onProgress', 'signal'] as const;
 
 export function checkSamplerOptions(op: string, o: SamplerOptions): void {
+  if (o === undefined || o === null || typeof o !== 'object' || Array.isArray(o)) throw argError(op, 'options', o, 'an options object with at least sde and score');
+  if (o.generator !== undefined && !(o.generator instanceof GeneratorClass)) throw argError(op, 'generator', o.generator, 'a Generator');
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw argError(op, 'onProgress', o.onProgress, 'a function (done, total) => void');
   if (o.signal !== undefined && !(o.signal && typeof o.signal.aborted === 'boolean'))
     throw argError(op, 'signal', o.signal, 'an AbortSignal');

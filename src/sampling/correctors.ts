@@ -14,7 +14,7 @@ import type { SDE } from '../sde/sde.js';
 import { perSample, rowSum } from '../sde/util.js';
 import { VPSDE } from '../sde/vp.js';
 import { noiseLike } from './common.js';
-import type { PredictorContext, StepResult } from './predictors.js';
+import { checkStep, type PredictorContext, type StepResult } from './predictors.js';
 
 export interface CorrectorContext extends PredictorContext {
   /** Target signal-to-noise ratio of a Langevin step. */
@@ -49,6 +49,7 @@ function langevinLoop(x: Tensor, t: Tensor, ctx: CorrectorContext, stepSize: (gr
 
 /** Langevin corrector with a step set by the target snr. */
 export const langevin: Corrector = (x, t, ctx) => {
+  checkStep('langevin', x, t, ctx, true);
   const alpha = alphaOf(ctx.sde, t);
   return langevinLoop(x, t, ctx, (grad, noise) =>
     mul(alpha, mul(square(div(mul(meanNorm(noise), ctx.snr), meanNorm(grad))), 2)));
@@ -56,6 +57,7 @@ export const langevin: Corrector = (x, t, ctx) => {
 
 /** Annealed Langevin dynamics corrector: the step follows the noise scale sigmaBar(t). */
 export const annealedLangevin: Corrector = (x, t, ctx) => {
+  checkStep('annealedLangevin', x, t, ctx, true);
   const alpha = alphaOf(ctx.sde, t);
   const eps = mul(mul(alpha, square(mul(ctx.sde.sigmaBar(t), ctx.snr))), 2);
   return langevinLoop(x, t, ctx, () => eps);

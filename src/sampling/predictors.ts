@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
 // Predictors of the PC sampler (score_sde `sampling.py`): one step of the reverse-time SDE from
 // t to t - 1/N. Each returns the next state and its noise-free mean (used for the final denoise).
-import { argError } from '../errors.js';
+import { argError, checkFinite, checkInt } from '../errors.js';
 import { add, div, mul, sub } from '../ops/binary.js';
 import { sqrt, square } from '../ops/unary.js';
 import type { Generator } from '../ops/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { ReverseSDE, ScoreFn, SDE } from '../sde/sde.js';
-import { perSample } from '../sde/util.js';
+import { ReverseSDE, SDE, type ScoreFn } from '../sde/sde.js';
+import { perSample, validateTime } from '../sde/util.js';
 import { VESDE } from '../sde/ve.js';
 import { VPSDE } from '../sde/vp.js';
-import { noiseLike } from './common.js';
+import { checkInit, noiseLike } from './common.js';
+import type { CorrectorContext } from './correctors.js';
 
 export interface StepResult {
   x: Tensor;
@@ -29,8 +30,27 @@ export interface PredictorContext {
 /** A predictor step at time t ([B]); the built-in ones are below, custom ones may be passed. */
 export type Predictor = (x: Tensor, t: Tensor, ctx: PredictorContext) => StepResult;
 
+/**
+ * Checks the arguments of a predictor or corrector step called directly (the samplers build
+ * them right): x [B, ...], t [B], and a context with the SDE, its reverse and the score.
+ */
+export function checkStep(op: string, x: unknown, t: unknown, ctx: unknown, corrector = false): void {
+  checkInit(op, 'x', x);
+  validateTime(op, t, x as Tensor);
+  const c = ctx as CorrectorContext;
+  if (!c || typeof c !== 'object') throw argError(op, 'ctx', ctx, 'a step context { sde, rsde, score, generator? }');
+  if (!(c.sde instanceof SDE)) throw argError(op, 'ctx.sde', c.sde, 'an SDE');
+  if (!(c.rsde instanceof ReverseSDE)) throw argError(op, 'ctx.rsde', c.rsde, 'the ReverseSDE of ctx.sde (sde.reverse(score))');
+  if (typeof c.score !== 'function') throw argError(op, 'ctx.score', c.score, 'a score function (x, t) => Tensor');
+  if (corrector) {
+    checkFinite(op, 'ctx.snr', c.snr, { min: 0 });
+    checkInt(op, 'ctx.nSteps', c.nSteps, 1);
+  }
+}
+
 /** Euler-Maruyama on the reverse SDE: dt = -1/N, x_mean = x + f_rev dt, x = x_mean + g sqrt(-dt) z. */
 export const eulerMaruyama: Predictor = (x, t, ctx) => {
+  checkStep('eulerMaruyama', x, t, ctx);
   const dt = -1 / ctx.rsde.N;
   const z = noiseLike(x, ctx.generator);
   const { drift, diffusion } = ctx.rsde.sde(x, t);
@@ -40,6 +60,7 @@ export const eulerMaruyama: Predictor = (x, t, ctx) => {
 
 /** Reverse diffusion: the forward SDE's discretisation run backwards, x_mean = x - f_rev, + G z. */
 export const reverseDiffusion: Predictor = (x, t, ctx) => {
+  checkStep('reverseDiffusion', x, t, ctx);
   const { f, G } = ctx.rsde.discretize(x, t);
   const z = noiseLike(x, ctx.generator);
   const xMean = sub(x, f);
@@ -48,6 +69,7 @@ export const reverseDiffusion: Predictor = (x, t, ctx) => {
 
 /** Ancestral sampling of the discrete chains: SMLD for VE, DDPM for VP. */
 export const ancestral: Predictor = (x, t, ctx) => {
+  checkStep('ancestral', x, t, ctx);
   const sde = ctx.sde;
   if (sde instanceof VESDE) {
     const { sigma, adjacent } = sde.discreteSigmas(t);

@@ -2,6 +2,7 @@
 // SDEs with an affine drift f(x, t) = a(t) x, whose perturbation kernel is Gaussian in closed
 // form: x_t = scale(t) x_0 + std(t) z. VE, VP and subVP derive from it; so can any user SDE that
 // gives its kernel coefficients.
+import { ArgumentError } from '../errors.js';
 import { add, mul } from '../ops/binary.js';
 import { randn } from '../ops/random.js';
 import { tidy } from '../tensor/scope.js';
@@ -22,6 +23,11 @@ export interface KernelCoef {
 
 export abstract class AffineSDE extends SDE {
   readonly isAffine = true;
+
+  constructor() {
+    super();
+    if (new.target === AffineSDE) throw new ArgumentError('AffineSDE: the class is abstract; use VESDE, VPSDE, SubVPSDE or a subclass');
+  }
 
   /** scale(t) and std(t) of the kernel, for t of shape [B]. */
   abstract marginalCoef(t: Tensor): KernelCoef;

@@ -3,7 +3,7 @@
 // dx = f(x, t) dt + g(t) dw on t in [0, T]. Affine SDEs (VE, VP, subVP) have a Gaussian
 // perturbation kernel p_0t(x_t | x_0) = N(mean(x_0, t), std(t)^2 I); others only simulate.
 // Every tensor of times has shape [B] (one time per sample); x has shape [B, ...].
-import { LcssError } from '../errors.js';
+import { ArgumentError, argError, checkBool, checkFunction, LcssError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Generator } from '../ops/random.js';
 import type { DeviceLike } from '../tensor/device.js';
@@ -11,7 +11,7 @@ import { mul, sub } from '../ops/binary.js';
 import { zerosLike } from '../ops/creation.js';
 import { square } from '../ops/unary.js';
 import { tidy } from '../tensor/scope.js';
-import { checkScore, perSample, validateTime } from './util.js';
+import { checkBatch, checkScore, perSample, validateTime } from './util.js';
 // Layers above the ops use the method forms (x.add(y)); attach them however this module is loaded.
 import '../tensor/methods.js';
 
@@ -58,6 +58,10 @@ export interface PriorOptions {
 export class NotAffineError extends LcssError {}
 
 export abstract class SDE {
+  constructor() {
+    // abstract in TypeScript only: plain JS could build one and get "this.sde is not a function"
+    if (new.target === SDE) throw new ArgumentError('SDE: the class is abstract; use VESDE, VPSDE, SubVPSDE, DoubleWellSDE or a subclass');
+  }
   /** End time T (1 for every SDE here). */
   readonly T: number = 1;
   /** Number of discretisation steps N of the reference (used by discretize and samplers). */
@@ -109,13 +113,17 @@ export abstract class SDE {
    * probability-flow ODE dx = [f - g^2 s / 2] dt, for a score function s.
    */
   reverse(score: ScoreFn, probabilityFlow = false): ReverseSDE {
-    return new ReverseSDE(this, score, probabilityFlow);
+    return new ReverseSDE(this, score, probabilityFlow, `${this.constructor.name}.reverse`);
   }
 }
 
 /** The reverse of a forward SDE for a given score (score_sde's `RSDE`). */
 export class ReverseSDE {
-  constructor(readonly forward: SDE, readonly score: ScoreFn, readonly probabilityFlow = false) {}
+  constructor(readonly forward: SDE, readonly score: ScoreFn, readonly probabilityFlow = false, op = 'ReverseSDE') {
+    if (!(forward instanceof SDE)) throw argError(op, 'sde', forward, 'an SDE (VESDE, VPSDE, SubVPSDE, DoubleWellSDE)');
+    checkFunction(op, 'score', score);
+    checkBool(op, 'probabilityFlow', probabilityFlow);
+  }
 
   get N(): number {
     return this.forward.N;
@@ -126,11 +134,14 @@ export class ReverseSDE {
 
   /** Score at (x, t), with its shape checked (a wrong shape would broadcast silently). */
   scoreAt(x: Tensor, t: Tensor): Tensor {
+    checkBatch('ReverseSDE.scoreAt', 'x', x);
+    validateTime('ReverseSDE.scoreAt', t, x);
     return checkScore('ReverseSDE', this.score(x, t), x);
   }
 
   /** Drift f - c g^2 s (c = 1, or 1/2 for the ODE) and diffusion g (zeros for the ODE). */
   sde(x: Tensor, t: Tensor): DriftDiffusion {
+    checkBatch('ReverseSDE.sde', 'x', x);
     validateTime('ReverseSDE.sde', t, x);
     return tidy(() => {
       const { drift, diffusion } = this.forward.sde(x, t);
@@ -142,6 +153,7 @@ export class ReverseSDE {
 
   /** Discretised reverse step: f_rev = f - c G^2 s, G_rev = G (zeros for the ODE). */
   discretize(x: Tensor, t: Tensor): Discretized {
+    checkBatch('ReverseSDE.discretize', 'x', x);
     validateTime('ReverseSDE.discretize', t, x);
     return tidy(() => {
       const { f, G } = this.forward.discretize(x, t);

@@ -11,6 +11,9 @@ import { Tensor } from '../tensor/tensor.js';
 
 /** v of shape [B] viewed as [B, 1, ..., 1] so that it broadcasts against x of shape [B, ...]. */
 export function perSample(v: Tensor, x: Tensor): Tensor {
+  if (!(v instanceof Tensor) || v.ndim !== 1) throw argError('perSample', 'v', v, 'a Tensor of shape [B]');
+  if (!(x instanceof Tensor)) throw argError('perSample', 'x', x, 'a Tensor of shape [B, ...]');
+  if (x.ndim >= 1 && v.shape[0] !== x.shape[0]) throw new ShapeError(`perSample: v has ${v.shape[0]} values, x has ${x.shape[0]} samples`);
   if (x.ndim <= 1) return v;
   return reshape(v, [v.shape[0], ...new Array<number>(x.ndim - 1).fill(1)]);
 }
@@ -54,6 +57,8 @@ export function checkScore(op: string, s: unknown, x: Tensor): Tensor {
 
 /** Sum over every dim but the first: [B, ...] -> [B]. */
 export function rowSum(x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw argError('rowSum', 'x', x, 'a Tensor of shape [B, ...]');
+  x.assertLive('rowSum', 'x');
   if (x.ndim <= 1) return x;
   return sum(x, [...Array(x.ndim - 1).keys()].map((d) => d + 1));
 }
@@ -65,13 +70,15 @@ export function perSampleSize(shape: readonly number[]): number {
 
 /** A [B] tensor filled with time t, in the dtype and on the device of x. */
 export function timeLike(x: Tensor, t: number): Tensor {
+  checkBatch('timeLike', 'x', x);
+  checkFinite('timeLike', 't', t);
   return full([x.shape[0]], t, { dtype: x.dtype, device: x.device });
 }
 
 /** Rejects unknown keys of an options object (a misspelt option would otherwise be ignored). */
 export function checkKeys(op: string, o: object | undefined, allowed: readonly string[]): void {
   if (o === undefined) return;
-  if (o === null || typeof o !== 'object') throw argError(op, 'options', o, 'an options object');
+  if (o === null || typeof o !== 'object' || Array.isArray(o) || (o as { _isTensor?: boolean })._isTensor) throw argError(op, 'options', o, 'an options object');
   for (const k of Object.keys(o))
     if (!allowed.includes(k)) throw argError(op, k, (o as Record<string, unknown>)[k], `no such option (options are ${allowed.join(', ')})`);
 }

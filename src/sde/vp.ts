@@ -5,7 +5,8 @@
 //   VP:    dx = -beta x / 2 dt + sqrt(beta) dw,              mean e^m x_0, std sqrt(1 - e^{2m})
 //   subVP: dx = -beta x / 2 dt + sqrt(beta (1 - e^{4m})) dw, mean e^m x_0, std 1 - e^{2m}
 // (1 - e^{4m} = 1 - exp(-2 beta_0 t - (beta_1 - beta_0) t^2); subVP's std has no square root.)
-import { argError, ArgumentError, checkFinite } from '../errors.js';
+import { argError, ArgumentError, checkFinite, checkOptions } from '../errors.js';
+import { checkTensor } from '../ops/util.js';
 import { add, mul, sub } from '../ops/binary.js';
 import { randn } from '../ops/random.js';
 import { exp, expm1, floor, neg, sqrt, square } from '../ops/unary.js';
@@ -29,24 +30,30 @@ export class BetaSchedule {
   readonly betaMin: number;
   readonly betaMax: number;
   constructor(op: string, opts: { betaMin?: number; betaMax?: number }) {
+    if (typeof op !== 'string') throw argError('BetaSchedule', 'op', op, 'the name of the SDE that owns it');
+    opts = checkOptions(op, 'options', opts);
     this.betaMin = checkFinite(op, 'betaMin', opts.betaMin ?? 0.1, { min: 0 });
     this.betaMax = checkFinite(op, 'betaMax', opts.betaMax ?? 20, { min: 0, minExclusive: true });
     if (this.betaMax < this.betaMin) throw argError(op, 'betaMax', this.betaMax, `a number >= betaMin (${this.betaMin})`);
   }
   /** beta(t) = beta_0 + t (beta_1 - beta_0). */
   beta(t: Tensor): Tensor {
+    checkTensor('BetaSchedule.beta', 't', t);
     return add(mul(t, this.betaMax - this.betaMin), this.betaMin);
   }
   /** int_0^t beta(u) du = beta_0 t + (beta_1 - beta_0) t^2 / 2. */
   integral(t: Tensor): Tensor {
+    checkTensor('BetaSchedule.integral', 't', t);
     return add(mul(square(t), 0.5 * (this.betaMax - this.betaMin)), mul(t, this.betaMin));
   }
   /** m(t) = -int_0^t beta / 2: the log of the mean coefficient. */
   logMeanCoeff(t: Tensor): Tensor {
+    checkTensor('BetaSchedule.logMeanCoeff', 't', t);
     return mul(this.integral(t), -0.5);
   }
   /** The same as a number, for scalar t. */
   integralAt(t: number): number {
+    checkFinite('BetaSchedule.integralAt', 't', t);
     return this.betaMin * t + 0.5 * (this.betaMax - this.betaMin) * t * t;
   }
 }

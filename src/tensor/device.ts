@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { DeviceError, show } from '../errors.js';
+import { ArgumentError, DeviceError, show } from '../errors.js';
 import { native, type CudaDeviceInfo, type MemoryStats } from '../native.js';
 
 export type DeviceType = 'cpu' | 'cuda';
@@ -57,6 +57,7 @@ export function setDefaultDevice(spec: DeviceLike): Device {
  * want different defaults.
  */
 export function withDefaultDevice<T>(spec: DeviceLike, fn: () => T): T {
+  if (typeof fn !== 'function') throw new ArgumentError(`withDefaultDevice: argument 'fn' got ${show(fn)}, expected a function`);
   const prev = defaultDev;
   defaultDev = device(spec);
   let async = false;

@@ -2,7 +2,7 @@
 // Deterministic memory: tidy() frees every tensor created inside it except what it returns or
 // keep()s, and releases the autograd nodes (and the tensors they saved) that nothing kept can
 // reach. numTensors()/memory() make leaks visible; a native finalizer is only the backstop.
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, show } from '../errors.js';
 import { native } from '../native.js';
 import type { Node } from '../autograd/node.js';
 import { storageBytes, storageBytesByDevice } from './storage.js';
@@ -126,6 +126,7 @@ export function tidy<T>(fn: () => T): T {
 
 /** Exempts a tensor from every enclosing tidy: it lives until disposed. */
 export function keep<T extends Tensor>(t: T): T {
+  if (!(t instanceof Tensor)) throw new ArgumentError(`keep: argument 't' got ${show(t)}, expected a Tensor`);
   if (t._scope) {
     t._scope.tensors.delete(t);
     t._scope.kept.push(t);

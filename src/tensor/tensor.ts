@@ -2,7 +2,7 @@
 // The Tensor: a strided view (shape, strides, offset) of a Storage, with autograd metadata.
 // Ops are free functions in src/ops (one file per op family) and are also attached as methods
 // by src/tensor/methods.ts, so `x.add(y).relu()` and `lc.relu(lc.add(x, y))` are the same call.
-import { AutogradError, DisposedError, ArgumentError, DTypeError, ShapeError } from '../errors.js';
+import { AutogradError, DisposedError, ArgumentError, DTypeError, ShapeError, show } from '../errors.js';
 import { native } from '../native.js';
 import type { Node } from '../autograd/node.js';
 import { LeafNode } from '../autograd/node.js';
@@ -41,7 +41,7 @@ export class Tensor {
   ) {
     // Every view is checked against its storage, so no op (and no user of Tensor.view) can build
     // a tensor that makes a kernel read or write outside its memory.
-    if (!(storage instanceof Storage)) throw new ArgumentError(`Tensor: argument 'storage' got ${String(storage)}, expected a Storage`);
+    if (!(storage instanceof Storage)) throw new ArgumentError(`Tensor: argument 'storage' got ${show(storage)}, expected a Storage`);
     if (storage.dead) throw new DisposedError('Tensor: the storage was already freed (every tensor on it was disposed)');
     const bad = viewProblem(shape, strides, offset, storage.numel);
     if (bad) throw new ShapeError(`Tensor.view: ${bad}`);
@@ -60,10 +60,10 @@ export class Tensor {
    * every element lies inside the storage; anything else is a ShapeError.
    */
   static view(base: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
-    if (!(base instanceof Tensor)) throw new ArgumentError(`Tensor.view: argument 'base' got ${String(base)}, expected a Tensor`);
+    if (!(base instanceof Tensor)) throw new ArgumentError(`Tensor.view: argument 'base' got ${show(base)}, expected a Tensor`);
     base.assertLive('Tensor.view', 'base');
     if (!Array.isArray(shape) || !Array.isArray(strides))
-      throw new ShapeError(`Tensor.view: shape and strides must be arrays, got ${String(shape)} and ${String(strides)}`);
+      throw new ShapeError(`Tensor.view: shape and strides must be arrays, got ${show(shape)} and ${show(strides)}`);
     return new Tensor(base.storage, [...shape], [...strides], offset);
   }
 

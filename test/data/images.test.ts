@@ -226,7 +226,7 @@ describe('PNG folders', () => {
     expect(() => readPngFolder(bad)).toThrow(/decodePng: .*bad\/a\.png at byte 0: expected PNG signature byte 0x89, got 0x47 \(not a PNG file\)/);
     const full = encodePng(8, 8, 3, new Uint8Array(192).fill(9));
     writeFileSync(join(bad, 'a.png'), full.subarray(0, full.length - 20));
-    expect(() => readPngFolder(bad)).toThrow(/bad\/a\.png is a corrupt or truncated PNG/);
+    expect(() => readPngFolder(bad)).toThrow(/bad\/a\.png at byte \d+: .*truncated/);
     expect(() => readPngFolder(join(dir, 'nope'))).toThrow(/argument 'dir'/);
     expect(() => decodePng(Uint8Array.from([0x89, 0x50]), 'short.png')).toThrow(/short\.png at byte 2: expected the 8-byte PNG signature/);
   });
