@@ -25,6 +25,12 @@ export class AutogradError extends LcssError {}
 export class IndexError extends LcssError {}
 /** An allocation larger than the device can hold: says how much was asked and what is available. */
 export class OutOfMemoryError extends LcssError {}
+/** A file the library was asked to write (or a folder it was asked to use) that the system refused: carries the path and the system's code (ENOENT, EACCES...). */
+export class FileError extends LcssError {
+  constructor(message: string, readonly path: string, readonly code?: string) {
+    super(message);
+  }
+}
 /** A failure reported by native code that no other class describes (carries the kernel's message and file:line). */
 export class NativeError extends LcssError {}
 

@@ -3,8 +3,8 @@
 // optional log scales, ticks, labels, legend), 2-D scatter plots on a fixed window (samples of toy
 // data on [−4, 4]²) and image grids (samples [N, C, H, W] in [−1, 1] or [0, 1], like torchvision's
 // make_grid + save_image).
-import { writeFileSync } from 'node:fs';
-import { argError, ShapeError } from '../errors.js';
+import { atomicWriteFile } from '../train/atomic.js';
+import { argError, checkOptions, ShapeError } from '../errors.js';
 import { encodePng } from '../data/png.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BLACK, Canvas, GRID, PALETTE, WHITE, type RGB } from './canvas.js';
@@ -20,7 +20,7 @@ export interface Plot {
 }
 
 function plot(png: Buffer, width: number, height: number, frame?: Plot['frame']): Plot {
-  return { png, width, height, frame, save: (p: string) => writeFileSync(p, png) };
+  return { png, width, height, frame, save: (p: string) => atomicWriteFile(p, png, 'Plot.save') };
 }
 
 // ---------------------------------------------------------------- axes
@@ -254,6 +254,8 @@ function flatPoints(fn: string, p: Tensor | ArrayLike<number>): ArrayLike<number
  */
 export function scatterPlot(sets: ScatterSet | readonly ScatterSet[] | Tensor, o: ScatterOptions = {}): Plot {
   const fn = 'scatterPlot';
+  if (!sets || typeof sets !== 'object') throw argError(fn, 'sets', sets, 'a tensor [N, 2], a {points} set or an array of sets');
+  o = checkOptions(fn, 'options', o);
   const list: ScatterSet[] = (sets as Tensor)._isTensor ? [{ points: sets as Tensor }] : Array.isArray(sets) ? [...sets] : [sets as ScatterSet];
   const W = o.width ?? 480, H = o.height ?? 480;
   const range = o.range ?? [-4, 4];

@@ -3,11 +3,12 @@
 // LCSS on it): the same MLP score model, seed, optimiser and step budget for every objective
 // (plus the exact Jacobian trace, cheap at D = 2), sampled with the reverse SDE (PC) and scored
 // against the true density. Writes loss curves, scatter plots, a markdown table and JSON.
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineChart } from '../eval/plot.js';
 import { resolveConfig } from '../train/config.js';
 import { train } from '../train/trainer.js';
+import { atomicWriteFile } from '../train/atomic.js';
 
 export const STUDY_OBJECTIVES = ['lcss', 'dsm', 'ssm', 'ssm-vr', 'fdssm', 'exact'] as const;
 
@@ -50,7 +51,7 @@ export async function checkerboardStudy(o: StudyOptions = {}): Promise<{ rows: S
       'sampling.n': o.samples ?? 2000, 'sampling.steps': o.samplingSteps ?? 500,
     });
     log(`[${obj}] training ${steps} steps...`);
-    const r = await train(cfg, { quiet: o.quiet, plain: true });
+    const r = await train(cfg, { quiet: o.quiet, plain: true, restart: true });  // a study rerun replaces its runs
     const ev = r.lastEval ?? {};
     rows.push({
       objective: obj, finalLoss: r.loss, seconds: r.seconds, msPerStep: (1000 * r.seconds) / steps,
@@ -72,8 +73,8 @@ export async function checkerboardStudy(o: StudyOptions = {}): Promise<{ rows: S
     return { name: c.name, x: c.x, y: c.y.map((v) => (b === a ? 0 : (v - b) / (a - b))) };
   }), { title: 'Checkerboard: training loss, each scaled to 1 at the start and 0 at the end', xLabel: 'step', yLabel: 'scaled loss', yRange: [-0.2, 1.2] }).save(join(out, 'losses.png'));
   const table = studyTable(rows, steps);
-  writeFileSync(join(out, 'results.md'), table + '\n');
-  writeFileSync(join(out, 'results.json'), JSON.stringify({ steps, rows }, null, 2) + '\n');
+  atomicWriteFile(join(out, 'results.md'), table + '\n', 'checkerboardStudy');
+  atomicWriteFile(join(out, 'results.json'), JSON.stringify({ steps, rows }, null, 2) + '\n', 'checkerboardStudy');
   return { rows, table, out };
 }
 

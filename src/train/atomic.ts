@@ -4,8 +4,9 @@
 // itself is durable. A crash at any point leaves either the old file or the complete new one under
 // the target name, plus at worst a stray temp file, which carries the writer's pid so a later
 // writer can tell it is orphaned.
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { FileError } from '../errors.js';
 
 const TMP = /^\.(.+)\.tmp-(\d+)-[0-9a-f]+$/;
 
@@ -38,9 +39,14 @@ function fsyncDir(dir: string): void {
  * Writes `target` atomically: `write(fd)` fills a fresh temp file, which is then fsynced, renamed
  * over `target`, and the directory fsynced. On any error the temp file is removed.
  */
-export function atomicWrite(target: string, write: (fd: number, tempPath: string) => void): void {
+export function atomicWrite(target: string, write: (fd: number, tempPath: string) => void, fn = 'atomicWrite'): void {
   const tmp = tempPathFor(target);
-  const fd = openSync(tmp, 'wx', 0o644);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+  } catch (e) {
+    throw fileError(fn, target, e);
+  }
   let closed = false;
   try {
     write(fd, tmp);
@@ -55,9 +61,47 @@ export function atomicWrite(target: string, write: (fd: number, tempPath: string
     } catch {
       /* already gone */
     }
-    throw e;
+    throw (e as NodeJS.ErrnoException)?.syscall ? fileError(fn, target, e) : e;
   }
   fsyncDir(dirname(target));
+}
+
+/** A system error met writing `target`, as a FileError naming the function the user called. */
+export function fileError(fn: string, target: string, e: unknown): FileError {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const why: Record<string, string> = {
+    ENOENT: `the folder ${dirname(target)} does not exist`,
+    ENOTDIR: `${dirname(target)} is not a folder`,
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOSPC: 'no space left on the device',
+    EROFS: 'the filesystem is read-only',
+    EISDIR: `${target} is a folder`,
+  };
+  return new FileError(`${fn}: cannot write ${target}: ${(code && why[code]) ?? (e as Error)?.message ?? String(e)}`, target, code);
+}
+
+/** Replaces `target` atomically with `data` (a string is written as UTF-8). */
+export function atomicWriteFile(target: string, data: string | Uint8Array, fn = 'atomicWriteFile'): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  atomicWrite(target, (fd) => {
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+  }, fn);
+}
+
+/**
+ * Checks, before any work, that `target` could be written: its folder exists, is a folder, and is
+ * writable. Commands that compute for minutes and then save call this first.
+ */
+export function checkWritable(fn: string, target: string): void {
+  try {
+    const st = statSync(dirname(target));
+    if (!st.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    accessSync(dirname(target), constants.W_OK);
+    if (existsSync(target) && statSync(target).isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
+  } catch (e) {
+    throw fileError(fn, target, e);
+  }
 }
 
 function alive(pid: number): boolean {

@@ -4,14 +4,14 @@
 // other JSON state (a data loader's position, say). Files are named ckpt-<step>.safetensors,
 // written atomically (see atomic.ts), the last `keep` are kept, and latestCheckpoint() returns the
 // newest file that validates, so a run killed mid-write resumes from the previous checkpoint.
-import { readdirSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import { argError, checkInt } from '../errors.js';
+import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { argError, checkFunction, checkInt, checkKnownKeys, checkOptions, show } from '../errors.js';
 import type { RandomKey } from '../ops/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { DataFormatError } from '../data/errors.js';
-import { removeOrphanTemps } from './atomic.js';
-import { inspectSafetensors, readSafetensors, readSafetensorsRaw, writeSafetensors } from './safetensors.js';
+import { fileError, removeOrphanTemps } from './atomic.js';
+import { CHECKSUM_KEY, inspectSafetensors, readSafetensors, readSafetensorsRaw, writeSafetensors } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'lcss-checkpoint/1';
 const NAME = /^ckpt-(\d{10})\.safetensors$/;
@@ -59,11 +59,14 @@ export interface Checkpoint {
 }
 
 export function checkpointPath(dir: string, step: number): string {
+  if (typeof dir !== 'string') throw argError('checkpointPath', 'dir', dir, 'a folder path');
+  checkInt('checkpointPath', 'step', step, 0, 9_999_999_999);
   return join(dir, `ckpt-${String(step).padStart(10, '0')}.safetensors`);
 }
 
 /** Checkpoint files of `dir` by name, oldest step first (not validated). */
 export function listCheckpoints(dir: string): { path: string; step: number }[] {
+  if (typeof dir !== 'string') throw argError('listCheckpoints', 'dir', dir, 'a folder path');
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -96,11 +99,15 @@ function json(fn: string, arg: string, v: unknown): string {
 /** Writes `state` as dir/ckpt-<step>.safetensors (atomically) and prunes to the newest `keep`. */
 export function saveCheckpoint(dir: string, state: CheckpointState, o: SaveOptions = {}): string {
   const fn = 'saveCheckpoint';
-  const step = checkInt(fn, 'state.step', state?.step, 0, 9_999_999_999);
+  if (typeof dir !== 'string' || !dir) throw argError(fn, 'dir', dir, 'a folder path');
+  if (!state || typeof state !== 'object') throw argError(fn, 'state', state, 'an object {step, model, ema?, optim?, rng?, config?, state?}');
+  const step = checkInt(fn, 'state.step', state.step, 0, 9_999_999_999);
   const keep = checkInt(fn, 'keep', o.keep ?? 3, 0);
   const tensors = new Map<string, Tensor>([...entries(fn, 'model', state.model), ...entries(fn, 'ema', state.ema), ...entries(fn, 'optim', state.optim)]);
   const rng: Record<string, RandomKey> = {};
+  if (state.rng !== undefined && (state.rng === null || typeof state.rng !== 'object')) throw argError(fn, 'state.rng', state.rng, 'an object of generators or {seed, offset} states');
   for (const [k, g] of Object.entries(state.rng ?? {})) {
+    if (!g || typeof g !== 'object') throw argError(fn, `rng.${k}`, g, 'a Generator or a {seed, offset} state');
     const s = typeof (g as { getState?: unknown }).getState === 'function' ? (g as { getState(): RandomKey }).getState() : (g as RandomKey);
     rng[k] = { seed: checkInt(fn, `rng.${k}.seed`, s?.seed, 0), offset: checkInt(fn, `rng.${k}.offset`, s?.offset, 0) };
   }
@@ -111,6 +118,11 @@ export function saveCheckpoint(dir: string, state: CheckpointState, o: SaveOptio
     'lcss.config': json(fn, 'config', state.config ?? null),
     'lcss.state': json(fn, 'state', state.state ?? null),
   };
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw fileError(fn, dir, e);
+  }
   removeOrphanTemps(dir);
   const path = checkpointPath(dir, step);
   writeSafetensors(path, tensors, { metadata });
@@ -146,23 +158,51 @@ function parseJson(fn: string, path: string, meta: Record<string, string>, key: 
   }
 }
 
+export interface LoadOptions {
+  /**
+   * 'require' (default): the file must carry a whole-file checksum and match it, so an edited
+   * header (swapped offsets, a changed RNG state or data position) or flipped data is refused.
+   * true: also accept a file with only the data checksum of lcss before 0.3 (header unchecked).
+   */
+  verify?: 'require' | true;
+}
+
+function isKey(v: unknown): v is RandomKey {
+  const k = v as RandomKey;
+  return !!k && typeof k === 'object' && Number.isSafeInteger(k.seed) && k.seed >= 0 && Number.isSafeInteger(k.offset) && k.offset >= 0;
+}
+
 /** Loads a checkpoint file (validated, checksum verified); its tensors are owned by the caller. */
-export function loadCheckpoint(path: string): Checkpoint {
+export function loadCheckpoint(path: string, o: LoadOptions = {}): Checkpoint {
   const fn = 'loadCheckpoint';
-  const { tensors, metadata } = readSafetensors(path);
+  const opts = checkOptions(fn, 'options', o);
+  checkKnownKeys(fn, 'options', opts, ['verify']);
+  const verify = opts.verify ?? 'require';
+  if (verify !== 'require' && verify !== true) throw argError(fn, 'verify', verify, "'require' or true");
+  const { tensors, metadata } = readSafetensors(path, { verify });
   const all = [...tensors.values()];
+  const bad = (what: string) => new DataFormatError(`${fn}: ${path} at byte 8: ${what}`, path, 8);
   try {
     const step = checkFormat(fn, path, metadata);
+    const named = NAME.exec(basename(path));
+    if (named && Number(named[1]) !== step) throw bad(`metadata lcss.step ${step} does not match the file name's step ${Number(named[1])}`);
     const groups: Record<Group, Map<string, Tensor>> = { model: new Map(), ema: new Map(), optim: new Map() };
     for (const [name, t] of tensors) {
       const dot = name.indexOf('.');
       const g = name.slice(0, dot) as Group;
-      if (dot < 1 || !GROUPS.includes(g)) throw new DataFormatError(`${fn}: ${path} at byte 8: tensor ${JSON.stringify(name)} is not under model., ema. or optim.`, path, 8);
+      if (dot < 1 || !GROUPS.includes(g)) throw bad(`tensor ${JSON.stringify(name)} is not under model., ema. or optim.`);
       groups[g].set(name.slice(dot + 1), t);
+    }
+    const rngJson = parseJson(fn, path, metadata, 'lcss.rng') ?? {};
+    if (typeof rngJson !== 'object' || Array.isArray(rngJson)) throw bad(`metadata lcss.rng is ${show(rngJson)}, expected an object of {seed, offset} generator states`);
+    const rng: Record<string, RandomKey> = Object.create(null);
+    for (const [k, v] of Object.entries(rngJson as object)) {
+      if (!isKey(v)) throw bad(`metadata lcss.rng[${JSON.stringify(k)}] is ${show(v)}, expected {seed, offset} with non-negative integers`);
+      rng[k] = { seed: v.seed, offset: v.offset };
     }
     return {
       path, step, ...groups,
-      rng: (parseJson(fn, path, metadata, 'lcss.rng') ?? {}) as Record<string, RandomKey>,
+      rng,
       config: parseJson(fn, path, metadata, 'lcss.config'),
       state: parseJson(fn, path, metadata, 'lcss.state'),
       metadata,
@@ -174,11 +214,20 @@ export function loadCheckpoint(path: string): Checkpoint {
   }
 }
 
+/** Throws a DataFormatError saying why `c` is not a usable checkpoint. */
+function checkCandidate(fn: string, c: { path: string; step: number }, verify: 'header' | 'full'): void {
+  const meta = verify === 'full' ? readSafetensorsRaw(c.path, { verify: 'require' }).metadata : inspectSafetensors(c.path).metadata;
+  const step = checkFormat(fn, c.path, meta);
+  if (step !== c.step) throw new DataFormatError(`${fn}: ${c.path} at byte 8: records step ${step} but is named for step ${c.step}`, c.path, 8);
+  if (meta[CHECKSUM_KEY] === undefined) throw new DataFormatError(`${fn}: ${c.path} at byte 8: has no ${CHECKSUM_KEY} metadata, so its contents cannot be trusted`, c.path, 8);
+}
+
 export interface LatestOptions {
   /**
-   * 'header' (default): the header parses, its offsets tile the file exactly and the metadata is an
-   * lcss checkpoint's, which catches every truncated or half-written file cheaply. 'full': also
-   * reads all the data and checks its SHA-256 (catches bit rot, costs a full read per file).
+   * 'header' (default): the header parses, its offsets tile the file exactly, the metadata is an
+   * lcss checkpoint's and carries a checksum, which catches every truncated or half-written file
+   * cheaply. 'full': also reads the whole file and checks its SHA-256 (catches bit rot and edits,
+   * costs a full read per file).
    */
   verify?: 'header' | 'full';
   /** Told about each file skipped as invalid, newest first. */
@@ -187,16 +236,19 @@ export interface LatestOptions {
 
 /** The newest checkpoint in `dir` that validates, or null. Never returns a temp or damaged file. */
 export function latestCheckpoint(dir: string, o: LatestOptions = {}): string | null {
-  const verify = o.verify ?? 'header';
-  if (verify !== 'header' && verify !== 'full') throw argError('latestCheckpoint', 'verify', verify, "'header' or 'full'");
+  const fn = 'latestCheckpoint';
+  const opts = checkOptions(fn, 'options', o);
+  checkKnownKeys(fn, 'options', opts, ['verify', 'onSkip']);
+  const verify = opts.verify ?? 'header';
+  if (verify !== 'header' && verify !== 'full') throw argError(fn, 'verify', verify, "'header' or 'full'");
+  const onSkip = opts.onSkip === undefined ? undefined : checkFunction<(p: string, e: Error) => void>(fn, 'onSkip', opts.onSkip);
   for (const c of listCheckpoints(dir).reverse()) {
     try {
-      const meta = verify === 'full' ? readSafetensorsRaw(c.path).metadata : inspectSafetensors(c.path).metadata;
-      const step = checkFormat('latestCheckpoint', c.path, meta);
-      if (step !== c.step) throw new DataFormatError(`latestCheckpoint: ${c.path} records step ${step} but is named for step ${c.step}`, c.path, 8);
+      checkCandidate(fn, c, verify);
       return c.path;
     } catch (e) {
-      o.onSkip?.(c.path, e as Error);
+      if (!(e instanceof DataFormatError)) throw e;
+      onSkip?.(c.path, e);
     }
   }
   return null;

@@ -3,9 +3,9 @@
 // EMA), JSONL metrics, progress, periodic evaluation with the EMA weights, and atomic checkpoints
 // that carry everything a bit-exact resume needs (model, EMA, optimiser moments, generator states,
 // data position, config). The loop yields to the event loop between steps and can be cancelled.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArgumentError, show } from '../errors.js';
+import { argError, ArgumentError, checkBool, checkFunction, checkInt, checkKnownKeys, checkOptions, show } from '../errors.js';
 import { backward } from '../autograd/engine.js';
 import { lineChart } from '../eval/plot.js';
 import { noGrad } from '../autograd/mode.js';
@@ -14,14 +14,25 @@ import { tidy } from '../tensor/scope.js';
 import { defaultDevice, withDefaultDevice, type DeviceLike } from '../tensor/device.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { buildComponents, type Components } from './build.js';
-import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import type { TrainConfig } from './config.js';
+import { DataFormatError } from '../data/errors.js';
+import { atomicWriteFile, fileError } from './atomic.js';
+import { listCheckpoints, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { validateConfig, type TrainConfig } from './config.js';
 import { drawSamples, evaluateDigits, evaluateToy } from './evaluate.js';
 import { fmt, formatDuration, Progress } from './progress.js';
 
 export interface TrainOptions {
-  /** continue from the latest checkpoint in config.out (true) or from this checkpoint file */
+  /**
+   * Continue from the newest valid checkpoint in config.out (true: damaged ones are skipped, each
+   * logged with its reason) or from this checkpoint file.
+   */
   resume?: boolean | string;
+  /**
+   * Start over from step 0 in a folder that already holds a run, removing its checkpoints and
+   * metrics first. Without it, training into such a folder is refused (its saved work would be
+   * overwritten), and so is a resume that finds only damaged checkpoints.
+   */
+  restart?: boolean;
   signal?: AbortSignal;
   /** no progress output */
   quiet?: boolean;
@@ -71,25 +82,39 @@ function save(cfg: TrainConfig, c: Components, step: number): string {
   }, { keep: cfg.keepCkpts });
 }
 
+function isKey(v: unknown): v is { seed: number; offset: number } {
+  const k = v as { seed: number; offset: number };
+  return !!k && typeof k === 'object' && Number.isSafeInteger(k.seed) && k.seed >= 0 && Number.isSafeInteger(k.offset) && k.offset >= 0;
+}
+
+/**
+ * Loads the checkpoint at `path` into the components and returns its step. Everything is checked
+ * before anything is changed, so a checkpoint refused here leaves the components as built: a
+ * DataFormatError means the file is damaged (the caller may try an older one); an ArgumentError
+ * means it belongs to another run.
+ */
 function restore(cfg: TrainConfig, c: Components, path: string): number {
   const ck = loadCheckpoint(path);
+  const bad = (what: string) => new DataFormatError(`train: ${path} at byte 8: ${what}`, path, 8);
   try {
-    const old = ck.config as Record<string, unknown>;
-    const diffs = IDENTITY_KEYS.filter((k) => JSON.stringify(old?.[k]) !== JSON.stringify((cfg as unknown as Record<string, unknown>)[k]));
+    const old = ck.config as Record<string, unknown> | null;
+    if (!old || typeof old !== 'object') throw bad(`metadata lcss.config is ${show(old)}, expected the run's configuration`);
+    const diffs = IDENTITY_KEYS.filter((k) => JSON.stringify(old[k]) !== JSON.stringify((cfg as unknown as Record<string, unknown>)[k]));
     if (diffs.length)
-      throw new ArgumentError(`resume: ${path} was trained with a different ${diffs.join(', ')} (checkpoint: ${diffs.map((k) => `${k}=${show(old?.[k])}`).join('; ')}); use a new --out to start another run`);
-    c.model.loadStateDict(ck.model);
+      throw new ArgumentError(`train: cannot resume from ${path}: it was trained with a different ${diffs.join(', ')} (checkpoint: ${diffs.map((k) => `${k}=${show(old[k])}`).join('; ')}); use a new --out to start another run`);
+    const st = ck.state as { data?: unknown; optimStep?: unknown; emaUpdates?: unknown } | null;
+    if (!st || typeof st !== 'object') throw bad(`metadata lcss.state is ${show(st)}, expected {data, optimStep, emaUpdates}`);
+    for (const k of ['optimStep', 'emaUpdates'] as const)
+      if (!Number.isSafeInteger(st[k]) || (st[k] as number) < 0) throw bad(`metadata lcss.state.${k} is ${show(st[k])}, expected a non-negative integer`);
+    for (const g of ['loss', 'dropout']) if (!isKey(ck.rng[g])) throw bad(`metadata lcss.rng has no valid "${g}" generator state (got ${show(ck.rng[g])})`);
     const shadow = emaMap(c);
+    for (const n of shadow.keys()) if (!ck.ema.has(n)) throw bad(`no EMA entry for parameter ${n}`);
+    c.model.loadStateDict(ck.model);
     noGrad(() => {
-      for (const [n, t] of shadow) {
-        const src = ck.ema.get(n);
-        if (!src) throw new ArgumentError(`resume: ${path} has no EMA entry for ${n}`);
-        copy_(t, src);
-      }
+      for (const [n, t] of shadow) copy_(t, ck.ema.get(n)!);
     });
-    const st = ck.state as { data: unknown; optimStep: number; emaUpdates: number };
-    c.opt.loadState({ step: st.optimStep, tensors: ck.optim });
-    c.ema.numUpdates = st.emaUpdates;
+    c.opt.loadState({ step: st.optimStep as number, tensors: ck.optim });
+    c.ema.numUpdates = st.emaUpdates as number;
     c.generators.loss.setState(ck.rng.loss);
     c.generators.dropout.setState(ck.rng.dropout);
     c.data.restore(st.data);
@@ -97,6 +122,39 @@ function restore(cfg: TrainConfig, c: Components, path: string): number {
   } finally {
     ck.dispose();
   }
+}
+
+/**
+ * Where a run in `cfg.out` starts: the step of the checkpoint restored (0 when none), after the
+ * checks that keep saved work safe. Logs every checkpoint it skips and why.
+ */
+function resumePoint(cfg: TrainConfig, c: Components, o: TrainOptions, progress: Progress): { start: number; from: string | null } {
+  const existing = listCheckpoints(cfg.out);
+  if (typeof o.resume === 'string') return { start: restore(cfg, c, o.resume), from: o.resume };
+  if (o.resume) {
+    const skipped: string[] = [];
+    for (const { path } of [...existing].reverse()) {
+      try {
+        return { start: restore(cfg, c, path), from: path };
+      } catch (e) {
+        if (!(e instanceof DataFormatError)) throw e;
+        const why = e.message.replace(/^\w+: /, '');
+        skipped.push(why);
+        progress.log(`skipping damaged checkpoint: ${why}`);
+      }
+    }
+    if (existing.length && !o.restart)
+      throw new DataFormatError(`train: cannot resume: none of the ${existing.length} checkpoints in ${cfg.out} is usable (${skipped.join('; ')}); pass restart (--restart) to start over from step 0`, cfg.out, -1);
+    if (!existing.length) progress.log(`no checkpoint in ${cfg.out}: starting from step 0`);
+  } else if (existing.length && !o.restart) {
+    throw new ArgumentError(`train: ${cfg.out} already holds a run (checkpoints up to step ${existing.at(-1)!.step}); pass resume (--resume) to continue it, restart (--restart) to start over, or choose another out folder`);
+  }
+  if (existing.length) {
+    // starting over: the old run's checkpoints would otherwise outrank the new run's on a later resume
+    for (const f of [...existing.map((e) => e.path), join(cfg.out, 'metrics.jsonl'), join(cfg.out, 'summary.json')]) rmSync(f, { force: true });
+    progress.log(`restart: removed the ${existing.length} checkpoints and the metrics of the previous run in ${cfg.out}`);
+  }
+  return { start: 0, from: null };
 }
 
 /** Reads metrics.jsonl, keeping records up to `step` (a resumed run redoes the later ones). */
@@ -123,6 +181,11 @@ function plotLoss(file: string, records: Record<string, unknown>[], title: strin
 
 /** Draws samples with the EMA weights and evaluates them; writes samples PNG. */
 export async function evaluateRun(cfg: TrainConfig, c: Components, step: number, signal?: AbortSignal): Promise<Record<string, number>> {
+  validateConfig(cfg as unknown as Record<string, unknown>);
+  if (!c || typeof c !== 'object' || !c.ema || !c.model || typeof c.score !== 'function' || !c.data)
+    throw argError('evaluateRun', 'components', c, 'the components of a run (buildComponents(config), or train(...).components)');
+  checkInt('evaluateRun', 'step', step, 0);
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw argError('evaluateRun', 'signal', signal, 'an AbortSignal');
   c.ema.store();
   c.ema.copyTo();
   c.model.train(false);
@@ -150,31 +213,46 @@ export async function evaluateRun(cfg: TrainConfig, c: Components, step: number,
 
 /** Trains per `cfg`; resolves when done (or cancelled, after a final checkpoint). */
 export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<TrainResult> {
-  return withDefaultDevice(o.device ?? defaultDevice(), () => trainOnDefaultDevice(cfg, o));
+  const fn = 'train';
+  validateConfig(cfg as unknown as Record<string, unknown>);
+  const opts = checkOptions(fn, 'options', o) as TrainOptions;
+  checkKnownKeys(fn, 'options', opts, ['resume', 'restart', 'signal', 'quiet', 'plain', 'noEval', 'onMetrics', 'device']);
+  if (opts.resume !== undefined && typeof opts.resume !== 'boolean' && (typeof opts.resume !== 'string' || !opts.resume))
+    throw argError(fn, 'resume', opts.resume, 'true, false or a checkpoint path');
+  for (const k of ['restart', 'quiet', 'plain', 'noEval'] as const) if (opts[k] !== undefined) checkBool(fn, k, opts[k]);
+  if (opts.onMetrics !== undefined) checkFunction(fn, 'onMetrics', opts.onMetrics);
+  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw argError(fn, 'signal', opts.signal, 'an AbortSignal');
+  return withDefaultDevice(opts.device ?? defaultDevice(), () => trainOnDefaultDevice(cfg, opts));
 }
 
 async function trainOnDefaultDevice(cfg: TrainConfig, o: TrainOptions): Promise<TrainResult> {
-  mkdirSync(cfg.out, { recursive: true });
+  try {
+    mkdirSync(cfg.out, { recursive: true });
+  } catch (e) {
+    throw fileError('train', cfg.out, e);
+  }
   const metricsFile = join(cfg.out, 'metrics.jsonl');
   const c = buildComponents(cfg);
   const progress = new Progress(cfg.steps, { quiet: o.quiet, plain: o.plain });
   let start = 0;
   try {
-    if (o.resume) {
-      const path = typeof o.resume === 'string' ? o.resume : latestCheckpoint(cfg.out);
-      if (path) {
-        start = restore(cfg, c, path);
-        progress.log(`resumed from ${path} at step ${start}`);
-      } else progress.log(`no checkpoint in ${cfg.out}: starting from step 0`);
+    const r = resumePoint(cfg, c, o, progress);
+    start = r.start;
+    if (r.from) {
+      // nothing in out has been touched yet: a resume past the end refuses without harm
+      if (start >= cfg.steps)
+        throw new ArgumentError(`train: the run in ${cfg.out} already reached step ${start} (${r.from}) and steps is ${cfg.steps}; raise steps (--steps) above ${start} to train further`);
+      progress.log(`resumed from ${r.from} at step ${start}`);
     }
   } catch (e) {
     dispose(c);
     throw e;
   }
-  // the metrics file holds exactly the steps done so far
+  // the metrics file holds exactly the steps done so far; both files are replaced atomically, so a
+  // kill here leaves the old ones
   const kept = readMetrics(metricsFile, start);
-  writeFileSync(metricsFile, kept.map((r) => JSON.stringify(r) + '\n').join(''));
-  writeFileSync(join(cfg.out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
+  atomicWriteFile(metricsFile, kept.map((r) => JSON.stringify(r) + '\n').join(''), 'train');
+  atomicWriteFile(join(cfg.out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n', 'train');
   const record = (r: Record<string, unknown>) => {
     appendFileSync(metricsFile, JSON.stringify(r) + '\n');
     kept.push(r);
@@ -238,7 +316,7 @@ async function trainOnDefaultDevice(cfg: TrainConfig, o: TrainOptions): Promise<
   plotLoss(join(cfg.out, 'loss.png'), kept, `${cfg.loss.name} on ${cfg.data.name}`);
   const seconds = (Date.now() - t0) / 1000;
   const summary = { step, loss: lastLoss, seconds, itPerSec: (step - start) / Math.max(seconds, 1e-9), lastEval };
-  writeFileSync(join(cfg.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  atomicWriteFile(join(cfg.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n', 'train');
   return { ...summary, out: cfg.out, components: c, dispose: () => dispose(c) };
 }
 

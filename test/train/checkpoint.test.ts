@@ -106,19 +106,20 @@ describe('checkpoints', () => {
     const dir = freshDir();
     const js = transpileSrc(join(root, 'js'));
     const child = join(js, 'child.mjs');
-    // checkpoint 1 complete; checkpoint 2 is 16 MiB of weights = 4 chunks, pausing 3 s after each
+    // checkpoint 1 complete; checkpoint 2 is 16 MiB of weights = 4 chunks, each write then pausing 3 s
     writeFileSync(child, `
       import { saveCheckpoint } from './src/train/checkpoint.js';
       import { tensor } from './src/ops/creation.js';
       const dir = process.argv[2];
       const w = (n, v) => tensor(new Float32Array(n).fill(v));
       saveCheckpoint(dir, { step: 1, model: { w: w(1000, 1) }, config: { run: 'a' } });
-      process.env.LCSS_TEST_SAFETENSORS_PAUSE_MS = '3000';
+      globalThis.lcssSlowWritesMs = 3000;  // test/helpers/slow_writes.mjs, preloaded
       process.stdout.write('writing 2\\n');
       saveCheckpoint(dir, { step: 2, model: { w: w(4 << 20, 2) } });
       process.stdout.write('done\\n');
     `);
-    const proc = spawn(process.execPath, [child, dir], { env: { ...process.env, LCSS_ADDON: addonPath }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const slow = new URL('../helpers/slow_writes.mjs', import.meta.url).href;
+    const proc = spawn(process.execPath, ['--import', slow, child, dir], { env: { ...process.env, LCSS_ADDON: addonPath }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
     proc.stdout.on('data', (d) => (out += d));
     proc.stderr.on('data', (d) => (err += d));

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +50,7 @@ describe('safetensors', () => {
       ]);
       writeSafetensors(file, src, { metadata: { note: 'ünïcode ✓', json: '{"a":[1,2]}' } });
       const { tensors, metadata } = readSafetensors(file);
-      expect([...tensors.keys()]).toEqual([...src.keys()]);
+      expect([...tensors.keys()].sort()).toEqual([...src.keys()].sort());
       for (const [k, t] of src) {
         const r = tensors.get(k)!;
         expect(r.dtype).toBe(t.dtype);
@@ -141,8 +143,102 @@ describe('safetensors', () => {
     b[b.length - 10] ^= 0x01;
     writeFileSync(file, b);
     expect(() => inspectSafetensors(file)).not.toThrow(); // the structure is intact
-    expectFormatError(() => readSafetensors(file), /data checksum mismatch: header records sha256 [0-9a-f]{64}, the data hashes to [0-9a-f]{64} \(corrupted file\)/);
+    expectFormatError(() => readSafetensors(file), /checksum mismatch: the file records sha256 [0-9a-f]{64}, its header and data hash to [0-9a-f]{64} \(corrupted or edited file\)/);
     expect(readSafetensorsRaw(file, { verify: false }).arrays.get('w')!.data.length).toBe(64);
+  });
+
+  /** Rewrites the JSON header of `file` through `edit` (keeping its length padded to 8). */
+  function editHeader(file: string, edit: (h: Record<string, any>) => void): void {
+    const bytes = readFileSync(file);
+    const n = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8'));
+    edit(header);
+    let json = JSON.stringify(header);
+    json += ' '.repeat((8 - (json.length % 8)) % 8);
+    const h = Buffer.from(json, 'utf8');
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(h.length));
+    writeFileSync(file, Buffer.concat([len, h, bytes.subarray(8 + n)]));
+  }
+
+  it('the checksum covers the header: swapped offsets, edited metadata and a removed checksum are caught', () => {
+    const two = { a: { dtype: 'float32' as const, shape: [4], data: Float32Array.from([1, 2, 3, 4]) }, b: { dtype: 'float32' as const, shape: [4], data: Float32Array.from([5, 6, 7, 8]) } };
+    const swapped = join(dir, 'swap.safetensors');
+    writeSafetensors(swapped, two, { metadata: { step: '10' } });
+    editHeader(swapped, (h) => ([h.a.data_offsets, h.b.data_offsets] = [h.b.data_offsets, h.a.data_offsets]));
+    // the structure is valid (same sizes), so only the checksum can see that a and b traded places
+    expect(Array.from(readSafetensorsRaw(swapped, { verify: false }).arrays.get('a')!.data)).toEqual([5, 6, 7, 8]);
+    expectFormatError(() => readSafetensors(swapped), /checksum mismatch/);
+
+    const edited = join(dir, 'meta-edit.safetensors');
+    writeSafetensors(edited, two, { metadata: { step: '10' } });
+    editHeader(edited, (h) => (h.__metadata__.step = '99'));
+    expectFormatError(() => readSafetensors(edited), /checksum mismatch/);
+
+    const removed = join(dir, 'no-sum.safetensors');
+    writeSafetensors(removed, two);
+    editHeader(removed, (h) => delete h.__metadata__[CHECKSUM_KEY]);
+    expect(readSafetensorsRaw(removed).arrays.size).toBe(2); // a file from another writer has none: readable by default
+    expectFormatError(() => readSafetensors(removed, { verify: 'require' }), /has no lcss\.checksum metadata .* cannot be trusted/);
+    // 'require' also verifies when only some tensors are asked for
+    expectFormatError(() => readSafetensors(swapped, { verify: 'require', names: ['a'] }), /checksum mismatch/);
+    const { arrays } = readSafetensorsRaw(join(dir, 'meta-edit.safetensors'), { verify: false, names: ['b'] });
+    expect([...arrays.keys()]).toEqual(['b']);
+  });
+
+  it('still verifies files carrying the older data-only checksum', () => {
+    const data = new Uint8Array(new Float32Array([1, 2]).buffer);
+    const sha = createHash('sha256').update(data).digest('hex');
+    const file = join(dir, 'legacy.safetensors');
+    writeFileSync(file, handMade({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, __metadata__: { 'lcss.sha256': sha } }, data));
+    expect(Array.from(readSafetensorsRaw(file).arrays.get('w')!.data)).toEqual([1, 2]);
+    const bad = Uint8Array.from(data);
+    bad[0] ^= 1;
+    writeFileSync(file, handMade({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, __metadata__: { 'lcss.sha256': sha } }, bad));
+    expectFormatError(() => readSafetensors(file), /checksum mismatch: .* its data hashes to/);
+    expectFormatError(() => readSafetensors(file, { verify: 'require' }), /only the data-only checksum of an older lcss; re-save it/);
+  });
+
+  it('refuses what is not a regular file instead of blocking on it', () => {
+    expectFormatError(() => readSafetensors(dir), /is not a regular file \(a directory\)/);
+    expectFormatError(() => readSafetensors(join(dir, 'missing.safetensors')), /cannot read .*missing\.safetensors: no such file/);
+    const fifo = join(dir, 'pipe.safetensors');
+    execFileSync('mkfifo', [fifo]);
+    expectFormatError(() => inspectSafetensors(fifo), /is not a regular file \(a FIFO, socket or device\)/);
+  });
+
+  it('names that are Object.prototype keys and duplicate names', () => {
+    const file = join(dir, 'proto.safetensors');
+    writeSafetensors(file, { ['__proto__']: { dtype: 'int32', shape: [1], data: Int32Array.from([3]) }, constructor: { dtype: 'int32', shape: [1], data: Int32Array.from([4]) } } as never);
+    const { arrays } = readSafetensorsRaw(file);
+    expect(Array.from(arrays.get('__proto__')!.data)).toEqual([3]);
+    expect(Array.from(arrays.get('constructor')!.data)).toEqual([4]);
+    // JSON.parse keeps the last of two equal keys; a header that names a tensor twice is refused
+    const four = new Uint8Array(4);
+    const h = new TextEncoder().encode('{"x":{"dtype":"I32","shape":[1],"data_offsets":[0,4]},"x":{"dtype":"I32","shape":[1],"data_offsets":[0,4]}}');
+    const out = new Uint8Array(8 + h.length + 4);
+    new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+    out.set(h, 8);
+    out.set(four, 8 + h.length);
+    writeFileSync(join(dir, 'dup.safetensors'), out);
+    expectFormatError(() => readSafetensors(join(dir, 'dup.safetensors')), /tensor "x" appears twice/);
+  });
+
+  it('lays mixed dtypes out widest first so every tensor is aligned to its element size', () => {
+    const file = join(dir, 'align.safetensors');
+    writeSafetensors(file, {
+      b: { dtype: 'bool', shape: [3], data: Uint8Array.from([1, 0, 1]) },
+      f: { dtype: 'float32', shape: [3], data: Float32Array.from([1, 2, 3]) },
+      d: { dtype: 'float64', shape: [2], data: Float64Array.from([4, 5]) },
+    });
+    const h = inspectSafetensors(file);
+    expect(h.dataStart % 8).toBe(0);
+    const at = (k: string) => h.entries.get(k)!.offsets[0];
+    expect(at('d')).toBe(0);
+    expect(at('f') % 4).toBe(0);
+    expect(at('b')).toBe(28);
+    const { arrays } = readSafetensorsRaw(file);
+    expect(Array.from(arrays.get('d')!.data)).toEqual([4, 5]);
   });
 
   it('validates what it is asked to write', () => {

@@ -77,9 +77,10 @@ describe('trainer', () => {
       import { resolveConfig, train } from ${JSON.stringify(new URL('../../src/train/index.ts', import.meta.url).pathname)};
       const cfg = resolveConfig('checkerboard', undefined, { steps: 60, batchSize: 64, logEvery: 10, ckptEvery: 20, evalEvery: 0, out: ${JSON.stringify(out)} });
       await train(cfg, { quiet: true, noEval: true });`;
-    // Every checkpoint write pauses between chunks; kill the writer during the second one.
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      env: { ...process.env, LCSS_TEST_SAFETENSORS_PAUSE_MS: '150' }, stdio: 'pipe',
+    // Every file write pauses (test/helpers/slow_writes.mjs); kill the writer during the second checkpoint.
+    const slow = new URL('../helpers/slow_writes.mjs', import.meta.url).href;
+    const child = spawn(process.execPath, ['--import', slow, '--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, LCSS_SLOW_WRITES_MS: '150' }, stdio: 'pipe',
     });
     const killed = await new Promise<boolean>((resolve) => {
       const timer = setInterval(() => {
