@@ -2,6 +2,8 @@
 // A small, strict argument parser: `--key value`, `--key=value`, boolean `--flag` / `--no-flag`.
 // Each command declares its options; anything else is an error naming the option and the command.
 import { ArgumentError } from '../errors.js';
+import { checkWritable } from '../train/atomic.js';
+import { closestName } from '../train/config.js';
 
 export interface OptionSpec {
   /** 'string' | 'number' | 'boolean' */
@@ -10,6 +12,12 @@ export interface OptionSpec {
   default?: string | number | boolean;
   /** a short value name for help (e.g. 'N', 'FILE') */
   arg?: string;
+  /** numbers: only integers are accepted */
+  integer?: boolean;
+  /** numbers: the smallest value accepted */
+  min?: number;
+  /** strings: a file the command writes; its folder is checked before any work is done */
+  writes?: boolean;
 }
 
 export interface CommandSpec {
@@ -60,7 +68,8 @@ export function parseArgs(spec: CommandSpec, argv: string[]): Parsed {
         dotted[key] = value;
         continue;
       }
-      throw new ArgumentError(`lcss ${spec.name}: unknown option --${key}; see \`lcss ${spec.name} --help\``);
+      const near = closestName(key, [...Object.keys(spec.options), ...(spec.configKeys ?? [])]);
+      throw new ArgumentError(`lcss ${spec.name}: unknown option --${key}${near ? ` (did you mean --${near}?)` : ''}; see \`lcss ${spec.name} --help\``);
     }
     if (o.type === 'boolean') {
       if (value === undefined) opts[key] = true;
@@ -75,10 +84,14 @@ export function parseArgs(spec: CommandSpec, argv: string[]): Parsed {
     if (o.type === 'number') {
       const n = Number(value);
       if (value.trim() === '' || !Number.isFinite(n)) throw new ArgumentError(`lcss ${spec.name}: --${key} expects a number, got ${JSON.stringify(value)}`);
+      if (o.integer && !Number.isSafeInteger(n)) throw new ArgumentError(`lcss ${spec.name}: --${key} expects an integer, got ${JSON.stringify(value)}`);
+      if (o.min !== undefined && n < o.min) throw new ArgumentError(`lcss ${spec.name}: --${key} expects ${o.integer ? 'an integer' : 'a number'} >= ${o.min}, got ${JSON.stringify(value)}`);
       opts[key] = n;
     } else opts[key] = value;
   }
   for (const [k, o] of Object.entries(spec.options)) if (opts[k] === undefined && o.default !== undefined) opts[k] = o.default;
+  // an output that cannot be written is reported now, not after minutes of sampling
+  for (const [k, o] of Object.entries(spec.options)) if (o.writes && typeof opts[k] === 'string') checkWritable(`lcss ${spec.name} --${k}`, opts[k] as string);
   return { opts, dotted, positional };
 }
 

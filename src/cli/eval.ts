@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-import { writeFileSync } from 'node:fs';
+import { atomicWriteFile } from '../train/atomic.js';
 import { ArgumentError } from '../errors.js';
-import { trainMnistClassifier } from '../eval/mnist_classifier.js';
+import { classifierWeightsPath, trainMnistClassifier } from '../eval/mnist_classifier.js';
 import { heldOutDigits } from '../eval/mnist_classifier.js';
 import { bpd } from '../likelihood/bpd.js';
 import { mul, sub } from '../ops/binary.js';
@@ -25,15 +25,15 @@ export const evalSpec: CommandSpec = {
   options: {
     ckpt: { type: 'string', arg: 'FILE', help: 'checkpoint to evaluate' },
     run: { type: 'string', arg: 'DIR', help: 'a run directory: its latest checkpoint' },
-    n: { type: 'number', arg: 'N', help: 'samples to draw (default 2000 for 2-D data, 1000 for images)' },
-    bpd: { type: 'number', arg: 'N', default: 0, help: 'also compute bits/dim (images) or NLL in nats (2-D) of N held-out/fresh data points through the probability-flow ODE' },
+    n: { type: 'number', arg: 'N', integer: true, min: 1, help: 'samples to draw (default 2000 for 2-D data, 1000 for images)' },
+    bpd: { type: 'number', arg: 'N', integer: true, min: 0, default: 0, help: 'also compute bits/dim (images) or NLL in nats (2-D) of N held-out/fresh data points through the probability-flow ODE' },
     ...samplerOptions,
-    seed: { type: 'number', arg: 'N', default: 0, help: 'sampling seed' },
+    seed: { type: 'number', arg: 'N', integer: true, min: 0, default: 0, help: 'sampling seed' },
     device: { type: 'string', arg: 'NAME', help: 'where to run: cpu (default), cuda or cuda:N' },
-    json: { type: 'string', arg: 'FILE', help: 'write the metrics as JSON' },
-    png: { type: 'string', arg: 'FILE', help: 'write the samples picture' },
+    json: { type: 'string', arg: 'FILE', writes: true, help: 'write the metrics as JSON' },
+    png: { type: 'string', arg: 'FILE', writes: true, help: 'write the samples picture' },
     'train-classifier': { type: 'boolean', help: 'train the MNIST feature classifier used by FID/KID/IS and save its weights' },
-    epochs: { type: 'number', arg: 'N', default: 10, help: 'classifier training epochs' },
+    epochs: { type: 'number', arg: 'N', integer: true, min: 1, default: 10, help: 'classifier training epochs' },
   },
   examples: ['lcss eval --run runs/checkerboard --bpd 500', 'lcss eval --run runs/mnist --n 1000 --bpd 100 --json mnist-eval.json', 'lcss eval --run runs/mnist --n 500 --method pc --steps 250', 'lcss eval --train-classifier'],
 };
@@ -46,7 +46,7 @@ export async function runEval(argv: string[]): Promise<number> {
 
 async function evalOn(opts: Record<string, unknown>): Promise<number> {
   if (opts['train-classifier']) {
-    const r = trainMnistClassifier({ epochs: Number(opts.epochs), log: (l) => console.error(l) });
+    const r = trainMnistClassifier({ epochs: Number(opts.epochs), out: classifierWeightsPath(), log: (l) => console.error(l) });
     console.log(JSON.stringify({ accuracy: r.accuracy, path: r.path }));
     return 0;
   }
@@ -80,7 +80,7 @@ async function evalOn(opts: Record<string, unknown>): Promise<number> {
   }
   const text = JSON.stringify(metrics, null, 2);
   console.log(text);
-  if (opts.json) writeFileSync(String(opts.json), text + '\n');
+  if (opts.json) atomicWriteFile(String(opts.json), text + '\n', 'lcss eval --json');
   return 0;
 }
 

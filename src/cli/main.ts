@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The `lcss` command: train, sample, eval, bench, study. Errors are printed as one clear line
-// (the typed error's message) with exit code 2 for usage errors and 1 for failures.
+// (the typed error's message) with exit code 2 for usage errors and 1 for failures; no stack trace
+// unless --debug (anywhere on the command line) asks for one.
 import { LcssError } from '../errors.js';
 import '../tensor/methods.js';
 import { helpText, type CommandSpec } from './args.js';
@@ -29,11 +30,12 @@ function usage(): string {
     ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}${c.spec.summary}`),
     '',
     'With no command, `lcss` is `lcss train`: LCSS on the checkerboard preset (a few minutes on a CPU).',
+    '--debug (with any command) prints the stack trace of an error.',
   ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let [cmd, ...rest] = argv;
+  let [cmd, ...rest] = argv.filter((a) => a !== '--debug');
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
     console.log(usage());
     return 0;
@@ -63,15 +65,23 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Runs the CLI and exits the process with its code (the bin entry point). */
 export function runCli(argv = process.argv.slice(2)): void {
+  const debug = argv.includes('--debug');
   main(argv).then(
     (code) => process.exit(code),
     (e: unknown) => {
-      if (e instanceof LcssError) {
-        console.error(e.message.startsWith("lcss") ? e.message : `lcss: ${e.message}`);
-        process.exit(2);
-      }
-      console.error(e instanceof Error ? e.stack ?? e.message : String(e));
-      process.exit(1);
+      console.error(formatCliError(e, debug));
+      process.exit(e instanceof LcssError ? 2 : 1);
     },
   );
+}
+
+/**
+ * What the CLI prints for an error: a typed error's message on one line; anything else is a bug
+ * in lcss (every user mistake has a typed error), so it says so and how to get the stack.
+ */
+export function formatCliError(e: unknown, debug: boolean): string {
+  const stack = e instanceof Error && debug && e.stack ? `\n${e.stack}` : '';
+  if (e instanceof LcssError) return (e.message.startsWith('lcss') ? e.message : `lcss: ${e.message}`) + stack;
+  const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return `lcss: internal error: ${msg}${stack || ' (rerun with --debug for the stack trace, and please report it)'}`;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { writeFileSync } from 'node:fs';
+import { atomicWriteFile } from '../train/atomic.js';
 import { ArgumentError } from '../errors.js';
 import { imageGrid, scatterPlot } from '../eval/plot.js';
 import { noGrad } from '../autograd/mode.js';
@@ -18,10 +18,10 @@ import { TOY_NAMES } from '../data/toy.js';
 /** Overrides of the run's sampler, shared by `sample` and `eval`. */
 export const samplerOptions: CommandSpec['options'] = {
   method: { type: 'string', arg: 'NAME', help: "sampler: pc, ode or ald (default: the run's)" },
-  steps: { type: 'number', arg: 'N', help: 'discretisation steps (pc/ald)' },
+  steps: { type: 'number', arg: 'N', integer: true, min: 1, help: 'discretisation steps (pc/ald)' },
   predictor: { type: 'string', arg: 'NAME', help: 'pc predictor: reverseDiffusion, eulerMaruyama, ancestral, none' },
   corrector: { type: 'string', arg: 'NAME', help: 'pc corrector: langevin, ald, none' },
-  snr: { type: 'number', arg: 'X', help: 'corrector signal-to-noise ratio' },
+  snr: { type: 'number', arg: 'X', min: 0, help: 'corrector signal-to-noise ratio' },
 };
 
 /** The run's sampling settings with the command line's overrides. */
@@ -38,13 +38,13 @@ export const sampleSpec: CommandSpec = {
   options: {
     ckpt: { type: 'string', arg: 'FILE', help: 'checkpoint (.safetensors) to sample from' },
     run: { type: 'string', arg: 'DIR', help: "a run directory: its latest checkpoint" },
-    n: { type: 'number', arg: 'N', help: 'number of samples (default: 2000 for 2-D data, 64 for images)' },
-    out: { type: 'string', arg: 'FILE', default: 'samples.png', help: 'output PNG' },
+    n: { type: 'number', arg: 'N', integer: true, min: 1, help: 'number of samples (default: 2000 for 2-D data, 64 for images)' },
+    out: { type: 'string', arg: 'FILE', default: 'samples.png', writes: true, help: 'output PNG' },
     ...samplerOptions,
-    seed: { type: 'number', arg: 'N', default: 0, help: 'sampling seed' },
+    seed: { type: 'number', arg: 'N', integer: true, min: 0, default: 0, help: 'sampling seed' },
     device: { type: 'string', arg: 'NAME', help: 'where to run: cpu (default), cuda or cuda:N' },
     'no-ema': { type: 'boolean', help: 'use the trained weights instead of their EMA' },
-    tensors: { type: 'string', arg: 'FILE', help: 'also save the samples as safetensors' },
+    tensors: { type: 'string', arg: 'FILE', writes: true, help: 'also save the samples as safetensors' },
     quiet: { type: 'boolean', help: 'no progress output' },
   },
   examples: ['lcss sample --run runs/checkerboard --n 5000 --out cb.png', 'lcss sample --ckpt runs/mnist/ckpt-0020000.safetensors --n 64 --method ode'],
@@ -115,7 +115,7 @@ async function sampleOn(opts: Record<string, unknown>): Promise<number> {
     progress.done();
     const range = m.cfg.data.range ?? '[-1,1]';
     const plot = toy ? scatterPlot({ points: x }, { range: [-4.5, 4.5], title: `${n} samples, step ${m.step}` }) : imageGrid(x, { range });
-    writeFileSync(String(opts.out), plot.png);
+    atomicWriteFile(String(opts.out), plot.png, 'lcss sample --out');
     if (opts.tensors) writeSafetensors(String(opts.tensors), { samples: x }, { metadata: { checkpoint: path, sampler: JSON.stringify(sampling) } });
     if (!opts.quiet) console.error(`wrote ${opts.out} (${n} samples from ${path}, ${sampling.method ?? 'pc'} sampler, ${r.nfe} score evaluations)`);
     return 0;

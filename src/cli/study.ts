@@ -8,12 +8,12 @@ export const studySpec: CommandSpec = {
   summary: 'the Checkerboard study: every objective trains the same MLP with the same budget; loss curves, samples and metrics',
   usage: 'lcss study checkerboard [--steps N] [--out DIR] [--objectives LIST]',
   options: {
-    steps: { type: 'number', arg: 'N', default: 3000, help: 'training steps per objective' },
-    out: { type: 'string', arg: 'DIR', default: 'runs/study-checkerboard', help: 'output directory' },
+    steps: { type: 'number', arg: 'N', integer: true, min: 1, default: 3000, help: 'training steps per objective' },
+    out: { type: 'string', arg: 'DIR', default: 'runs/study-checkerboard', help: 'output directory (a rerun replaces the study there)' },
     objectives: { type: 'string', arg: 'LIST', default: STUDY_OBJECTIVES.join(','), help: 'objectives to compare' },
-    seed: { type: 'number', arg: 'N', default: 0, help: 'seed' },
-    samples: { type: 'number', arg: 'N', default: 2000, help: 'samples per objective for the metrics' },
-    'sampling-steps': { type: 'number', arg: 'N', default: 500, help: 'reverse-SDE steps' },
+    seed: { type: 'number', arg: 'N', integer: true, min: 0, default: 0, help: 'seed' },
+    samples: { type: 'number', arg: 'N', integer: true, min: 1, default: 2000, help: 'samples per objective for the metrics' },
+    'sampling-steps': { type: 'number', arg: 'N', integer: true, min: 1, default: 500, help: 'reverse-SDE steps' },
   },
   examples: ['lcss study checkerboard', 'lcss study checkerboard --steps 500 --objectives lcss,dsm'],
 };

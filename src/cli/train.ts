@@ -19,13 +19,14 @@ export const trainSpec: CommandSpec = {
     loss: { type: 'string', arg: 'NAME', help: 'objective: lcss, dsm, ssm, ssm-vr, fdssm, exact' },
     sde: { type: 'string', arg: 'NAME', help: 'SDE: ve, vp, subvp, doublewell' },
     model: { type: 'string', arg: 'NAME', help: 'model config name (see src/models/configs.ts)' },
-    steps: { type: 'number', arg: 'N', help: 'training steps' },
-    'batch-size': { type: 'number', arg: 'N', help: 'batch size' },
-    lr: { type: 'number', arg: 'LR', help: 'learning rate' },
-    seed: { type: 'number', arg: 'N', help: 'seed of every random stream' },
+    steps: { type: 'number', arg: 'N', integer: true, min: 1, help: 'training steps' },
+    'batch-size': { type: 'number', arg: 'N', integer: true, min: 1, help: 'batch size' },
+    lr: { type: 'number', arg: 'LR', min: 0, help: 'learning rate' },
+    seed: { type: 'number', arg: 'N', integer: true, min: 0, help: 'seed of every random stream' },
     out: { type: 'string', arg: 'DIR', help: 'output directory' },
     device: { type: 'string', arg: 'NAME', help: 'where to train: cpu (default), cuda or cuda:N (an addon built with nvcc, on a machine with a GPU)' },
-    resume: { type: 'boolean', help: 'continue from the latest checkpoint in --out' },
+    resume: { type: 'boolean', help: 'continue from the newest valid checkpoint in --out (damaged ones are skipped and named)' },
+    restart: { type: 'boolean', help: 'start over from step 0 in an --out that holds a run, removing its checkpoints and metrics' },
     'no-eval': { type: 'boolean', help: 'skip sampling evaluations' },
     plain: { type: 'boolean', help: 'plain log lines instead of a progress bar' },
     quiet: { type: 'boolean', help: 'no progress output' },
@@ -73,8 +74,30 @@ export function configFromArgs(argv: string[]): { cfg: TrainConfig; opts: Record
     const parts = [over['data.name'], over['loss.name'], over['sde.name']].filter((v) => v !== undefined);
     over.out = `runs/${String(opts.preset)}-${parts.join('-')}`;
   }
-  const cfg = resolveConfig(String(opts.preset), file, over);
+  let cfg: TrainConfig;
+  try {
+    cfg = resolveConfig(String(opts.preset), file, over);
+  } catch (e) {
+    throw asFlagError(e, over, opts.config);
+  }
   return { cfg, opts };
+}
+
+/**
+ * A config error about a key the user gave as a flag, in the flag's words: `unknown option
+ * --loss.gama (did you mean --loss.gamma?)` rather than the config's `unknown key "loss.gama"`.
+ */
+function asFlagError(e: unknown, over: Record<string, unknown>, configFile: unknown): unknown {
+  if (!(e instanceof ArgumentError)) return e;
+  const m = /^config: unknown key "([^"]+)"(?: \(did you mean "([^"]+)"\?\))?; (.*)$/.exec(e.message);
+  // the flag that made the key: --loss.gama for "loss.gama", --lossx.gamma for "lossx"
+  const flag = m && Object.keys(over).find((k) => k === m[1] || k.startsWith(`${m[1]}.`));
+  if (m && flag)
+    return new ArgumentError(`lcss train: unknown option --${flag}${m[2] ? ` (did you mean --${m[2]}${flag.slice(m[1].length)}?)` : ''}; ${m[3]}`);
+  if (m && configFile !== undefined) return new ArgumentError(`lcss train: --config ${String(configFile)}: ${e.message.slice('config: '.length)}`);
+  const g = /^config: (\S+) got (.*)$/.exec(e.message);
+  if (g && Object.prototype.hasOwnProperty.call(over, g[1])) return new ArgumentError(`lcss train: --${g[1]} got ${g[2]}`);
+  return e;
 }
 
 export async function runTrain(argv: string[]): Promise<number> {
@@ -93,7 +116,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   const dev = opts.device === undefined ? undefined : device(String(opts.device));
   process.on('SIGINT', onSig);
   try {
-    const r = await train(cfg, { device: dev, resume: !!opts.resume, signal: ac.signal, plain: !!opts.plain, quiet: !!opts.quiet, noEval: !!opts['no-eval'] });
+    const r = await train(cfg, { device: dev, resume: !!opts.resume, restart: !!opts.restart, signal: ac.signal, plain: !!opts.plain, quiet: !!opts.quiet, noEval: !!opts['no-eval'] });
     const lines = [`done: ${r.step} steps in ${r.seconds.toFixed(1)} s (${r.itPerSec.toFixed(1)} it/s), final loss ${r.loss.toFixed(4)}`];
     if (r.lastEval) lines.push(`metrics: ${Object.entries(r.lastEval).map(([k, v]) => `${k}=${+v.toPrecision(4)}`).join(' ')}`);
     lines.push(`outputs in ${r.out}: checkpoints, metrics.jsonl, loss.png, samples-*.png, summary.json`);

@@ -21,7 +21,7 @@ export interface DsmOptions extends BaseLossOptions {
   sigma?: number;
 }
 
-const KEYS = [...BASE_KEYS, 'sigma'];
+export const KEYS = [...BASE_KEYS, 'sigma'];
 
 /** The DSM objective: dsm(options)(model, x) -> loss. */
 export function dsm(options: DsmOptions = {}): ScoreLoss {

@@ -27,7 +27,7 @@ export interface ExactOptions extends BaseLossOptions {
   traceDims?: readonly number[];
 }
 
-const KEYS = [...BASE_KEYS, 'sigma', 'traceDims'];
+export const KEYS = [...BASE_KEYS, 'sigma', 'traceDims'];
 
 /** Score matching with the exact Jacobian trace: exact(options)(model, x) -> loss. */
 export function exact(options: ExactOptions = {}): ScoreLoss {

@@ -32,7 +32,7 @@ export interface FdssmOptions extends BaseLossOptions {
   sigma?: number;
 }
 
-const KEYS = [...BASE_KEYS, 'eps', 'epsRatio', 'sigma'];
+export const KEYS = [...BASE_KEYS, 'eps', 'epsRatio', 'sigma'];
 
 /** The FD-SSM(-VR) objective: fdssm(options)(model, x) -> loss. */
 export function fdssm(options: FdssmOptions = {}): ScoreLoss {

@@ -3,11 +3,11 @@
 // picks one by name, so a trainer or the CLI can take the objective as a string.
 import { ArgumentError, show } from '../errors.js';
 import type { ScoreLoss } from './common.js';
-import { dsm, type DsmOptions } from './dsm.js';
-import { exact, type ExactOptions } from './exact.js';
-import { fdssm, type FdssmOptions } from './fdssm.js';
-import { lcss, type LcssOptions } from './lcss.js';
-import { ssm, ssmVr, type SsmOptions } from './ssm.js';
+import { dsm, KEYS as DSM_KEYS, type DsmOptions } from './dsm.js';
+import { exact, KEYS as EXACT_KEYS, type ExactOptions } from './exact.js';
+import { fdssm, KEYS as FDSSM_KEYS, type FdssmOptions } from './fdssm.js';
+import { lcss, KEYS as LCSS_KEYS, type LcssOptions } from './lcss.js';
+import { ssm, ssmVr, KEYS as SSM_KEYS, type SsmOptions } from './ssm.js';
 
 export { lcss, type LcssOptions } from './lcss.js';
 export { dsm, type DsmOptions } from './dsm.js';
@@ -34,6 +34,11 @@ const FACTORIES: { [N in LossName]: (o: LossOptionsByName[N]) => ScoreLoss } = {
 
 /** The registered objective names. */
 export const LOSS_NAMES: readonly LossName[] = Object.keys(FACTORIES) as LossName[];
+
+/** The option names each objective accepts (a config or CLI checks its keys before building). */
+export const LOSS_OPTION_KEYS: { readonly [N in LossName]: readonly string[] } = {
+  lcss: LCSS_KEYS, dsm: DSM_KEYS, ssm: SSM_KEYS, 'ssm-vr': SSM_KEYS, fdssm: FDSSM_KEYS, exact: EXACT_KEYS,
+};
 
 /** The objective called `name` with its options: makeLoss('lcss', { sde, sigmaRatio: 0.1 }). */
 export function makeLoss<N extends LossName>(name: N, options: LossOptionsByName[N] = {} as LossOptionsByName[N]): ScoreLoss {

@@ -35,7 +35,7 @@ export interface LcssOptions extends BaseLossOptions {
   fused?: boolean;
 }
 
-const KEYS = [...BASE_KEYS, 'sigma', 'sigmaRatio', 'gamma', 'draws', 'estimator', 'normAt', 'fused'];
+export const KEYS = [...BASE_KEYS, 'sigma', 'sigmaRatio', 'gamma', 'draws', 'estimator', 'normAt', 'fused'];
 
 /** [x; x + sigma e_k; (x - sigma e_k)] from primitive ops, with the noise regenerated from the same key. */
 function perturbComposite(x: Tensor, sigma: Tensor | number, so: SteinOptions & { draws: number; estimator: SteinEstimator }): Tensor {

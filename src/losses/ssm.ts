@@ -28,15 +28,15 @@ export interface SsmOptions extends BaseLossOptions {
   sigma?: number;
 }
 
-const KEYS = [...BASE_KEYS, 'projection', 'particles', 'sigma'];
+export const KEYS = [...BASE_KEYS, 'projection', 'particles', 'sigma'];
 
-function makeSsm(op: 'ssm' | 'ssm-vr', options: SsmOptions): ScoreLoss {
+function makeSsm(op: 'ssm' | 'ssmVr', options: SsmOptions): ScoreLoss {
   checkKeys(op, options, KEYS);
   const base = resolveBase(op, options);
   const projection = oneOf(op, 'projection', options.projection, ['rademacher', 'gaussian'] as const, 'rademacher');
   const M = posInt(op, 'particles', options.particles, 1);
   const noise = dataNoise(op, options.sigma, !!base.sde);
-  const vr = op === 'ssm-vr';
+  const vr = op === 'ssmVr';
 
   return (model: ScoreModel, x: Tensor): Tensor => {
     const x0 = checkBatch(op, x);
@@ -70,5 +70,5 @@ export function ssm(options: SsmOptions = {}): ScoreLoss {
 
 /** Sliced score matching with variance reduction: ssmVr(options)(model, x) -> loss. */
 export function ssmVr(options: SsmOptions = {}): ScoreLoss {
-  return makeSsm('ssm-vr', options);
+  return makeSsm('ssmVr', options);
 }

@@ -4,7 +4,7 @@
 // overrides (--loss.gamma 1.2) refine them. Unknown keys are errors, so typos never pass silently.
 import { ArgumentError, show } from '../errors.js';
 import { TOY_NAMES } from '../data/toy.js';
-import { LOSS_NAMES } from '../losses/index.js';
+import { LOSS_NAMES, LOSS_OPTION_KEYS, type LossName } from '../losses/index.js';
 
 export interface DataConfig {
   /** toy: checkerboard, 8gaussians, swissroll, moons, rings, pinwheel, 2spirals; images: mnist, cifar10, idx, png */
@@ -67,6 +67,13 @@ export interface TrainConfig {
 export const TOP_KEYS = ['preset', 'data', 'batchSize', 'model', 'sde', 'loss', 'optim', 'ema', 'steps', 'seed', 'logEvery', 'evalEvery', 'ckptEvery', 'keepCkpts', 'sampling', 'out'];
 const DATA_KEYS = ['name', 'path', 'labels', 'pad32', 'split', 'hflip', 'dequantize', 'range'];
 const OPTIM_KEYS = ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'warmup', 'gradClip'];
+/** Constructor options of each SDE a config can name (N is the discretisation the samplers use). */
+const SDE_OPTION_KEYS: Record<string, readonly string[]> = {
+  ve: ['sigmaMin', 'sigmaMax', 'N'],
+  vp: ['betaMin', 'betaMax', 'N'],
+  subvp: ['betaMin', 'betaMax', 'N'],
+  doublewell: ['a', 'betaMin', 'betaMax', 'N', 'steps'],
+};
 const SAMPLING_KEYS = ['method', 'n', 'steps', 'predictor', 'corrector', 'snr', 'rtol', 'atol'];
 
 const base = {
@@ -140,6 +147,8 @@ function clone<T>(v: T): T {
 
 /** Deep-merges `over` into `into` (objects merge, everything else replaces). */
 export function mergeConfig(into: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  if (!isObject(into)) throw new ArgumentError(`mergeConfig: argument 'into' got ${show(into)}, expected a config object`);
+  if (!isObject(over)) throw new ArgumentError(`mergeConfig: argument 'over' got ${show(over)}, expected a config object`);
   const out = { ...into };
   for (const [k, v] of Object.entries(over)) {
     // changing the objective or SDE by name drops the old one's options
@@ -151,6 +160,7 @@ export function mergeConfig(into: Record<string, unknown>, over: Record<string, 
 
 /** Parses a flag value: numbers, booleans, null and JSON objects/arrays; anything else is a string. */
 export function parseValue(s: string): unknown {
+  if (typeof s !== 'string') throw new ArgumentError(`parseValue: argument 's' got ${show(s)}, expected a string`);
   if (s === 'true') return true;
   if (s === 'false') return false;
   if (s === 'null') return null;
@@ -180,9 +190,36 @@ export function dottedToObject(pairs: Record<string, unknown>): Record<string, u
   return out;
 }
 
-function checkKeys(where: string, o: Record<string, unknown>, allowed: string[]): void {
-  for (const k of Object.keys(o))
-    if (!allowed.includes(k)) throw new ArgumentError(`config: unknown key ${show(where ? `${where}.${k}` : k)}; the keys${where ? ` of ${where}` : ''} are ${allowed.join(', ')}`);
+/** Edit distance (insertions, deletions, substitutions, adjacent swaps) between two short names. */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const sub = a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + sub);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.length][b.length];
+}
+
+/** The allowed name closest to `k`, if it is close enough to be the likely intent. */
+export function closestName(k: string, allowed: readonly string[]): string | undefined {
+  let best: string | undefined, bestD = Infinity;
+  for (const a of allowed) {
+    const dd = distance(k, a);
+    if (dd < bestD) [best, bestD] = [a, dd];
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.floor(Math.min(k.length, best.length) / 3)) ? best : undefined;
+}
+
+function checkKeys(where: string, o: Record<string, unknown>, allowed: readonly string[], what = where): void {
+  for (const k of Object.keys(o)) {
+    if (allowed.includes(k)) continue;
+    const near = closestName(k, allowed);
+    const full = (x: string) => show(where ? `${where}.${x}` : x);
+    throw new ArgumentError(`config: unknown key ${full(k)}${near ? ` (did you mean ${full(near)}?)` : ''}; the keys${what ? ` of ${what}` : ''} are ${allowed.join(', ')}`);
+  }
 }
 
 function need(cond: boolean, path: string, got: unknown, expected: string): void {
@@ -191,6 +228,7 @@ function need(cond: boolean, path: string, got: unknown, expected: string): void
 
 /** Checks a merged config's structure (the components check their own options when built). */
 export function validateConfig(c: Record<string, unknown>): TrainConfig {
+  if (!isObject(c)) throw new ArgumentError(`config: got ${show(c)}, expected a config object (resolveConfig(preset, file, overrides) makes one)`);
   checkKeys('', c, TOP_KEYS);
   need(isObject(c.data) && typeof (c.data as Record<string, unknown>).name === 'string', 'data', c.data, 'an object with a name');
   checkKeys('data', c.data as Record<string, unknown>, DATA_KEYS);
@@ -203,8 +241,12 @@ export function validateConfig(c: Record<string, unknown>): TrainConfig {
   need(isObject(c.loss) && typeof (c.loss as Record<string, unknown>).name === 'string', 'loss', c.loss, "an object with a name ('lcss', 'dsm', ...)");
   const lossName = (c.loss as Record<string, unknown>).name;
   need((LOSS_NAMES as readonly unknown[]).includes(lossName), 'loss.name', lossName, `one of ${LOSS_NAMES.join(', ')}`);
+  // the trainer supplies sde and generator itself
+  const lossKeys = ['name', ...LOSS_OPTION_KEYS[lossName as LossName].filter((k) => k !== 'sde' && k !== 'generator')];
+  checkKeys('loss', c.loss as Record<string, unknown>, lossKeys, `loss (${lossName as string})`);
   const sdeName = (c.sde as Record<string, unknown>).name;
-  need(['ve', 'vp', 'subvp', 'doublewell'].includes(sdeName as string), 'sde.name', sdeName, 've, vp, subvp or doublewell');
+  need(Object.prototype.hasOwnProperty.call(SDE_OPTION_KEYS, sdeName as string), 'sde.name', sdeName, 've, vp, subvp or doublewell');
+  checkKeys('sde', c.sde as Record<string, unknown>, ['name', ...SDE_OPTION_KEYS[sdeName as string]], `sde (${sdeName as string})`);
   const dataName = (c.data as Record<string, unknown>).name;
   need([...TOY_NAMES, 'mnist', 'cifar10', 'png', 'idx'].includes(dataName as string), 'data.name', dataName, `a toy set (${TOY_NAMES.join(', ')}) or mnist, cifar10, png, idx`);
   need(isObject(c.optim), 'optim', c.optim, 'an object');
@@ -222,7 +264,10 @@ export function validateConfig(c: Record<string, unknown>): TrainConfig {
 
 /** A preset, refined by a config object (from --config) and dotted overrides (flags). */
 export function resolveConfig(preset = 'checkerboard', file?: Record<string, unknown>, overrides: Record<string, unknown> = {}): TrainConfig {
-  const p = PRESETS[preset];
+  if (typeof preset !== 'string') throw new ArgumentError(`config: preset got ${show(preset)}, expected one of ${PRESET_NAMES.join(', ')}`);
+  const p = Object.prototype.hasOwnProperty.call(PRESETS, preset) ? PRESETS[preset] : undefined;
+  if (file !== undefined && !isObject(file)) throw new ArgumentError(`config: the config file's contents got ${show(file)}, expected a JSON object`);
+  if (!isObject(overrides)) throw new ArgumentError(`config: overrides got ${show(overrides)}, expected an object of dotted keys`);
   if (!p) throw new ArgumentError(`config: unknown preset ${show(preset)}; the presets are ${PRESET_NAMES.join(', ')}`);
   let c = clone(p) as unknown as Record<string, unknown>;
   if (file) c = mergeConfig(c, file);
