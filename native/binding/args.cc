@@ -2,6 +2,7 @@
 // Checked argument readers. A value of the wrong type, a NaN, a fraction where an integer belongs,
 // a size past 2^53 or a view whose reach leaves its buffer is an error here, before any conversion
 // to a C++ integer (int64_t(NaN) is undefined behaviour, and (n - 1) * stride can wrap).
+#include <cctype>
 #include <cmath>
 #include <cstring>
 
@@ -10,8 +11,36 @@
 
 namespace lcss {
 
-Napi::Error native_error(Napi::Env env, const char* op, const std::string& message, ErrorKind kind) {
-  const std::string text = std::string(op) + ": " + message;
+namespace {
+
+// Whether `m` already starts with "name: " (kernel messages name their kernel; the JS guard
+// renames that to the function the user called), so the binding's op name is not added twice.
+bool has_op_prefix(const std::string& m) {
+  size_t i = 0;
+  while (i < m.size() && (std::isalnum(static_cast<unsigned char>(m[i])) || m[i] == '_' || m[i] == '.')) ++i;
+  return i > 0 && i + 1 < m.size() && m[i] == ':' && m[i + 1] == ' ';
+}
+
+// An index, memory or device error is the user's to fix: the kernel's file:line is noise there.
+// A plain native failure keeps it (it is a bug report's first line).
+std::string without_location(const std::string& m, ErrorKind kind) {
+  if (kind == ErrorKind::Argument || m.empty() || m.back() != ')') return m;
+  // the suffix LCSS_CHECK adds: " (<file>.cc:<line>)" or ".cu" / ".h"
+  size_t open = m.rfind(" (");
+  size_t colon = m.rfind(':');
+  if (open == std::string::npos || colon == std::string::npos || colon < open || colon + 2 >= m.size()) return m;
+  for (size_t i = colon + 1; i + 1 < m.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(m[i]))) return m;
+  const std::string file = m.substr(open + 2, colon - open - 2);
+  if (file.find(' ') != std::string::npos || file.find('.') == std::string::npos) return m;
+  return m.substr(0, open);
+}
+
+}  // namespace
+
+Napi::Error native_error(Napi::Env env, const char* op, const std::string& raw, ErrorKind kind) {
+  const std::string message = without_location(raw, kind);
+  const std::string text = has_op_prefix(message) ? message : std::string(op) + ": " + message;
   Context* ctx = env.GetInstanceData<Context>();
   Napi::FunctionReference* cls = ctx ? &ctx->error_classes[int(kind)] : nullptr;
   if (cls && !cls->IsEmpty()) {

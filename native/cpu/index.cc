@@ -10,7 +10,7 @@ namespace lcss {
 namespace {
 
 inline void check_index(int32_t i, int64_t D, const char* op) {
-  LCSS_CHECK(i >= 0 && i < D, "%s: index %d is out of range for a dimension of size %lld", op, i, (long long)D);
+  LCSS_CHECK_KIND(ErrorKind::Index, i >= 0 && i < D, "%s: index %d is out of range for a dimension of size %lld", op, i, (long long)D);
 }
 
 template <typename T>
