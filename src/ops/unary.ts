@@ -28,9 +28,19 @@ function binaryGradKernel(code: number, a: Tensor, g: Tensor, p1 = 0, p2 = 0): T
 }
 
 /** Float input: ints and bools are promoted to float32, as math functions expect. */
-function floatInput(op: string, x: unknown): Tensor {
+/**
+ * Runs a float op on x, casting an int or bool x to float32 first; the cast is freed when the op
+ * returns (an int tensor never requires grad, so no graph keeps it).
+ */
+function withFloat(op: string, x: unknown, f: (t: Tensor) => Tensor): Tensor {
   const t = checkTensor(op, 'x', x);
-  return isFloat(t.dtype) ? t : cast(t, 'float32');
+  if (isFloat(t.dtype)) return f(t);
+  const c = cast(t, 'float32');
+  try {
+    return f(c);
+  } finally {
+    c.dispose();
+  }
 }
 
 function numericInput(op: string, x: unknown): Tensor {
@@ -57,37 +67,43 @@ export function sign(x: Tensor): Tensor {
 }
 
 export function exp(x: Tensor): Tensor {
-  const t = floatInput('exp', x);
-  const y = unaryKernel(Unary.exp, t);
-  return attachGrad(y, 'exp', [t], [y], (g, [y]) => [mul(g, y)]);
+  return withFloat('exp', x, (t) => {
+    const y = unaryKernel(Unary.exp, t);
+    return attachGrad(y, 'exp', [t], [y], (g, [y]) => [mul(g, y)]);
+  });
 }
 
 export function log(x: Tensor): Tensor {
-  const t = floatInput('log', x);
-  return attachGrad(unaryKernel(Unary.log, t), 'log', [t], [t], (g, [x]) => [div(g, x)]);
+  return withFloat('log', x, (t) => {
+    return attachGrad(unaryKernel(Unary.log, t), 'log', [t], [t], (g, [x]) => [div(g, x)]);
+  });
 }
 
 export function log1p(x: Tensor): Tensor {
-  const t = floatInput('log1p', x);
-  return attachGrad(unaryKernel(Unary.log1p, t), 'log1p', [t], [t], (g, [x]) => [div(g, add(x, 1))]);
+  return withFloat('log1p', x, (t) => {
+    return attachGrad(unaryKernel(Unary.log1p, t), 'log1p', [t], [t], (g, [x]) => [div(g, add(x, 1))]);
+  });
 }
 
 export function expm1(x: Tensor): Tensor {
-  const t = floatInput('expm1', x);
-  const y = unaryKernel(Unary.expm1, t);
-  return attachGrad(y, 'expm1', [t], [y], (g, [y]) => [mul(g, add(y, 1))]);
+  return withFloat('expm1', x, (t) => {
+    const y = unaryKernel(Unary.expm1, t);
+    return attachGrad(y, 'expm1', [t], [y], (g, [y]) => [mul(g, add(y, 1))]);
+  });
 }
 
 export function sqrt(x: Tensor): Tensor {
-  const t = floatInput('sqrt', x);
-  const y = unaryKernel(Unary.sqrt, t);
-  return attachGrad(y, 'sqrt', [t], [y], (g, [y]) => [div(mul(g, 0.5), y)]);
+  return withFloat('sqrt', x, (t) => {
+    const y = unaryKernel(Unary.sqrt, t);
+    return attachGrad(y, 'sqrt', [t], [y], (g, [y]) => [div(mul(g, 0.5), y)]);
+  });
 }
 
 export function rsqrt(x: Tensor): Tensor {
-  const t = floatInput('rsqrt', x);
-  const y = unaryKernel(Unary.rsqrt, t);
-  return attachGrad(y, 'rsqrt', [t], [y], (g, [y]) => [mul(mul(g, -0.5), powScalar(y, 3))]);
+  return withFloat('rsqrt', x, (t) => {
+    const y = unaryKernel(Unary.rsqrt, t);
+    return attachGrad(y, 'rsqrt', [t], [y], (g, [y]) => [mul(mul(g, -0.5), powScalar(y, 3))]);
+  });
 }
 
 export function square(x: Tensor): Tensor {
@@ -96,30 +112,35 @@ export function square(x: Tensor): Tensor {
 }
 
 export function reciprocal(x: Tensor): Tensor {
-  const t = floatInput('reciprocal', x);
-  const y = unaryKernel(Unary.reciprocal, t);
-  return attachGrad(y, 'reciprocal', [t], [y], (g, [y]) => [neg(mul(g, square(y)))]);
+  return withFloat('reciprocal', x, (t) => {
+    const y = unaryKernel(Unary.reciprocal, t);
+    return attachGrad(y, 'reciprocal', [t], [y], (g, [y]) => [neg(mul(g, square(y)))]);
+  });
 }
 
 export function sin(x: Tensor): Tensor {
-  const t = floatInput('sin', x);
-  return attachGrad(unaryKernel(Unary.sin, t), 'sin', [t], [t], (g, [x]) => [mul(g, cos(x))]);
+  return withFloat('sin', x, (t) => {
+    return attachGrad(unaryKernel(Unary.sin, t), 'sin', [t], [t], (g, [x]) => [mul(g, cos(x))]);
+  });
 }
 
 export function cos(x: Tensor): Tensor {
-  const t = floatInput('cos', x);
-  return attachGrad(unaryKernel(Unary.cos, t), 'cos', [t], [t], (g, [x]) => [neg(mul(g, sin(x)))]);
+  return withFloat('cos', x, (t) => {
+    return attachGrad(unaryKernel(Unary.cos, t), 'cos', [t], [t], (g, [x]) => [neg(mul(g, sin(x)))]);
+  });
 }
 
 export function tan(x: Tensor): Tensor {
-  const t = floatInput('tan', x);
-  const y = unaryKernel(Unary.tan, t);
-  return attachGrad(y, 'tan', [t], [y], (g, [y]) => [mul(g, add(square(y), 1))]);
+  return withFloat('tan', x, (t) => {
+    const y = unaryKernel(Unary.tan, t);
+    return attachGrad(y, 'tan', [t], [y], (g, [y]) => [mul(g, add(square(y), 1))]);
+  });
 }
 
 export function atan(x: Tensor): Tensor {
-  const t = floatInput('atan', x);
-  return attachGrad(unaryKernel(Unary.atan, t), 'atan', [t], [t], (g, [x]) => [div(g, add(square(x), 1))]);
+  return withFloat('atan', x, (t) => {
+    return attachGrad(unaryKernel(Unary.atan, t), 'atan', [t], [t], (g, [x]) => [div(g, add(square(x), 1))]);
+  });
 }
 
 // The derivatives of the saturating activations are computed from x, as e/(1+e)^2 with
@@ -141,23 +162,26 @@ function tanhPrime(x: Tensor): Tensor {
 }
 
 export function tanh(x: Tensor): Tensor {
-  const t = floatInput('tanh', x);
-  const y = unaryKernel(Unary.tanh, t);
-  return attachGrad(y, 'tanh', [t], [t], (g, [x], ctx) =>
-    [ctx.createGraph ? mul(g, tanhPrime(x)) : binaryGradKernel(Binary.tanhBwd, x, g)]);
+  return withFloat('tanh', x, (t) => {
+    const y = unaryKernel(Unary.tanh, t);
+    return attachGrad(y, 'tanh', [t], [t], (g, [x], ctx) =>
+      [ctx.createGraph ? mul(g, tanhPrime(x)) : binaryGradKernel(Binary.tanhBwd, x, g)]);
+  });
 }
 
 export function sigmoid(x: Tensor): Tensor {
-  const t = floatInput('sigmoid', x);
-  const y = unaryKernel(Unary.sigmoid, t);
-  return attachGrad(y, 'sigmoid', [t], [t], (g, [x], ctx) =>
-    [ctx.createGraph ? mul(g, sigmoidPrime(x)) : binaryGradKernel(Binary.sigmoidBwd, x, g)]);
+  return withFloat('sigmoid', x, (t) => {
+    const y = unaryKernel(Unary.sigmoid, t);
+    return attachGrad(y, 'sigmoid', [t], [t], (g, [x], ctx) =>
+      [ctx.createGraph ? mul(g, sigmoidPrime(x)) : binaryGradKernel(Binary.sigmoidBwd, x, g)]);
+  });
 }
 
 export function silu(x: Tensor): Tensor {
-  const t = floatInput('silu', x);
-  return attachGrad(unaryKernel(Unary.silu, t), 'silu', [t], [t], (g, [x], ctx) =>
-    [ctx.createGraph ? siluGrad(x, g) : binaryGradKernel(Binary.siluBwd, x, g)]);
+  return withFloat('silu', x, (t) => {
+    return attachGrad(unaryKernel(Unary.silu, t), 'silu', [t], [t], (g, [x], ctx) =>
+      [ctx.createGraph ? siluGrad(x, g) : binaryGradKernel(Binary.siluBwd, x, g)]);
+  });
 }
 
 /** silu'(x) = s + x s (1 - s), s = sigmoid(x), from ops (s (1 - s) without cancellation). */
@@ -184,20 +208,22 @@ function siluGrad(x: Tensor, g: Tensor): Tensor {
 }
 
 export function logSigmoid(x: Tensor): Tensor {
-  const t = floatInput('logSigmoid', x);
-  return attachGrad(unaryKernel(Unary.logSigmoid, t), 'logSigmoid', [t], [t], (g, [x], ctx) =>
-    [ctx.createGraph ? mul(g, sigmoid(neg(x))) : binaryGradKernel(Binary.logSigmoidBwd, x, g)]);
+  return withFloat('logSigmoid', x, (t) => {
+    return attachGrad(unaryKernel(Unary.logSigmoid, t), 'logSigmoid', [t], [t], (g, [x], ctx) =>
+      [ctx.createGraph ? mul(g, sigmoid(neg(x))) : binaryGradKernel(Binary.logSigmoidBwd, x, g)]);
+  });
 }
 
 /** log(1 + exp(beta x)) / beta, linear above `threshold` (as torch.nn.Softplus). */
 export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
-  const t = floatInput('softplus', x);
-  checkFinite('softplus', 'beta', beta, { min: 0, minExclusive: true });
-  checkFinite('softplus', 'threshold', threshold);
-  return attachGrad(unaryKernel(Unary.softplus, t, beta, threshold), 'softplus', [t], [t], (g, [x], ctx) => {
-    if (!ctx.createGraph) return [binaryGradKernel(Binary.softplusBwd, x, g, beta, threshold)];
-    const bx = mul(x, beta);
-    return [where(gt(bx, threshold), g, mul(g, sigmoid(bx)))];
+  return withFloat('softplus', x, (t) => {
+    checkFinite('softplus', 'beta', beta, { min: 0, minExclusive: true });
+    checkFinite('softplus', 'threshold', threshold);
+    return attachGrad(unaryKernel(Unary.softplus, t, beta, threshold), 'softplus', [t], [t], (g, [x], ctx) => {
+      if (!ctx.createGraph) return [binaryGradKernel(Binary.softplusBwd, x, g, beta, threshold)];
+      const bx = mul(x, beta);
+      return [where(gt(bx, threshold), g, mul(g, sigmoid(bx)))];
+    });
   });
 }
 
@@ -209,42 +235,45 @@ export function relu(x: Tensor): Tensor {
 }
 
 export function elu(x: Tensor, alpha = 1): Tensor {
-  const t = floatInput('elu', x);
-  checkFinite('elu', 'alpha', alpha);
-  return attachGrad(unaryKernel(Unary.elu, t, alpha), 'elu', [t], [t], (g, [x], ctx) =>
-    [ctx.createGraph ? where(gt(x, 0), g, mul(g, mul(exp(x), alpha))) : binaryGradKernel(Binary.eluBwd, x, g, alpha)]);
+  return withFloat('elu', x, (t) => {
+    checkFinite('elu', 'alpha', alpha);
+    return attachGrad(unaryKernel(Unary.elu, t, alpha), 'elu', [t], [t], (g, [x], ctx) =>
+      [ctx.createGraph ? where(gt(x, 0), g, mul(g, mul(exp(x), alpha))) : binaryGradKernel(Binary.eluBwd, x, g, alpha)]);
+  });
 }
 
 /** GELU, exact (erf) by default; approximate: 'tanh' for the tanh form. */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
-  const t = floatInput('gelu', x);
-  if (approximate !== 'none' && approximate !== 'tanh') throw argError('gelu', 'approximate', approximate, "'none' or 'tanh'");
-  const tanhForm = approximate === 'tanh';
-  const y = unaryKernel(tanhForm ? Unary.geluTanh : Unary.gelu, t);
-  return attachGrad(y, 'gelu', [t], [t], (g, [x], ctx) => {
-    if (!ctx.createGraph) return [binaryGradKernel(tanhForm ? Binary.geluTanhBwd : Binary.geluBwd, x, g)];
-    if (tanhForm) {
-      // 1 + tanh(u) and 1 - tanh(u)^2 from e = exp(-2|u|), as the fused kernels do: the tanh
-      // form cancelled in the negative tail (gradient -6.4e-3 and second derivative -13.7 at
-      // x = -100, where both are 0)
-      const c = Math.sqrt(2 / Math.PI);
-      const u = mul(add(x, mul(powScalar(x, 3), 0.044715)), c);
-      const e = exp(mul(abs(u), -2)), d = add(e, 1);
-      const onePlusT = where(lt(u, 0), div(mul(e, 2), d), div(2, d));
-      const sech2 = div(mul(e, 4), square(d));
-      const du = mul(add(mul(square(x), 3 * 0.044715), 1), c);
-      return [mul(g, add(mul(onePlusT, 0.5), mul(mul(mul(x, 0.5), sech2), du)))];
-    }
-    const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
-    const pdf = mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
-    return [mul(g, add(cdf, mul(x, pdf)))];
+  return withFloat('gelu', x, (t) => {
+    if (approximate !== 'none' && approximate !== 'tanh') throw argError('gelu', 'approximate', approximate, "'none' or 'tanh'");
+    const tanhForm = approximate === 'tanh';
+    const y = unaryKernel(tanhForm ? Unary.geluTanh : Unary.gelu, t);
+    return attachGrad(y, 'gelu', [t], [t], (g, [x], ctx) => {
+      if (!ctx.createGraph) return [binaryGradKernel(tanhForm ? Binary.geluTanhBwd : Binary.geluBwd, x, g)];
+      if (tanhForm) {
+        // 1 + tanh(u) and 1 - tanh(u)^2 from e = exp(-2|u|), as the fused kernels do: the tanh
+        // form cancelled in the negative tail (gradient -6.4e-3 and second derivative -13.7 at
+        // x = -100, where both are 0)
+        const c = Math.sqrt(2 / Math.PI);
+        const u = mul(add(x, mul(powScalar(x, 3), 0.044715)), c);
+        const e = exp(mul(abs(u), -2)), d = add(e, 1);
+        const onePlusT = where(lt(u, 0), div(mul(e, 2), d), div(2, d));
+        const sech2 = div(mul(e, 4), square(d));
+        const du = mul(add(mul(square(x), 3 * 0.044715), 1), c);
+        return [mul(g, add(mul(onePlusT, 0.5), mul(mul(mul(x, 0.5), sech2), du)))];
+      }
+      const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
+      const pdf = mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+      return [mul(g, add(cdf, mul(x, pdf)))];
+    });
   });
 }
 
 export function erf(x: Tensor): Tensor {
-  const t = floatInput('erf', x);
-  return attachGrad(unaryKernel(Unary.erf, t), 'erf', [t], [t], (g, [x]) =>
-    [mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI)))]);
+  return withFloat('erf', x, (t) => {
+    return attachGrad(unaryKernel(Unary.erf, t), 'erf', [t], [t], (g, [x]) =>
+      [mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI)))]);
+  });
 }
 
 export function floor(x: Tensor): Tensor {
@@ -284,11 +313,12 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 
 /** x ** p for a scalar exponent. */
 export function powScalar(x: Tensor, p: number): Tensor {
-  const t = floatInput('pow', x);
-  checkFinite('pow', 'exponent', p);
-  if (p === 1) return attachGrad(unaryKernel(Unary.mulS, t, 1), 'pow', [t], [], (g) => [g]);
-  return attachGrad(unaryKernel(Unary.powS, t, p), 'pow', [t], [t], (g, [x]) =>
-    [p === 2 ? mul(g, mul(x, 2)) : mul(g, mul(powScalar(x, p - 1), p))]);
+  return withFloat('pow', x, (t) => {
+    checkFinite('pow', 'exponent', p);
+    if (p === 1) return attachGrad(unaryKernel(Unary.mulS, t, 1), 'pow', [t], [], (g) => [g]);
+    return attachGrad(unaryKernel(Unary.powS, t, p), 'pow', [t], [t], (g, [x]) =>
+      [p === 2 ? mul(g, mul(x, 2)) : mul(g, mul(powScalar(x, p - 1), p))]);
+  });
 }
 
 // Comparisons with a scalar and predicates (bool results, no gradient) are defined here because
@@ -296,7 +326,8 @@ export function powScalar(x: Tensor, p: number): Tensor {
 function cmpS(code: number, name: string, x: Tensor, v: number): Tensor {
   const t = checkTensor(name, 'x', x);
   if (typeof v !== 'number') throw argError(name, 'other', v, 'a number or a tensor');
-  return unaryKernel(code, t.dtype === 'bool' ? cast(t, 'int32') : t, v, 0, 'bool');
+  if (t.dtype !== 'bool') return unaryKernel(code, t, v, 0, 'bool');
+  return tidy(() => unaryKernel(code, cast(t, 'int32'), v, 0, 'bool'));
 }
 export const gtS = (x: Tensor, v: number) => cmpS(Unary.gtS, 'gt', x, v);
 export const geS = (x: Tensor, v: number) => cmpS(Unary.geS, 'ge', x, v);
@@ -317,7 +348,7 @@ export function isfinite(x: Tensor): Tensor {
 
 export function logicalNot(x: Tensor): Tensor {
   const t = checkTensor('logicalNot', 'x', x);
-  return unaryKernel(Unary.not, t.dtype === 'bool' ? t : cast(t, 'bool'));
+  return t.dtype === 'bool' ? unaryKernel(Unary.not, t) : tidy(() => unaryKernel(Unary.not, cast(t, 'bool')));
 }
 
 // binary.ts provides the tensor-or-scalar forms; these local aliases keep the gradients readable.

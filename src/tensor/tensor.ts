@@ -17,6 +17,12 @@ let nextId = 1;
 
 export type NestedArray = number | boolean | NestedArray[];
 
+
+/** Saved aliases collected without dispose() (their graph became garbage) release their storage. */
+const savedAliases = new FinalizationRegistry<Storage>((storage) => {
+  if (!storage.dead) storage.release();
+});
+
 export class Tensor {
   readonly id = nextId++;
   readonly _isTensor = true;
@@ -72,6 +78,10 @@ export class Tensor {
     const a = new Tensor(t.storage, t.shape, t.strides, t.offset, true);
     a.node = t.node;
     a._savedVersion = t.storage.version;
+    // A graph nobody can reach any more (its outputs disposed or dropped) is garbage-collected
+    // with its saved aliases; each one then gives its storage reference back, so the memory of a
+    // disposed parameter or activation is freed rather than pinned by a dead graph.
+    savedAliases.register(a, t.storage, a);
     return a;
   }
 
@@ -103,21 +113,26 @@ export class Tensor {
 
   /** Marks a leaf as needing gradients (float tensors only). */
   set requiresGrad(on: boolean) {
-    if (on === this.requiresGrad) return;
-    if (this.node && !this.node.isLeaf)
-      throw new AutogradError(`requiresGrad: tensor ${this.id} is the output of '${this.node.name}'; only leaves can change it (use detach())`);
-    if (on) {
-      if (!isFloat(this.dtype)) throw new DTypeError(`requiresGrad: only float tensors can require gradients (got ${this.dtype})`);
-      this.node = new LeafNode(this);
-    } else {
-      this.node = null;
-    }
+    this.#setRequiresGrad('requiresGrad', on);
   }
 
   /** Sets requiresGrad and returns this, for chaining. */
   requiresGrad_(on = true): this {
-    this.requiresGrad = on;
+    this.#setRequiresGrad('requiresGrad_', on);
     return this;
+  }
+
+  #setRequiresGrad(op: string, on: unknown): void {
+    if (typeof on !== 'boolean') throw new ArgumentError(`${op}: argument 'on' got ${show(on)}, expected true or false`);
+    if (on === this.requiresGrad) return;
+    if (this.node && !this.node.isLeaf)
+      throw new AutogradError(`${op}: tensor ${this.id} is the output of '${this.node.name}'; only leaves can change it (use detach())`);
+    if (on) {
+      if (!isFloat(this.dtype)) throw new DTypeError(`${op}: only float tensors can require gradients (got ${this.dtype})`);
+      this.node = new LeafNode(this);
+    } else {
+      this.node = null;
+    }
   }
 
   get isLeaf(): boolean {
@@ -138,7 +153,12 @@ export class Tensor {
     if (this._disposed) return;
     this._disposed = true;
     if (!this.internal) untrack(this);
+    else savedAliases.unregister(this);
     this.storage.release();
+    // The graph behind this tensor stays reachable from the nodes of tensors computed from it (their
+    // edges hold it); dropping our own reference lets it, and the tensors it saved for backward, be
+    // collected once nothing downstream needs it, rather than live as long as this JS object.
+    if (!this.internal) this.node = null;
     if (this.grad && !this.internal) {
       this.grad.dispose();
       this.grad = null;

@@ -10,8 +10,8 @@
 // whether the error is an LcssError and whether its message names the function called; and every
 // call that left tensors behind.
 //
-//   node test/fuzz/engine.mjs --seed 1 --calls 20 [--only name-substring]
-import { closeSync, openSync, writeSync } from 'node:fs';
+//   node --expose-gc test/fuzz/engine.mjs --seed 1 --calls 20 [--only name-substring] [--out results.json]
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 
 const lc = await import(new URL('../../dist/src/index.js', import.meta.url).href);
 
@@ -39,6 +39,12 @@ const pick = (a) => a[Math.floor(rnd() * a.length)];
 // Tensors the fuzzer hands out are made once (outside any measurement) and disposed at the end.
 const pool = [];
 const keepT = (t) => (pool.push(t), t);
+// a view of a fresh base, which is released (the view keeps the storage alive)
+const viewT = (base, f) => {
+  const v = f(base);
+  base.dispose();
+  return keepT(v);
+};
 const disposed = lc.zeros([3]);
 disposed.dispose();
 const tensors = [
@@ -50,9 +56,9 @@ const tensors = [
   () => keepT(lc.zeros([5], { dtype: 'int32' })),
   () => keepT(lc.ones([2, 2], { dtype: 'bool' })),
   () => keepT(lc.randn([4, 2], { dtype: 'float64' })),
-  () => keepT(lc.flip(lc.randn([3, 1, 4]), [1])),
-  () => keepT(lc.randn([6, 4]).transpose(0, 1)),
-  () => keepT(lc.expand(lc.randn([1, 3]), [4, 3])),
+  () => viewT(lc.randn([3, 1, 4]), (b) => lc.flip(b, [1])),
+  () => viewT(lc.randn([6, 4]), (b) => b.transpose(0, 1)),
+  () => viewT(lc.randn([1, 3]), (b) => lc.expand(b, [4, 3])),
   () => keepT(lc.randn([2, 2], { requiresGrad: true })),
   () => disposed,
 ];
@@ -122,13 +128,31 @@ const SKIP = new Set([
 ]);
 
 const results = { calls: 0, targets: 0, ok: 0, errors: [], leaks: [], hangs: [], broken: [], slow: {}, seed };
-const record = (target, args, e) => {
+// An error names the function called when its message starts with that function's name: the
+// function ('sum: ...'), or for a method or constructor the class or Class.method
+// ('SubVPSDE.sde: ...' answers a call of SubVPSDE.discretize: it names the object the user used).
+// `owners` are the classes a method or constructor belongs to, along the prototype chain (an ELU's
+// param() is Module.param: naming Module names the method the user called).
+function namesTarget(target, msg, owners) {
+  const path = target.replace(/^new /, '').split('.');
+  const fn = path[path.length - 1];
+  const heads = [fn, path.slice(-2).join('.'), path.join('.')];
+  return heads.some((h) => msg.startsWith(`${h}:`)) || owners.some((c) => msg.startsWith(`${c}:`) || msg.startsWith(`${c}.`));
+}
+
+function ownersOf(v) {
+  const out = [];
+  for (let p = typeof v === 'function' ? v.prototype : Object.getPrototypeOf(v); p && p !== Object.prototype; p = Object.getPrototypeOf(p))
+    if (p.constructor?.name) out.push(p.constructor.name);
+  return out;
+}
+
+const record = (target, args, e, owners = []) => {
   const cls = e?.constructor?.name ?? typeof e;
   const typed = e instanceof lc.LcssError;
   const msg = String(e?.message ?? e);
-  const short = target.split('.').pop().replace(/^new /, '');
-  const named = typed && (msg.startsWith(`${short}:`) || msg.startsWith(`${target}:`) || msg.startsWith(`${target.replace(/^new /, '')}:`) || msg.includes(`${short}`));
-  results.errors.push({ target, args, cls, typed, named, msg: msg.slice(0, 300) });
+  const named = typed && namesTarget(target, msg, owners);
+  results.errors.push({ target, args, cls, typed, named, unchecked: !!e?.unchecked, msg: msg.slice(0, 300) });
 };
 
 function trace(line) {
@@ -181,7 +205,8 @@ async function callInner(target, fn, self, args, isNew) {
   if (lc.isProfiling()) lc.stopProfile();
   if (threw) {
     // a user callback's own error passes through untouched: that is not the library's error
-    if (!(threw instanceof Error && threw.message === 'user callback')) record(target, args.map(describeArg), threw);
+    const owners = isNew ? ownersOf(fn) : self && typeof self === 'object' && self !== lc && !Object.values(lc).includes(self) ? ownersOf(self) : [];
+    if (!(threw instanceof Error && threw.message === 'user callback')) record(target, args.map(describeArg), threw, owners);
   } else {
     results.ok++;
   }
@@ -194,13 +219,15 @@ async function callInner(target, fn, self, args, isNew) {
     }
   }
   const after = lc.numTensors();
-  if (after > before && !isNew) results.leaks.push({ target, args: args.map(describeArg), tensors: after - before, threw: !!threw });
+  // a call that returns leaves nothing once its result is disposed; a constructor that throws
+  // leaves nothing at all (tensors it made before refusing are its to free)
+  if (after > before && (!isNew || threw)) results.leaks.push({ target, args: args.map(describeArg), tensors: after - before, threw: !!threw });
   return isNew && !threw ? made : undefined;
 }
 
 // Methods TypeScript declares protected or private: not callable from typed code and not part of
 // the API (a subclass hook such as a toy distribution's make(), a mixture's checkX()).
-const NOT_API = new Set(['make', 'checkX']);
+const NOT_API = new Set(['make', 'checkX', 'checkName', 'diffusionAt', 'branch', 'merge', 'loadTensors']);
 
 function methodsOf(proto) {
   const out = new Map();
@@ -214,24 +241,49 @@ function methodsOf(proto) {
   return out;
 }
 
+// --buffers (with node --expose-gc): after each function target, collect garbage and report
+// native buffers that no live tensor holds (the fuzzer's own tensors and their grads excepted).
+const checkBuffers = argv.includes('--buffers') && typeof globalThis.gc === 'function';
+async function heldBuffers() {
+  for (let i = 0; i < 2; i++) {
+    globalThis.gc();
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const ours = pool.filter((t) => !t.disposed).length + pool.filter((t) => t.grad && !t.grad.disposed).length;
+  return lc.memory().cpu.liveBuffers - ours;
+}
+
 async function fuzzFunction(name, fn, self) {
   if (only && !name.includes(only)) return;
   results.targets++;
+  const b0 = checkBuffers ? await heldBuffers() : 0;
   for (let i = 0; i < callsPerTarget; i++) {
     const n = Math.floor(rnd() * 5);
     await callOne(name, fn, self, Array.from({ length: n }, () => junk()), false);
+  }
+  if (checkBuffers) {
+    const b1 = await heldBuffers();
+    if (b1 > b0) results.leaks.push({ target: name, args: [], buffers: b1 - b0, threw: false });
   }
 }
 
 async function fuzzClass(name, C) {
   if (only && !name.includes(only)) return;
   results.targets++;
+  const b0 = checkBuffers ? await heldBuffers() : 0;
   const instances = [];
   for (let i = 0; i < callsPerTarget; i++) {
     const n = Math.floor(rnd() * 4);
-    const inst = await callOne(`new ${name}`, C, null, Array.from({ length: n }, () => junk()), true);
+    const args = Array.from({ length: n }, () => junk());
+    const before = lc.numTensors();
+    const inst = await callOne(`new ${name}`, C, null, args, true);
     if (inst && instances.length < 2) instances.push(inst);
-    else safeDispose(name, inst);
+    else if (inst) {
+      safeDispose(name, inst);
+      // an instance's dispose() frees everything it made
+      if (typeof inst.dispose === 'function' && lc.numTensors() > before)
+        results.leaks.push({ target: `new ${name} + dispose()`, args: args.map(describeArg), tensors: lc.numTensors() - before, threw: false });
+    }
   }
   for (const inst of instances) {
     for (const [k, f] of methodsOf(Object.getPrototypeOf(inst))) {
@@ -243,11 +295,15 @@ async function fuzzClass(name, C) {
     }
     safeDispose(name, inst);
   }
+  if (checkBuffers) {
+    const b1 = await heldBuffers();
+    if (b1 > b0) results.leaks.push({ target: `class ${name}`, args: [], buffers: b1 - b0, threw: false });
+  }
 }
 
 // An instance whose methods were fed junk may be left inconsistent; disposing it must still work.
 function safeDispose(name, inst) {
-  if (!(inst instanceof lc.nn.Module)) return;
+  if (!inst || typeof inst.dispose !== 'function') return;
   try {
     inst.dispose();
   } catch (e) {
@@ -270,10 +326,15 @@ for (const [k, f] of methodsOf(lc.Tensor.prototype)) {
   if (['dispose'].includes(k)) continue;
   if (only && !k.includes(only)) continue;
   results.targets++;
+  const b0 = checkBuffers ? await heldBuffers() : 0;
   for (let i = 0; i < callsPerTarget; i++) {
     const self = pick(tensors.slice(0, -1))();
     const n = Math.floor(rnd() * 4);
     await callOne(k, f, self, Array.from({ length: n }, () => junk()), false);
+  }
+  if (checkBuffers) {
+    const b1 = await heldBuffers();
+    if (b1 > b0) results.leaks.push({ target: `Tensor.${k}`, args: [], buffers: b1 - b0, threw: false });
   }
 }
 // 3. namespaces: functions and classes (and one level of nested objects)
@@ -286,11 +347,23 @@ for (const [ns, obj] of Object.entries(lc)) {
   }
 }
 
-for (const t of pool) if (!t.disposed) t.dispose();
+for (const t of pool) {
+  t.grad?.dispose();
+  if (!t.disposed) t.dispose();
+}
 lc.setDefaultDevice('cpu');
+// storages a graph saved for backward are freed when the graph is collected: collect it (node
+// --expose-gc), then let the finalizers run, so the count below is what is really held
+for (let i = 0; i < 3 && typeof globalThis.gc === 'function'; i++) {
+  globalThis.gc();
+  await new Promise((r) => setTimeout(r, 20));
+}
 results.end = { tensors: lc.numTensors(), buffers: lc.memory().cpu.liveBuffers };
 results.slow = Object.fromEntries(Object.entries(results.slow).sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => [k, Math.round(v)]));
 results.baseline = baseline;
 if (traceFd >= 0) closeSync(traceFd);
-process.stdout.write(JSON.stringify(results) + '\n');
+// written synchronously: process.exit() would cut an asynchronous write to a pipe short
+const outFile = opt('out', '');
+if (outFile) writeFileSync(outFile, JSON.stringify(results) + '\n');
+else writeSync(1, JSON.stringify(results) + '\n');
 process.exit(0);
