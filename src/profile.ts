@@ -48,10 +48,15 @@ let active: Active | null = null;
 
 /** Starts recording every native call; throws if a profile is already running. */
 export function startProfile(options: ProfileOptions = {}): void {
-  const opts = checkOptions('startProfile', 'options', options);
-  checkKnownKeys('startProfile', 'options', opts, ['synchronize']);
-  if (opts.synchronize !== undefined) checkBool('startProfile', 'synchronize', opts.synchronize);
-  if (active) throw new ArgumentError('startProfile: a profile is already running (call stopProfile first)');
+  startProfileFor('startProfile', options);
+}
+
+/** startProfile on behalf of the public function `op` (named in its errors). */
+function startProfileFor(op: string, options: ProfileOptions | undefined): void {
+  const opts = checkOptions(op, 'options', options);
+  checkKnownKeys(op, 'options', opts, ['synchronize']);
+  if (opts.synchronize !== undefined) checkBool(op, 'synchronize', opts.synchronize);
+  if (active) throw new ArgumentError(`${op}: a profile is already running (call stopProfile first)`);
   // devices to wait for after each call (none on a CPU-only build or machine)
   const syncDevices = opts.synchronize && native.cudaBuilt() ? native.cudaDeviceCount() : 0;
   const a: Active = { stats: new Map(), t0: performance.now(), originals: new Map(), syncDevices };
@@ -100,7 +105,7 @@ export function stopProfile(): ProfileReport {
 /** Runs `fn` (sync or async) under the profiler; the profile stops even when `fn` throws. */
 export async function profile<T>(fn: () => T | Promise<T>, opts: ProfileOptions = {}): Promise<{ result: T; report: ProfileReport }> {
   checkFunction('profile', 'fn', fn);
-  startProfile(opts);
+  startProfileFor('profile', opts);
   let report: ProfileReport | null = null;
   try {
     const result = await fn();

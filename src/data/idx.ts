@@ -35,9 +35,14 @@ function load(fn: string, file: string): { bytes: Uint8Array; label: string } {
 }
 
 /** Parses IDX bytes; `file` names the source in errors. */
-export function parseIdx(bytes: Uint8Array, file = '<buffer>', fn = 'readIdx'): IdxArray {
-  if (!(bytes instanceof Uint8Array)) throw argError('parseIdx', 'bytes', bytes, 'a Uint8Array (or Buffer)');
-  if (typeof file !== 'string') throw argError('parseIdx', 'file', file, 'a name for errors');
+export function parseIdx(bytes: Uint8Array, file = '<buffer>'): IdxArray {
+  return parseIdxFor('parseIdx', bytes, file);
+}
+
+/** parseIdx on behalf of the public function `fn` (its name goes in the errors). */
+function parseIdxFor(fn: string, bytes: Uint8Array, file: string): IdxArray {
+  if (!(bytes instanceof Uint8Array)) throw argError(fn, 'bytes', bytes, 'a Uint8Array (or Buffer)');
+  if (typeof file !== 'string') throw argError(fn, 'file', file, 'a name for errors');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 4) throw formatError(fn, file, 0, 'a 4-byte IDX magic number', `${bytes.length} bytes in the whole file`);
   if (bytes[0] !== 0 || bytes[1] !== 0)
@@ -69,11 +74,16 @@ export function parseIdx(bytes: Uint8Array, file = '<buffer>', fn = 'readIdx'): 
 /** Reads an IDX file (gzipped or not). */
 export function readIdx(file: string): IdxArray {
   const { bytes, label } = load('readIdx', file);
-  return parseIdx(bytes, label);
+  return parseIdxFor('readIdx', bytes, label);
 }
 
 /** Encodes an array as IDX bytes (big-endian), e.g. to write fixtures or export data. */
-export function encodeIdx(arr: IdxArray, fn = 'encodeIdx'): Uint8Array {
+export function encodeIdx(arr: IdxArray): Uint8Array {
+  return encodeIdxFor('encodeIdx', arr);
+}
+
+/** encodeIdx on behalf of the public function `fn` (its name goes in the errors). */
+function encodeIdxFor(fn: string, arr: IdxArray): Uint8Array {
   const a = checkOptions(fn, 'array', arr) as IdxArray;
   const width = ({ uint8: 1, int8: 1, int16: 2, int32: 4, float32: 4, float64: 8 } as Record<string, number>)[a.type as string];
   if (!width) throw new DTypeError(`${fn}: argument 'type' got ${JSON.stringify(a.type)}, expected one of ${Object.keys(CODES).join(', ')}`);
@@ -104,7 +114,7 @@ export function encodeIdx(arr: IdxArray, fn = 'encodeIdx'): Uint8Array {
 
 export function writeIdx(file: string, a: IdxArray): void {
   if (typeof file !== 'string' || !file) throw argError('writeIdx', 'file', file, 'a file path');
-  const bytes = encodeIdx(a, 'writeIdx');
+  const bytes = encodeIdxFor('writeIdx', a);
   try {
     writeFileSync(file, bytes);
   } catch (e) {
@@ -120,7 +130,7 @@ export function writeIdx(file: string, a: IdxArray): void {
 export function readMnistIdx(imagesFile: string, labelsFile?: string): ImageDataset {
   const fn = 'readMnistIdx';
   const im = load(fn, imagesFile);
-  const images = parseIdx(im.bytes, im.label, fn);
+  const images = parseIdxFor(fn, im.bytes, im.label);
   if (images.type !== 'uint8' || images.shape.length !== 3)
     throw formatError(fn, im.label, 2, 'magic 0x00000803 (ubyte images, 3 dimensions)', `0x0000${hex(im.bytes[2])}${hex(im.bytes[3])} (${images.type}, ${images.shape.length} dimensions)`);
   const [n, h, w] = images.shape;
@@ -131,7 +141,7 @@ export function readMnistIdx(imagesFile: string, labelsFile?: string): ImageData
   let labels: Int32Array | undefined;
   if (labelsFile !== undefined && labelsFile !== null) {
     const lb = load(fn, labelsFile);
-    const l = parseIdx(lb.bytes, lb.label, fn);
+    const l = parseIdxFor(fn, lb.bytes, lb.label);
     if (l.type !== 'uint8' || l.shape.length !== 1)
       throw formatError(fn, lb.label, 2, 'magic 0x00000801 (ubyte labels, 1 dimension)', `0x0000${hex(lb.bytes[2])}${hex(lb.bytes[3])} (${l.type}, ${l.shape.length} dimensions)`);
     if (l.shape[0] !== n) throw formatError(fn, lb.label, 4, `${n} labels (one per image of ${im.label})`, `${l.shape[0]}`);

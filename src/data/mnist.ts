@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ArgumentError, checkInt, show } from '../errors.js';
+import { ArgumentError, checkInt, checkOptions, show } from '../errors.js';
 import { imageDataset, padImages, type ImageDataset } from './dataset.js';
 import { DataFormatError } from './errors.js';
 
@@ -98,6 +98,7 @@ function subset(ds: ImageDataset, idx: number[]): ImageDataset {
 
 /** The 10,000 MNIST digits shipped in the `mnist` package: [N, 1, 28, 28] (or 32x32) bytes + labels. */
 export function mnist(o: MnistOptions = {}): ImageDataset {
+  o = checkOptions('mnist', 'options', o);
   cache ??= loadPackage();
   let ds = cache;
   const split = o.split ?? 'all';

@@ -41,7 +41,7 @@ abstract class DrawnToy implements ToyDistribution {
   protected abstract make(i: number, u: Float64Array, z: Float64Array, out: Float64Array): void;
 
   sample(n: number, opts: SampleOptions = {}): Tensor {
-    const fn = `${this.name}.sample`;
+    const fn = `${this.constructor.name}.sample`;
     checkInt(fn, 'n', n, 0);
     const o = checkOptions(fn, 'options', opts);
     if (o.generator !== undefined && !(o.generator instanceof Generator)) throw argError(fn, 'generator', o.generator, 'a Generator');
@@ -50,8 +50,8 @@ abstract class DrawnToy implements ToyDistribution {
   }
 
   sampleArray(n: number, gen: Generator): Float64Array {
-    checkInt(`${this.name}.sampleArray`, 'n', n, 0);
-    if (!(gen instanceof Generator)) throw argError(`${this.name}.sampleArray`, 'generator', gen, 'a Generator');
+    checkInt(`${this.constructor.name}.sampleArray`, 'n', n, 0);
+    if (!(gen instanceof Generator)) throw argError(`${this.constructor.name}.sampleArray`, 'generator', gen, 'a Generator');
     const u = this.nu ? drawArray(n, this.nu, gen, 'uniform') : new Float64Array(0);
     const z = this.nz ? drawArray(n, this.nz, gen, 'normal') : new Float64Array(0);
     const out = new Float64Array(2 * n);
@@ -80,7 +80,7 @@ export class Checkerboard extends DrawnToy {
     out[2 * i + 1] = 2 * x2;
   }
   logDensity(x: Tensor): Tensor {
-    const d = checkPoints('checkerboard.logDensity', x);
+    const d = checkPoints('Checkerboard.logDensity', x);
     const out = new Float64Array(d.length / 2);
     for (let i = 0; i < out.length; i++) out[i] = checkerboardInside(d[2 * i], d[2 * i + 1]) ? -Math.log(32) : -Infinity;
     return tensor(out, { dtype: x.dtype, device: x.device });
@@ -244,7 +244,12 @@ function checkPoints(fn: string, x: Tensor): Float64Array | Float32Array {
 }
 
 /** The distribution behind a toy name, or a Gaussian mixture given as one. */
-export function toyDistribution(name: ToyName | GaussianMixture, fn = 'toyDistribution'): ToyDistribution {
+export function toyDistribution(name: ToyName | GaussianMixture): ToyDistribution {
+  return toyDistributionFor('toyDistribution', name);
+}
+
+/** toyDistribution(name) on behalf of the public function `fn` (named in its errors). */
+function toyDistributionFor(fn: string, name: ToyName | GaussianMixture): ToyDistribution {
   if (name instanceof GaussianMixture) return new MixtureToy(name);
   switch (name) {
     case 'checkerboard': return new Checkerboard();
@@ -254,7 +259,7 @@ export function toyDistribution(name: ToyName | GaussianMixture, fn = 'toyDistri
     case 'rings': return new Rings();
     case 'pinwheel': return new Pinwheel();
     case '2spirals': return new TwoSpirals();
-    default: throw argError(fn, 'name', name, `one of ${TOY_NAMES.join(', ')} or a GaussianMixture`);
+    default: throw argError(fn, 'name', typeof name === 'symbol' ? String(name) : name, `one of ${TOY_NAMES.join(', ')} or a GaussianMixture`);
   }
 }
 
@@ -273,20 +278,25 @@ export interface ToyStreamOptions {
  * the next one is requested or the loop ends, so a training loop leaks nothing (clone() a batch to
  * keep it). The stream's position is its generator state: setState(getState()) replays exactly.
  */
+// The public function constructing a stream (toy() names itself in the stream's errors).
+let streamCaller: string | null = null;
+
 export class ToyStream implements Iterable<Tensor> {
   readonly dist: ToyDistribution;
   readonly batchSize: number;
   readonly generator: Generator;
   private readonly dtype: 'float32' | 'float64';
 
-  constructor(dist: ToyName | GaussianMixture | ToyDistribution, opts: ToyStreamOptions, fn = 'ToyStream') {
+  constructor(dist: ToyName | GaussianMixture | ToyDistribution, opts: ToyStreamOptions) {
+    const fn = streamCaller ?? 'ToyStream';
+    streamCaller = null;
     const o = checkOptions(fn, 'options', opts);
     checkKnownKeys(fn, 'options', o, ['batchSize', 'seed', 'generator', 'dtype']);
     if (typeof dist !== 'string' && !(dist instanceof GaussianMixture) &&
       !(dist && typeof dist === 'object' && typeof (dist as ToyDistribution).sample === 'function' && Number.isInteger((dist as ToyDistribution).dim)))
       throw argError(fn, 'name', dist, `one of ${TOY_NAMES.join(', ')}, a GaussianMixture or a distribution with sample(n) and dim`);
     if (o.generator !== undefined && !(o.generator instanceof Generator)) throw argError(fn, 'generator', o.generator, 'a Generator');
-    this.dist = typeof dist === 'string' || dist instanceof GaussianMixture ? toyDistribution(dist, fn) : dist;
+    this.dist = typeof dist === 'string' || dist instanceof GaussianMixture ? toyDistributionFor(fn, dist) : dist;
     this.batchSize = checkInt(fn, 'batchSize', o.batchSize, 1);
     this.generator = o.generator ?? new Generator(checkInt(fn, 'seed', o.seed ?? 0, 0, Number.MAX_SAFE_INTEGER));
     this.dtype = o.dtype ?? 'float32';
@@ -330,5 +340,6 @@ type Generator_<T> = globalThis.Generator<T, void, unknown>;
 
 /** A seeded stream of toy batches: `for (const x of toy('checkerboard', { batchSize: 512 }).take(1000))`. */
 export function toy(name: ToyName | GaussianMixture | ToyDistribution, o: ToyStreamOptions): ToyStream {
-  return new ToyStream(name, o, 'toy');
+  streamCaller = 'toy';
+  return new ToyStream(name, o);
 }

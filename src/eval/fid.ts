@@ -2,7 +2,7 @@
 // Sample-quality statistics on classifier features: FID (Fréchet distance of Gaussian fits), KID
 // (unbiased MMD² with the cubic polynomial kernel, averaged over subsets) and the Inception-style
 // score exp(E_x KL(p(y|x) || p(y))). Plain float64 JS: the feature matrices are small (N x 128).
-import { argError } from '../errors.js';
+import { argError, checkInt, checkKnownKeys, checkOptions } from '../errors.js';
 import { symEig } from '../sde/eig.js';
 
 /** Features as an N x D row-major matrix. */
@@ -12,7 +12,25 @@ export interface FeatureMatrix {
   data: Float64Array;
 }
 
+/** `f` if it is a FeatureMatrix {n, d, data: Float64Array of n * d finite values}, else an ArgumentError. */
+function checkFeatures(op: string, arg: string, f: unknown): FeatureMatrix {
+  const m = f as FeatureMatrix;
+  if (!m || typeof m !== 'object' || !Number.isSafeInteger(m.n) || m.n < 0 || !Number.isSafeInteger(m.d) || m.d < 1 || !(m.data instanceof Float64Array) || m.data.length !== m.n * m.d)
+    throw argError(op, arg, f, 'a feature matrix {n, d, data: Float64Array(n * d)} (featureMatrix(...), classify(...).features)');
+  return m;
+}
+
+function checkFit(op: string, arg: string, g: unknown): GaussianFit {
+  const f = g as GaussianFit;
+  if (!f || typeof f !== 'object' || !Number.isSafeInteger(f.d) || f.d < 1 || !(f.mean instanceof Float64Array) || f.mean.length !== f.d || !(f.cov instanceof Float64Array) || f.cov.length !== f.d * f.d)
+    throw argError(op, arg, g, 'a Gaussian fit {mean, cov, d} (fitGaussian(...))');
+  return f;
+}
+
 export function featureMatrix(data: ArrayLike<number>, n: number, d: number): FeatureMatrix {
+  checkInt('featureMatrix', 'n', n, 0);
+  checkInt('featureMatrix', 'd', d, 1);
+  if (!data || typeof data !== 'object' || typeof (data as ArrayLike<number>).length !== 'number') throw argError('featureMatrix', 'data', data, 'an array or typed array of numbers');
   if (data.length !== n * d) throw argError('featureMatrix', 'data', data.length, `${n} x ${d} = ${n * d} values`);
   return { n, d, data: Float64Array.from(data) };
 }
@@ -25,7 +43,7 @@ export interface GaussianFit {
 }
 
 export function fitGaussian(f: FeatureMatrix): GaussianFit {
-  const { n, d, data } = f;
+  const { n, d, data } = checkFeatures('fitGaussian', 'features', f);
   if (n < 2) throw argError('fitGaussian', 'features', n, 'at least 2 samples');
   const mean = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += data[i * d + j];
@@ -66,6 +84,8 @@ function matmulSq(a: Float64Array, b: Float64Array, d: number): Float64Array {
  * eigenvalues are clamped to 0).
  */
 export function frechetDistance(g1: GaussianFit, g2: GaussianFit): number {
+  checkFit('frechetDistance', 'g1', g1);
+  checkFit('frechetDistance', 'g2', g2);
   if (g1.d !== g2.d) throw argError('frechetDistance', 'g2', g2.d, `features of dimension ${g1.d}`);
   const d = g1.d;
   let dm = 0;
@@ -96,6 +116,9 @@ export function frechetDistance(g1: GaussianFit, g2: GaussianFit): number {
 }
 
 export function fid(a: FeatureMatrix, b: FeatureMatrix): number {
+  checkFeatures('fid', 'a', a);
+  checkFeatures('fid', 'b', b);
+  if (a.d !== b.d) throw argError('fid', 'b', `features of dimension ${b.d}`, `features of dimension ${a.d}`);
   return frechetDistance(fitGaussian(a), fitGaussian(b));
 }
 
@@ -104,10 +127,15 @@ export function fid(a: FeatureMatrix, b: FeatureMatrix): number {
  * random subsets of `subsetSize` rows of each set (Bińkowski et al. 2018). Returns mean and std.
  */
 export function kid(a: FeatureMatrix, b: FeatureMatrix, o: { subsets?: number; subsetSize?: number; seed?: number } = {}): { mean: number; std: number } {
+  checkFeatures('kid', 'a', a);
+  checkFeatures('kid', 'b', b);
   if (a.d !== b.d) throw argError('kid', 'b', b.d, `features of dimension ${a.d}`);
-  const m = Math.min(o.subsetSize ?? 1000, a.n, b.n);
+  o = checkOptions('kid', 'options', o);
+  checkKnownKeys('kid', 'options', o, ['subsets', 'subsetSize', 'seed']);
+  const m = Math.min(checkInt('kid', 'subsetSize', o.subsetSize ?? 1000, 2), a.n, b.n);
   if (m < 2) throw argError('kid', 'subsetSize', m, 'at least 2 rows in each set');
-  const subsets = o.subsets ?? 10;
+  const subsets = checkInt('kid', 'subsets', o.subsets ?? 10, 1, 1e6);
+  checkInt('kid', 'seed', o.seed ?? 0, 0);
   let state = (o.seed ?? 0) * 2654435761 + 1;
   const rnd = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
   const pick = (n: number) => {
@@ -145,7 +173,8 @@ export function kid(a: FeatureMatrix, b: FeatureMatrix, o: { subsets?: number; s
 
 /** exp(E_x KL(p(y|x) || p(y))) from class probabilities (N x C rows summing to 1). */
 export function inceptionScore(probs: FeatureMatrix): number {
-  const { n, d, data } = probs;
+  const { n, d, data } = checkFeatures('inceptionScore', 'probs', probs);
+  if (n < 1) throw argError('inceptionScore', 'probs', probs, 'at least one row of class probabilities');
   const py = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) py[c] += data[i * d + c] / n;
   let kl = 0;

@@ -8,7 +8,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArgumentError, ShapeError, show } from '../errors.js';
+import { argError, ArgumentError, checkFinite, checkFunction, checkInt, checkKnownKeys, checkOneOf, checkOptions, ShapeError, show } from '../errors.js';
+import { checkFloatTensor } from '../ops/util.js';
+import { checkWritable } from '../train/atomic.js';
 import { noGrad } from '../autograd/mode.js';
 import { mnist, MNIST_TRAIN_FRACTION } from '../data/mnist.js';
 import type { ImageDataset } from '../data/dataset.js';
@@ -47,6 +49,7 @@ export class MnistClassifier extends Module {
 
   constructor(seed = 0) {
     super();
+    checkInt('MnistClassifier', 'seed', seed, 0, Number.MAX_SAFE_INTEGER);
     const generator = new Generator(seed);
     this.conv1 = this.module('conv1', new Conv2d(1, 16, 3, { padding: 1, generator }));
     this.conv2 = this.module('conv2', new Conv2d(16, 32, 3, { padding: 1, generator }));
@@ -56,6 +59,9 @@ export class MnistClassifier extends Module {
 
   /** 128-d features of images in [0, 1], [N, 1, 28, 28]. */
   features(x: Tensor): Tensor {
+    const t = checkFloatTensor('MnistClassifier.features', 'x', x);
+    if (t.ndim !== 4 || t.shape[1] !== 1 || t.shape[2] !== 28 || t.shape[3] !== 28)
+      throw new ShapeError(`MnistClassifier.features: x must be [N, 1, 28, 28] digits, got ${show([...t.shape])} (toClassifierInput converts 32x32 and [-1, 1] images)`);
     return tidy(() => {
       const h = maxPool2d(relu(this.conv1.forward(x)), 2);
       const h2 = maxPool2d(relu(this.conv2.forward(h)), 2);
@@ -82,11 +88,18 @@ export function classifierWeightsPath(): string {
 
 /** Loads the committed classifier (or one at `path`). */
 export function loadMnistClassifier(path = classifierWeightsPath()): MnistClassifier {
+  if (typeof path !== 'string' || !path) throw argError('loadMnistClassifier', 'path', path, 'the path of a classifier .safetensors file');
   if (!existsSync(path)) throw new ArgumentError(`loadMnistClassifier: no weights at ${path}; run \`npx lcss eval --train-classifier\``);
-  const m = new MnistClassifier();
   const { tensors } = readSafetensors(path);
-  m.loadStateDict(tensors);
-  for (const t of tensors.values()) t.dispose();
+  const m = new MnistClassifier();
+  try {
+    m.loadStateDict(tensors);
+  } catch (e) {
+    m.dispose();
+    throw e;
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
   return m.eval();
 }
 
@@ -95,6 +108,8 @@ export function loadMnistClassifier(path = classifierWeightsPath()): MnistClassi
  * classifier's input: 28x28 in [0, 1].
  */
 export function toClassifierInput(x: Tensor, range: '[-1,1]' | '[0,1]'): Tensor {
+  checkFloatTensor('toClassifierInput', 'x', x);
+  checkOneOf('toClassifierInput', 'range', range, ['[-1,1]', '[0,1]']);
   if (x.ndim !== 4 || x.shape[1] !== 1 || (x.shape[2] !== 28 && x.shape[2] !== 32) || x.shape[2] !== x.shape[3])
     throw new ShapeError(`mnist classifier: images must be [N, 1, 28, 28] or [N, 1, 32, 32], got ${show([...x.shape])}`);
   return tidy(() => {
@@ -111,6 +126,10 @@ export interface ClassifierOutputs {
 
 /** Features and class probabilities of a batch of images, in chunks of 500. */
 export function classify(model: MnistClassifier, images: Tensor, range: '[-1,1]' | '[0,1]'): ClassifierOutputs {
+  if (!(model instanceof MnistClassifier)) throw argError('classify', 'model', model, 'an MnistClassifier (loadMnistClassifier())');
+  checkFloatTensor('classify', 'images', images);
+  checkOneOf('classify', 'range', range, ['[-1,1]', '[0,1]']);
+  if (images.ndim !== 4) throw argError('classify', 'images', images, 'images [N, 1, 28, 28] or [N, 1, 32, 32]');
   const n = images.shape[0];
   const feats = new Float64Array(n * 128), probs = new Float64Array(n * 10);
   noGrad(() => {
@@ -142,11 +161,32 @@ export interface TrainClassifierOptions {
 }
 
 /** Trains the classifier on 80% of each class; returns held-out accuracy. Writes the weights. */
-export function trainMnistClassifier(o: TrainClassifierOptions = {}): { accuracy: number; path: string } {
+export function trainMnistClassifier(opts: TrainClassifierOptions = {}): { accuracy: number; path: string } {
+  const fn = 'trainMnistClassifier';
+  const o = checkOptions(fn, 'options', opts);
+  checkKnownKeys(fn, 'options', o, ['seed', 'lr', 'batchSize', 'epochs', 'log', 'out']);
+  if (o.log !== undefined) checkFunction(fn, 'log', o.log);
+  if (o.seed !== undefined) checkInt(fn, 'seed', o.seed, 0, Number.MAX_SAFE_INTEGER);
+  if (o.lr !== undefined) checkFinite(fn, 'lr', o.lr, { min: 0, minExclusive: true });
+  if (o.batchSize !== undefined) checkInt(fn, 'batchSize', o.batchSize, 1);
+  if (o.epochs !== undefined) checkInt(fn, 'epochs', o.epochs, 1);
+  // no default path: a library call must not overwrite the weights shipped with the package
+  // (`lcss eval --train-classifier` passes classifierWeightsPath() to do exactly that)
+  if (typeof o.out !== 'string' || !o.out) throw argError(fn, 'out', o.out, 'the path to write the weights to (classifierWeightsPath() replaces the shipped ones)');
+  checkWritable(fn, o.out);
   const log = o.log ?? (() => {});
   const { train, heldOut } = mnistSplit();
   const model = new MnistClassifier(o.seed ?? 0);
   const opt = new Adam(model.parameters(), { lr: o.lr ?? 1e-3 });
+  try {
+    return trainAndSave(model, opt, train, heldOut, o, log);
+  } finally {
+    opt.dispose();
+    model.dispose();
+  }
+}
+
+function trainAndSave(model: MnistClassifier, opt: Adam, train: ImageDataset, heldOut: ImageDataset, o: TrainClassifierOptions, log: (l: string) => void): { accuracy: number; path: string } {
   const loader = new DataLoader(train, { batchSize: o.batchSize ?? 64, seed: o.seed ?? 0, range: '[0,1]' });
   const epochs = o.epochs ?? 10;
   for (let e = 0; e < epochs; e++) {
@@ -169,14 +209,14 @@ export function trainMnistClassifier(o: TrainClassifierOptions = {}): { accuracy
   opt.zeroGrad();
   const accuracy = evaluateAccuracy(model, heldOut);
   log(`held-out accuracy ${(100 * accuracy).toFixed(2)}% on ${heldOut.n} digits`);
-  const path = o.out ?? classifierWeightsPath();
+  const path = o.out!;
   writeSafetensors(path, model.stateDict(), { metadata: { accuracy: String(accuracy), trained_on: `first ${MNIST_TRAIN_FRACTION * 100}% of each class of the mnist package (${train.n} digits)`, epochs: String(epochs) } });
-  opt.dispose();
-  model.dispose();
   return { accuracy, path };
 }
 
 export function evaluateAccuracy(model: MnistClassifier, ds: ImageDataset): number {
+  if (!(model instanceof MnistClassifier)) throw argError('evaluateAccuracy', 'model', model, 'an MnistClassifier (loadMnistClassifier())');
+  if (!ds || typeof ds !== 'object' || !(ds.labels instanceof Int32Array)) throw argError('evaluateAccuracy', 'dataset', ds, 'a labelled image dataset (mnistSplit().heldOut)');
   const loader = new DataLoader(ds, { batchSize: 500, shuffle: false, dropLast: false, range: '[0,1]' });
   let correct = 0;
   noGrad(() => {

@@ -7,7 +7,8 @@
 //   - slicedWasserstein: SW_p over fixed random directions drawn from a seed (Bonneel et al. 2015).
 // All are computed in float64 in plain JS: toy sets are small (a few thousand 2-D points) and the
 // O(N²) kernel sums are exact this way, with no N×N tensor.
-import { argError, checkFinite, checkInt, ShapeError } from '../errors.js';
+import { argError, checkFinite, checkFunction, checkInt, checkOptions, ShapeError } from '../errors.js';
+import { checkFloatTensor } from '../ops/util.js';
 import { Generator } from '../ops/random.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -66,7 +67,11 @@ export interface NllResult {
  * so compare against that, not against 0.
  */
 export function nll(samples: Tensor, logDensity: (x: Tensor) => Tensor, o: NllOptions = {}): NllResult {
-  const floor = checkFinite('nll', 'floor', o.floor ?? 1e-6, { min: 0, minExclusive: true });
+  const x = checkFloatTensor('nll', 'samples', samples);
+  if (x.ndim < 1) throw argError('nll', 'samples', samples, 'a tensor [N, ...] of samples');
+  checkFunction('nll', 'logDensity', logDensity);
+  const opts = checkOptions('nll', 'options', o);
+  const floor = checkFinite('nll', 'floor', opts.floor ?? 1e-6, { min: 0, minExclusive: true });
   const lf = Math.log(floor);
   const lp = tidy(() => logDensity(samples).dataSync());
   if (lp.length !== samples.shape[0]) throw new ShapeError(`nll: logDensity returned ${lp.length} values for ${samples.shape[0]} samples`);
@@ -262,6 +267,9 @@ export interface ToyMetrics {
 /** Every toy metric of `samples` against fresh draws from `dist` (the samples are not disposed). */
 export function toyMetrics(samples: Tensor, dist: ToyDistribution, o: ToyMetricsOptions = {}): ToyMetrics {
   const fn = 'toyMetrics';
+  if (!dist || typeof dist !== 'object' || !Number.isInteger((dist as ToyDistribution).dim) || typeof (dist as ToyDistribution).sample !== 'function')
+    throw argError(fn, 'dist', dist, 'a toy distribution (toyDistribution(name))');
+  o = checkOptions(fn, 'options', o);
   if (!samples || !samples._isTensor || samples.ndim !== 2 || samples.shape[1] !== dist.dim)
     throw argError(fn, 'samples', samples, `a tensor [N, ${dist.dim}]`);
   const seed = checkInt(fn, 'seed', o.seed ?? 12345, 0, Number.MAX_SAFE_INTEGER);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Residual blocks of DDPM++ / NCSN++ (score_sde layerspp.ResnetBlockDDPMpp, ResnetBlockBigGANpp,
 // Combine), with the reference's submodule names so its state dicts map one to one.
+import { checkOptions } from '../errors.js';
 import { add, mul } from '../ops/binary.js';
 import { cat } from '../ops/join.js';
 import type { Generator } from '../ops/random.js';
@@ -33,7 +34,11 @@ export interface ResBlockOptions extends InitOptions {
 }
 
 /** GroupNorm(min(C/4, 32), C, eps 1e-6), as every NCSN++ block. */
-export const ncsnppGroupNorm = (c: number, o: InitOptions) => new GroupNorm(groupsFor(c), c, { eps: 1e-6, dtype: o.dtype });
+/** NCSN++'s GroupNorm: min(C / 4, 32) groups, eps 1e-6. */
+export function ncsnppGroupNorm(c: number, o: InitOptions = {}): GroupNorm {
+  const q = checkOptions('ncsnppGroupNorm', 'options', o);
+  return new GroupNorm(groupsFor(c), c, { eps: 1e-6, dtype: q.dtype });
+}
 
 /** The part shared by both blocks: GN0-act-(resample)-Conv0 (+Dense(temb)) GN1-act-Dropout-Conv1. */
 abstract class ResBlockBase extends Module {
@@ -148,6 +153,7 @@ export class Combine extends Module {
   readonly Conv: Conv2d;
   constructor(dim1: number, dim2: number, readonly method: 'cat' | 'sum', o: InitOptions = {}) {
     super();
+    o = checkOptions(new.target.name, 'options', o) as typeof o;
     this.Conv = this.module('Conv', ddpmConv1x1(dim1, dim2, o));
   }
   forward(x: Tensor, y: Tensor): Tensor {

@@ -4,7 +4,7 @@
 // configs/subvp/cifar10_ddpmpp_continuous.py and their deep variants); the small ones train on a
 // 2-core CPU. Every config states its parameter count; test/models/configs.test.ts checks each one
 // against a count derived by hand from the reference construction code.
-import { argError } from '../errors.js';
+import { argError, checkOptions } from '../errors.js';
 import type { Generator } from '../ops/random.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Module } from '../nn/module.js';
@@ -119,14 +119,16 @@ export type ScoreModel = Module & ScoreNetwork;
 
 /** The config registered as `name` (with its name filled in); throws listing the known names. */
 export function getModelConfig(name: string): ModelConfig {
-  const c = MODEL_CONFIGS[name];
+  if (typeof name !== 'string') throw argError('getModelConfig', 'name', name, `one of ${Object.keys(MODEL_CONFIGS).join(', ')}`);
+  const c = Object.prototype.hasOwnProperty.call(MODEL_CONFIGS, name) ? MODEL_CONFIGS[name] : undefined;
   if (!c) throw argError('getModelConfig', 'name', name, `one of ${Object.keys(MODEL_CONFIGS).join(', ')}`);
   return { ...c, name };
 }
 
 /** Builds a model from a registry name or a config. MLP configs give a net with forward(x) only. */
-export function createModel(config: string | ModelConfig, o: CreateModelOptions = {}): ScoreModel | MLP {
-  const c = typeof config === 'string' ? getModelConfig(config) : config;
+export function createModel(config: string | ModelConfig, options: CreateModelOptions = {}): ScoreModel | MLP {
+  const o = checkOptions('createModel', 'options', options);
+  const c = typeof config === 'string' ? getModelConfig(config) : checkOptions('createModel', 'config', config) as ModelConfig;
   const init = { generator: o.generator, dtype: o.dtype };
   switch (c?.model) {
     case 'ncsnpp':

@@ -2,7 +2,7 @@
 // NCSN++ / DDPM++ (Song et al. 2021, score_sde models/ncsnpp.py): one U-Net family covering both.
 // Modules are kept in one list `all_modules` in the reference's order, so the state dict keys
 // (all_modules.<i>.<name>) are those of score_sde checkpoints.
-import { argError, checkFinite, checkInt, ShapeError, show } from '../errors.js';
+import { argError, checkFinite, checkInt, checkOptions, ShapeError, show } from '../errors.js';
 import { add, div, mul, sub } from '../ops/binary.js';
 import { cast } from '../ops/cast.js';
 import { tensor } from '../ops/creation.js';
@@ -99,6 +99,9 @@ const oneOf = <T extends string>(op: string, arg: string, v: string, allowed: re
 
 /** score_sde get_sigmas: exp(linspace(log sigmaMax, log sigmaMin, numScales)). */
 export function geometricSigmas(sigmaMin: number, sigmaMax: number, numScales: number): Float64Array {
+  checkFinite('geometricSigmas', 'sigmaMin', sigmaMin, { min: 0, minExclusive: true });
+  checkFinite('geometricSigmas', 'sigmaMax', sigmaMax, { min: 0, minExclusive: true });
+  checkInt('geometricSigmas', 'numScales', numScales, 1, 1e7);
   const a = Math.log(sigmaMax), b = Math.log(sigmaMin);
   return Float64Array.from({ length: numScales }, (_, i) => Math.exp(numScales === 1 ? a : a + ((b - a) * i) / (numScales - 1)));
 }
@@ -116,6 +119,7 @@ export class NCSNpp extends Module {
 
   constructor(config: Partial<NCSNppConfig> & Pick<NCSNppConfig, 'imageSize' | 'numChannels'>, o: NCSNppOptions = {}) {
     super();
+    o = checkOptions(new.target.name, 'options', o) as typeof o;
     const c: NCSNppConfig = (this.config = validate({ ...NCSNPP_DEFAULTS, ...config }));
     const io: InitOptions = { dtype: o.dtype, generator: o.generator };
     const act = (this.act = getActivation(c.nonlinearity));

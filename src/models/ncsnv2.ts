@@ -3,7 +3,7 @@
 // InstanceNorm++ and dilated residual blocks, noise-conditional through its output scaling
 // s(x, sigma) = f(x) / sigma. With `conditionalNorm` every norm becomes the conditional
 // InstanceNorm++ indexed by the noise level, which is NCSN (v1)'s conditioning.
-import { argError, checkFinite, checkInt, ShapeError, show } from '../errors.js';
+import { argError, checkFinite, checkInt, ShapeError, show, checkOptions } from '../errors.js';
 import { div, mul, sub } from '../ops/binary.js';
 import { cast } from '../ops/cast.js';
 import { tensor } from '../ops/creation.js';
@@ -72,6 +72,8 @@ export class NCSNv2 extends Module {
 
   constructor(config: Partial<NCSNv2Config> & Pick<NCSNv2Config, 'imageSize' | 'numChannels'>, o: InitOptions & { generator?: Generator } = {}) {
     super();
+    config = checkOptions('NCSNv2', 'config', config) as typeof config;
+    o = checkOptions('NCSNv2', 'options', o);
     const merged = { ...NCSNV2_DEFAULTS, ...config };
     const c: NCSNv2Config = (this.config = { ...merged, scaleBySigma: config.scaleBySigma ?? !merged.conditionalNorm });
     const op = 'NCSNv2';

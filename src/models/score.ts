@@ -3,12 +3,13 @@
 // get_score_fn does for continuously trained models:
 //   VP / subVP: labels = 999 t, s = -model(x, labels) / std(t)   (the net predicts the noise)
 //   VE:         labels = sigma(t), s = model(x, labels)          (the net, scale_by_sigma or not, is the score)
-import { argError, ShapeError, show } from '../errors.js';
+import { argError, checkBool, checkKnownKeys, checkOptions, ShapeError, show } from '../errors.js';
+import { checkFloatTensor } from '../ops/util.js';
 import { div, mul, neg } from '../ops/binary.js';
 import { reshape } from '../ops/view.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { SDE } from '../sde/sde.js';
+import { SDE as SDEClass, type SDE } from '../sde/sde.js';
 
 /** Anything with forward(x, labels): every model of this folder. */
 export interface ScoreNetwork {
@@ -33,11 +34,15 @@ export interface ScoreFnOptions {
 
 /** The parameterisation score_sde uses for this SDE. */
 export function defaultParameterization(sde: Pick<SDE, 'name'>): Parameterization {
+  if (!sde || typeof sde !== 'object' || typeof sde.name !== 'string') throw argError('defaultParameterization', 'sde', sde, 'an SDE');
   return sde.name === 've' ? 'sigma' : 'noise';
 }
 
 /** Network labels for times t [B] under a parameterisation. */
 export function scoreLabels(sde: Pick<SDE, 'sigmaBar'>, t: Tensor, p: Parameterization): Tensor {
+  if (!sde || typeof sde !== 'object' || typeof sde.sigmaBar !== 'function') throw argError('scoreLabels', 'sde', sde, 'an SDE');
+  checkFloatTensor('scoreLabels', 't', t);
+  if (p !== 'sigma' && p !== 'noise') throw argError('scoreLabels', 'parameterization', p, "'sigma' or 'noise'");
   return p === 'sigma' ? sde.sigmaBar(t) : mul(t, 999);
 }
 
@@ -46,11 +51,17 @@ export function scoreLabels(sde: Pick<SDE, 'sigmaBar'>, t: Tensor, p: Parameteri
  * accumulated diffusion scale otherwise), so the 'noise' form also gives non-affine SDEs a score
  * with the right magnitude.
  */
-export function scoreFn(sde: SDE, model: ScoreNetwork, o: ScoreFnOptions = {}): ScoreFunction {
+export function scoreFn(sde: SDE, model: ScoreNetwork, options: ScoreFnOptions = {}): ScoreFunction {
+  if (!(sde instanceof SDEClass)) throw argError('scoreFn', 'sde', sde, 'an SDE (VESDE, VPSDE, SubVPSDE, DoubleWellSDE)');
+  const o = checkOptions('scoreFn', 'options', options);
+  checkKnownKeys('scoreFn', 'options', o, ['parameterization', 'train']);
+  if (o.train !== undefined) checkBool('scoreFn', 'train', o.train);
   const p = o.parameterization ?? defaultParameterization(sde);
   if (p !== 'sigma' && p !== 'noise') throw argError('scoreFn', 'parameterization', p, "'sigma' or 'noise'");
   if (!model || typeof model.forward !== 'function') throw argError('scoreFn', 'model', model, 'a model with forward(x, labels)');
   return (x: Tensor, t: Tensor) => {
+    checkFloatTensor('score', 'x', x);
+    checkFloatTensor('score', 't', t);
     if (t.ndim !== 1 || t.shape[0] !== x.shape[0]) throw new ShapeError(`score: t must be [B] = [${x.shape[0]}], got ${show([...t.shape])}`);
     if (o.train !== undefined) model.train?.(o.train);
     return tidy(() => {

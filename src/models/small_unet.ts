@@ -2,7 +2,8 @@
 // SmallUNet: exactly the W4 benchmark's ScoreUNet (shared/peers/torch_peer.py), module names and
 // torch default initialisation included, so a state dict of the PyTorch peer loads unchanged.
 // VE parameterisation: the input is sigma [B], the output is already divided by sigma.
-import { checkInt, ShapeError, show } from '../errors.js';
+import { checkFloatTensor } from '../ops/util.js';
+import { checkInt, checkOptions, ShapeError, show } from '../errors.js';
 import { add, div, mul } from '../ops/binary.js';
 import { cat } from '../ops/join.js';
 import { matmul } from '../ops/linalg.js';
@@ -16,7 +17,7 @@ import { getActivation, SiLU } from '../nn/activation.js';
 import { ModuleList, Sequential } from '../nn/containers.js';
 import { Conv2d } from '../nn/conv.js';
 import { timestepEmbedding } from '../nn/embedding.js';
-import type { InitOptions } from '../nn/init.js';
+import { checkInitOptions, type InitOptions } from '../nn/init.js';
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
 import { GroupNorm, groupsFor } from '../nn/norm.js';
@@ -140,6 +141,8 @@ export class SmallUNet extends Module {
 
   constructor(o: SmallUNetOptions = {}) {
     super();
+    o = checkOptions(new.target.name, 'options', o) as typeof o;
+    checkInitOptions('SmallUNet', o);
     const ch = (this.ch = checkInt('SmallUNet', 'ch', o.ch ?? 32, 4));
     const chMult = o.chMult ?? [1, 2, 2];
     const numRes = checkInt('SmallUNet', 'numRes', o.numRes ?? 2, 1);
@@ -186,6 +189,8 @@ export class SmallUNet extends Module {
 
   /** x [B, inCh, img, img], sigma [B] (the VE noise level): returns the score estimate, already / sigma. */
   forward(x: Tensor, sigma: Tensor): Tensor {
+    checkFloatTensor('SmallUNet.forward', 'x', x);
+    checkFloatTensor('SmallUNet.forward', 'sigma', sigma);
     if (x.ndim !== 4 || x.shape[1] !== this.inCh || x.shape[2] !== this.img || x.shape[3] !== this.img)
       throw new ShapeError(`SmallUNet.forward: x must be [B, ${this.inCh}, ${this.img}, ${this.img}], got ${show([...x.shape])}`);
     if (sigma.ndim !== 1 || sigma.shape[0] !== x.shape[0])

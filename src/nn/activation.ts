@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Activations as named functions (so a GroupNorm can fuse SiLU when it sees one) and as modules
 // (so they can sit in a Sequential with torch-style indices).
-import { argError } from '../errors.js';
+import { tidy } from '../tensor/scope.js';
+import { argError, checkFinite } from '../errors.js';
+import { checkFloatTensor } from '../ops/util.js';
 import { maximum, mul } from '../ops/binary.js';
 import { elu, gelu, relu, silu, softplus, tanh } from '../ops/unary.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -16,7 +18,9 @@ const named = (kind: ActivationName, fn: (x: Tensor) => Tensor): Activation => O
 
 /** LeakyReLU with slope a < 1: max(x, a x), whose gradient is 1 or a (ties are measure zero). */
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
-  return maximum(x, mul(x, slope));
+  checkFloatTensor('leakyRelu', 'x', x);
+  checkFinite('leakyRelu', 'slope', slope, { max: 1 });
+  return tidy(() => maximum(x, mul(x, slope)));
 }
 
 const TABLE: Record<ActivationName, Activation> = {
@@ -36,10 +40,16 @@ export const ACTIVATIONS = [...Object.keys(TABLE), 'swish'] as const;
 
 /** The activation called `name` (score_sde config names: 'swish', 'elu', 'relu', 'lrelu'). */
 export function getActivation(name: string | Activation): Activation {
-  if (typeof name === 'function') return name;
-  const key = (typeof name === 'string' ? name.toLowerCase() : name) as string;
+  return lookupActivation('getActivation', name);
+}
+
+/** getActivation on behalf of `op` (a module constructor), named in its errors. */
+function lookupActivation(op: string, name: string | Activation): Activation {
+  if (typeof name === 'function') return name;  // a custom activation (x) => Tensor
+  if (typeof name !== 'string') throw argError(op, 'name', name, `an activation function or one of ${ACTIVATIONS.join(', ')}`);
+  const key = name.toLowerCase();
   const a = TABLE[(key === 'swish' ? 'silu' : key) as ActivationName];
-  if (!a) throw argError('getActivation', 'name', name, `one of ${ACTIVATIONS.join(', ')}`);
+  if (!a) throw argError(op, 'name', name, `one of ${ACTIVATIONS.join(', ')}`);
   return a;
 }
 
@@ -48,7 +58,7 @@ export class ActivationModule extends Module {
   readonly act: Activation;
   constructor(name: string | Activation) {
     super();
-    this.act = getActivation(name);
+    this.act = lookupActivation(new.target.name, name);
   }
   forward(x: Tensor): Tensor {
     return this.act(x);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Spatial self-attention blocks of DDPM (AttnBlock) and NCSN++ (AttnBlockpp), and NIN, the
 // per-pixel dense layer they are built from.
-import { checkInt, ShapeError, show } from '../errors.js';
+import { argError, checkInt, checkOptions, ShapeError, show } from '../errors.js';
+import { checkFloatTensor } from '../ops/util.js';
 import { add, mul } from '../ops/binary.js';
 import { conv2d } from '../ops/conv.js';
 import { zeros } from '../ops/creation.js';
@@ -10,7 +11,7 @@ import { softmax } from '../ops/softmax.js';
 import { reshape, transpose } from '../ops/view.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { defaultInit, type InitOptions } from './init.js';
+import { checkInitOptions, defaultInit, type InitOptions } from './init.js';
 import { Module } from './module.js';
 import { GroupNorm, groupsFor } from './norm.js';
 
@@ -41,6 +42,11 @@ export class NIN extends Module {
  * products read q^T and the attention^T through strides.
  */
 export function spatialAttention(q: Tensor, k: Tensor, v: Tensor): Tensor {
+  checkFloatTensor('spatialAttention', 'q', q);
+  checkFloatTensor('spatialAttention', 'k', k);
+  checkFloatTensor('spatialAttention', 'v', v);
+  if (k.ndim !== 4 || v.ndim !== 4 || k.shape.some((d, i) => d !== q.shape[i]) || v.shape[0] !== q.shape[0] || v.shape[2] !== q.shape[2] || v.shape[3] !== q.shape[3])
+    throw new ShapeError(`spatialAttention: q ${show([...q.shape])}, k ${show([...k.shape])} and v ${show([...v.shape])} must be [B, C, H, W] (k like q; v with the same B, H, W)`);
   if (q.ndim !== 4) throw new ShapeError(`spatialAttention: q must be [B, C, H, W], got ${show([...q.shape])}`);
   const [B, C, H, W] = q.shape;
   return tidy(() => {
@@ -71,6 +77,11 @@ export class AttnBlockpp extends Module {
 
   constructor(readonly channels: number, o: AttnBlockOptions = {}) {
     super();
+    o = checkOptions(new.target.name, 'options', o) as typeof o;
+    checkInt(new.target.name, 'channels', channels, 1);
+    checkInitOptions(new.target.name, o);
+    if (o.groups !== undefined && (!Number.isInteger(o.groups) || o.groups < 1 || channels % o.groups !== 0))
+      throw argError(new.target.name, 'channels', channels, `a multiple of the ${o.groups} GroupNorm groups`);
     const io = { dtype: o.dtype, generator: o.generator };
     this.GroupNorm_0 = this.module('GroupNorm_0', new GroupNorm(o.groups ?? groupsFor(channels), channels, { eps: o.eps ?? 1e-6, dtype: o.dtype }));
     this.NIN_0 = this.module('NIN_0', new NIN(channels, channels, io));
@@ -93,6 +104,6 @@ export class AttnBlockpp extends Module {
 /** DDPM's AttnBlock: AttnBlockpp with GroupNorm(32) and no rescaling (score_sde layers.AttnBlock). */
 export class AttnBlock extends AttnBlockpp {
   constructor(channels: number, o: InitOptions = {}) {
-    super(channels, { ...o, groups: 32, skipRescale: false, initScale: 0 });
+    super(channels, { ...checkOptions('AttnBlock', 'options', o), groups: 32, skipRescale: false, initScale: 0 });
   }
 }

@@ -20,6 +20,7 @@ export class ModuleList<M extends Module = Module> extends Module {
 
   constructor(modules: readonly M[] = []) {
     super();
+    if (!Array.isArray(modules)) throw argError(new.target.name, 'modules', modules, 'an array of modules');
     for (const m of modules) this.append(m);
   }
 
@@ -35,6 +36,7 @@ export class ModuleList<M extends Module = Module> extends Module {
   }
 
   at(i: number): M {
+    if (typeof i !== 'number' || !Number.isInteger(i)) throw argError('ModuleList.at', 'i', i, 'an integer index');
     const m = this.items[i < 0 ? this.items.length + i : i];
     if (!m) throw argError('ModuleList.at', 'i', i, `an index in [${-this.items.length}, ${this.items.length - 1}]`);
     return m;
@@ -49,6 +51,7 @@ export class ModuleList<M extends Module = Module> extends Module {
 export class Sequential extends ModuleList<UnaryModule> implements UnaryModule {
   constructor(modules: readonly UnaryModule[] = []) {
     super();
+    if (!Array.isArray(modules)) throw argError('Sequential', 'modules', modules, 'an array of modules');
     modules.forEach((m, i) => {
       if (!isUnary(m)) throw argError('Sequential', `modules[${i}]`, m, 'a Module with forward(x)');
       this.append(m);

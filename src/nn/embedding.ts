@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Noise-level / time embeddings: the sinusoidal embedding of DDPM (score_sde
 // get_timestep_embedding) and the Gaussian Fourier features of NCSN++.
-import { checkFinite, checkInt, ShapeError, show } from '../errors.js';
+import { checkFloatTensor } from '../ops/util.js';
+import { checkFinite, checkInt, checkOptions, ShapeError, show } from '../errors.js';
+import { checkInitOptions } from './init.js';
 import { mul } from '../ops/binary.js';
 import { cast } from '../ops/cast.js';
 import { tensor } from '../ops/creation.js';
@@ -15,6 +17,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
 function checkVector(op: string, t: Tensor): void {
+  checkFloatTensor(op, 'x', t);
   if (t.ndim !== 1) throw new ShapeError(`${op}: expected a 1-D tensor of per-sample values [B], got shape ${show([...t.shape])}`);
 }
 
@@ -62,6 +65,8 @@ export class GaussianFourierProjection extends Module {
 
   constructor(o: FourierOptions = {}) {
     super();
+    o = checkOptions(new.target.name, 'options', o) as typeof o;
+    checkInitOptions('GaussianFourierProjection', o);
     this.embeddingSize = checkInt('GaussianFourierProjection', 'embeddingSize', o.embeddingSize ?? 256, 1);
     const scale = checkFinite('GaussianFourierProjection', 'scale', o.scale ?? 1, { min: 0 });
     this.W = this.buffer('W', randn([this.embeddingSize], { std: scale, dtype: o.dtype, generator: o.generator }));

@@ -2,7 +2,7 @@
 import { linear } from '../ops/linalg.js';
 import { zeros } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkInt } from '../errors.js';
+import { checkInt, checkOptions } from '../errors.js';
 import { defaultInit, torchDefault, type InitOptions } from './init.js';
 import { Module } from './module.js';
 
@@ -20,6 +20,7 @@ export class Linear extends Module {
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, o: LinearOptions = {}) {
     super();
+    o = checkOptions(new.target.name, 'options', o) as typeof o;
     checkInt('Linear', 'inFeatures', inFeatures, 1);
     checkInt('Linear', 'outFeatures', outFeatures, 1);
     const ddpm = o.init === 'ddpm';

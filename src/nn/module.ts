@@ -2,6 +2,7 @@
 // Module: a tree of named parameters, buffers and submodules, with train/eval mode and state dicts.
 // Parameters and buffers are kept (exempt from tidy) and live until the module is disposed.
 import { ArgumentError, argError, checkBool, DTypeError, LcssError, ShapeError, show } from '../errors.js';
+import { markAttributed } from '../api.js';
 import { noGrad } from '../autograd/mode.js';
 import { copy_ } from '../ops/inplace.js';
 import { keep } from '../tensor/scope.js';
@@ -22,6 +23,7 @@ const GUARDED = Symbol('lcss.forwardGuarded');
 
 function renameForModule(name: string, e: unknown): unknown {
   if (!(e instanceof LcssError)) return e;
+  markAttributed(e);
   const m = /^([\w.$]+): /.exec(e.message);
   if (m && m[1] === name) return e;
   const old = e.message;

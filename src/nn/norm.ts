@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Normalisation layers: GroupNorm (fused with SiLU when followed by one) and NCSN's InstanceNorm++
 // with its noise-conditional variant.
-import { argError, checkFinite, checkInt } from '../errors.js';
+import { argError, checkFinite, checkInt, checkOptions, ShapeError, show } from '../errors.js';
+import { checkFloatTensor } from '../ops/util.js';
 import { add, mul, sub } from '../ops/binary.js';
 import { ones, zeros } from '../ops/creation.js';
 import { embedding } from '../ops/indexing.js';
@@ -36,6 +37,7 @@ export class GroupNorm extends Module {
 
   constructor(readonly numGroups: number, readonly numChannels: number, o: GroupNormLayerOptions = {}) {
     super();
+    o = checkOptions(new.target.name, 'options', o) as typeof o;
     checkInt('GroupNorm', 'numGroups', numGroups, 1);
     checkInt('GroupNorm', 'numChannels', numChannels, 1);
     if (numChannels % numGroups) throw argError('GroupNorm', 'numGroups', numGroups, `a divisor of numChannels (${numChannels})`);
@@ -65,6 +67,13 @@ export function groupNormFor(channels: number, o: GroupNormLayerOptions = {}): G
 }
 
 /** Standardised per-channel means across channels: (mu_c - mean_c mu) / sqrt(var_c mu + eps), unbiased var as torch. */
+/** x as a float feature map [B, C, H, W] with C = `channels`. */
+function checkFeatureMap(op: string, x: unknown, channels: number): Tensor {
+  const t = checkFloatTensor(op, 'x', x);
+  if (t.ndim !== 4 || t.shape[1] !== channels) throw new ShapeError(`${op}: argument 'x' got shape ${show([...t.shape])}, expected [B, ${channels}, H, W]`);
+  return t;
+}
+
 function meansPlus(x: Tensor, eps: number): Tensor {
   const mu = mean(x, [2, 3]);
   const m = mean(mu, 1, true);
@@ -91,6 +100,7 @@ export class InstanceNorm2dPlus extends Module {
 
   constructor(readonly numFeatures: number, o: InstanceNormPlusOptions = {}) {
     super();
+    o = checkOptions(new.target.name, 'options', o) as typeof o;
     checkInt('InstanceNorm2dPlus', 'numFeatures', numFeatures, 2);
     this.eps = checkFinite('InstanceNorm2dPlus', 'eps', o.eps ?? 1e-5, { min: 0 });
     const r = { mean: 1, std: 0.02, dtype: o.dtype, generator: o.generator };
@@ -100,7 +110,7 @@ export class InstanceNorm2dPlus extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const [B, C] = x.shape;
+    const [B, C] = checkFeatureMap('InstanceNorm2dPlus.forward', x, this.numFeatures).shape;
     // gamma*(IN(x) + alpha*m) + beta = GN_C(x; gamma, beta) + (gamma*alpha)*m: the norm stays one fused kernel
     const h = groupNorm(x, C, this.gamma, this.beta, { eps: this.eps });
     const extra = reshape(mul(meansPlus(x, this.eps), mul(this.gamma, this.alpha)), [B, C, 1, 1]);
@@ -119,6 +129,7 @@ export class ConditionalInstanceNorm2dPlus extends Module {
 
   constructor(readonly numFeatures: number, readonly numClasses: number, o: InstanceNormPlusOptions = {}) {
     super();
+    o = checkOptions(new.target.name, 'options', o) as typeof o;
     checkInt('ConditionalInstanceNorm2dPlus', 'numFeatures', numFeatures, 2);
     checkInt('ConditionalInstanceNorm2dPlus', 'numClasses', numClasses, 1);
     this.eps = checkFinite('ConditionalInstanceNorm2dPlus', 'eps', o.eps ?? 1e-5, { min: 0 });
@@ -139,7 +150,7 @@ export class ConditionalInstanceNorm2dPlus extends Module {
   }
 
   forward(x: Tensor, y: Tensor): Tensor {
-    const [B, C] = x.shape;
+    const [B, C] = checkFeatureMap('ConditionalInstanceNorm2dPlus.forward', x, this.numFeatures).shape;
     const e = embedding(y, this.embed);
     const gamma = slice(e, 1, 0, C), alpha = slice(e, 1, C, 2 * C);
     const beta = this.bias ? slice(e, 1, 2 * C, 3 * C) : null;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Resampling layers of NCSN++ (score_sde layerspp.Upsample / Downsample and the StyleGAN2 Conv2d
 // with fused FIR resampling) and bilinear interpolation for NCSNv2's RefineNet.
-import { argError, checkInt, ShapeError, show } from '../errors.js';
+import { argError, checkInt, checkOptions, ShapeError, show } from '../errors.js';
+import { checkFloatTensor } from '../ops/util.js';
 import { add } from '../ops/binary.js';
 import { conv2d } from '../ops/conv.js';
 import { tensor, zeros } from '../ops/creation.js';
@@ -78,6 +79,7 @@ export class Upsample extends Module {
 
   constructor(readonly inCh: number, o: ResampleOptions = {}) {
     super();
+    o = checkOptions(new.target.name, 'options', o) as typeof o;
     this.outCh = o.outCh ?? inCh;
     this.withConv = !!o.withConv;
     this.fir = !!o.fir;
@@ -107,6 +109,7 @@ export class Downsample extends Module {
 
   constructor(readonly inCh: number, o: ResampleOptions = {}) {
     super();
+    o = checkOptions(new.target.name, 'options', o) as typeof o;
     this.outCh = o.outCh ?? inCh;
     this.withConv = !!o.withConv;
     this.fir = !!o.fir;
@@ -147,6 +150,8 @@ function linearMatrix(nIn: number, nOut: number): Float64Array {
  * as two small matrix products A_h x A_w^T, so gradients of any order come from matmul.
  */
 export function interpolateBilinear(x: Tensor, size: readonly [number, number]): Tensor {
+  checkFloatTensor('interpolateBilinear', 'x', x);
+  if (!Array.isArray(size) || size.length !== 2) throw argError('interpolateBilinear', 'size', size, '[height, width]');
   if (x.ndim !== 4) throw new ShapeError(`interpolateBilinear: x must be [N, C, H, W], got ${show([...x.shape])}`);
   const [OH, OW] = size;
   checkInt('interpolateBilinear', 'size[0]', OH, 1);

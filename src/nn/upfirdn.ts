@@ -5,7 +5,8 @@
 // upfirdn2d(x, k, up, down, pad) is, per channel: insert up-1 zeros after every pixel, pad by
 // (pad0, pad1) on both axes (negative pads crop), convolve with k (a true convolution: the
 // correlation with the flipped kernel), keep every down-th pixel.
-import { argError, checkInt, ShapeError, show } from '../errors.js';
+import { argError, checkInt, checkOptions, ShapeError, show } from '../errors.js';
+import { checkFloatTensor } from '../ops/util.js';
 import { conv2d, convTranspose2d } from '../ops/conv.js';
 import { ones, tensor } from '../ops/creation.js';
 import { pad as padOp } from '../ops/join.js';
@@ -78,6 +79,9 @@ function padCrop(x: Tensor, p0: number, p1: number): Tensor {
  * floor((H*up + pad0 + pad1 - K) / down) + 1 rows (and the same for columns).
  */
 export function upfirdn2d(x: Tensor, k: FirKernel, o: UpFirDnOptions = {}): Tensor {
+  checkFloatTensor('upfirdn2d', 'x', x);
+  if (!k || typeof k !== 'object' || !(k.data instanceof Float64Array)) throw argError('upfirdn2d', 'k', k, 'a FIR kernel from setupKernel()');
+  o = checkOptions('upfirdn2d', 'options', o);
   const op = 'upfirdn2d';
   if (x.ndim !== 4) throw new ShapeError(`${op}: x must be [N, C, H, W], got ${show([...x.shape])}`);
   const up = checkInt(op, 'up', o.up ?? 1, 1), down = checkInt(op, 'down', o.down ?? 1, 1);
@@ -114,6 +118,7 @@ const DEFAULT_FIR = [1, 3, 3, 1] as const;
 
 /** FIR upsampling by `factor` (score_sde upsample_2d): constant images stay constant times gain. */
 export function upsample2d(x: Tensor, k: readonly number[] = DEFAULT_FIR, factor = 2, gain = 1): Tensor {
+  checkFloatTensor('upsample2d', 'x', x);
   checkInt('upsample2d', 'factor', factor, 1);
   const kk = scaledKernel(setupKernel(k), gain * factor * factor);
   const p = kk.size - factor;
@@ -122,6 +127,7 @@ export function upsample2d(x: Tensor, k: readonly number[] = DEFAULT_FIR, factor
 
 /** FIR downsampling by `factor` (score_sde downsample_2d). */
 export function downsample2d(x: Tensor, k: readonly number[] = DEFAULT_FIR, factor = 2, gain = 1): Tensor {
+  checkFloatTensor('downsample2d', 'x', x);
   checkInt('downsample2d', 'factor', factor, 1);
   const kk = scaledKernel(setupKernel(k), gain);
   const p = kk.size - factor;
@@ -138,6 +144,8 @@ function checkSquareWeight(op: string, w: Tensor): number {
  * convolution with the spatially flipped weight, then the FIR filter. w is [out, in, k, k].
  */
 export function upsampleConv2d(x: Tensor, w: Tensor, k: readonly number[] = DEFAULT_FIR, factor = 2, gain = 1): Tensor {
+  checkFloatTensor('upsampleConv2d', 'x', x);
+  checkFloatTensor('upsampleConv2d', 'w', w);
   const convK = checkSquareWeight('upsampleConv2d', w);
   checkInt('upsampleConv2d', 'factor', factor, 1);
   const kk = scaledKernel(setupKernel(k), gain * factor * factor);
@@ -152,6 +160,8 @@ export function upsampleConv2d(x: Tensor, w: Tensor, k: readonly number[] = DEFA
 
 /** The FIR filter fused with a strided convolution (score_sde conv_downsample_2d). w is [out, in, k, k]. */
 export function convDownsample2d(x: Tensor, w: Tensor, k: readonly number[] = DEFAULT_FIR, factor = 2, gain = 1): Tensor {
+  checkFloatTensor('convDownsample2d', 'x', x);
+  checkFloatTensor('convDownsample2d', 'w', w);
   const convK = checkSquareWeight('convDownsample2d', w);
   checkInt('convDownsample2d', 'factor', factor, 1);
   const kk = scaledKernel(setupKernel(k), gain);
@@ -161,11 +171,13 @@ export function convDownsample2d(x: Tensor, w: Tensor, k: readonly number[] = DE
 
 /** Nearest-neighbour upsampling (score_sde naive_upsample_2d). */
 export function naiveUpsample2d(x: Tensor, factor = 2): Tensor {
+  checkFloatTensor('naiveUpsample2d', 'x', x);
   return upsampleNearest(x, factor);
 }
 
 /** Block-mean downsampling (score_sde naive_downsample_2d); H and W must be multiples of factor. */
 export function naiveDownsample2d(x: Tensor, factor = 2): Tensor {
+  checkFloatTensor('naiveDownsample2d', 'x', x);
   checkInt('naiveDownsample2d', 'factor', factor, 1);
   if (x.ndim !== 4 || x.shape[2] % factor || x.shape[3] % factor)
     throw new ShapeError(`naiveDownsample2d: x must be [N, C, H, W] with H and W multiples of ${factor}, got ${show([...x.shape])}`);

@@ -54,6 +54,7 @@ export function checkSameDType(op: string, names: string[], ts: (Tensor | null |
 
 /** Expands a number or pair into a pair of integers (kernel sizes, strides, paddings). */
 export function pair(op: string, arg: string, v: number | readonly number[], min: number): [number, number] {
+  if (typeof v !== 'number' && !Array.isArray(v)) throw argError(op, arg, v, `an integer >= ${min} or a pair of them`);
   const p = typeof v === 'number' ? [v, v] : [...v];
   if (p.length !== 2 || p.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < min))
     throw argError(op, arg, v, `an integer >= ${min} or a pair of them`);

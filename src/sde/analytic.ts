@@ -88,6 +88,7 @@ export class GaussianMixture {
 
   constructor(opts: GaussianMixtureOptions) {
     const op = 'GaussianMixture';
+    if (!opts || typeof opts !== 'object') throw argError(op, 'options', opts, 'an object { means, weights?, covs? | cov?, eventShape? }');
     checkKeys(op, opts, ['means', 'weights', 'covs', 'cov', 'eventShape']);
     const means = opts.means;
     if (!Array.isArray(means) || means.length === 0 || !Array.isArray(means[0]) || means[0].length === 0)
@@ -286,6 +287,7 @@ export class GaussianMixture {
 
 /** N(mean, cov) data: a one-component mixture. */
 export function gaussian(opts: { mean: readonly number[]; cov?: Cov; eventShape?: readonly number[] }): GaussianMixture {
+  if (!opts || typeof opts !== 'object') throw argError('gaussian', 'options', opts, 'an object { mean, cov?, eventShape? }');
   checkKeys('gaussian', opts, ['mean', 'cov', 'eventShape']);
   return new GaussianMixture({ means: [opts.mean], cov: opts.cov, eventShape: opts.eventShape });
 }
@@ -299,8 +301,9 @@ export class DiffusedMixture {
   readonly scoreFn: ScoreFn;
 
   constructor(readonly data: GaussianMixture, readonly sde: SDE) {
+    if (!(data instanceof GaussianMixture)) throw argError('DiffusedMixture', 'data', data, 'a GaussianMixture');
     if (!(sde instanceof AffineSDE))
-      throw argError('GaussianMixture.diffused', 'sde', sde?.name ?? sde, "an affine SDE (VE, VP, subVP or an AffineSDE): non-affine SDEs do not keep mixtures Gaussian");
+      throw argError('DiffusedMixture', 'sde', sde?.name ?? sde, "an affine SDE (VE, VP, subVP or an AffineSDE): non-affine SDEs do not keep mixtures Gaussian");
     this.scoreFn = (x, t) => this.score(x, t);
   }
 

@@ -6,7 +6,7 @@
 // is the drift of U = |x|^2/2), so p_t relaxes to the stationary law p(x) ∝ exp(-U(x)), which is
 // the prior, the same way VP relaxes to N(0, I). The kernel p_0t is not Gaussian and has no
 // closed form: x_t comes from Euler-Maruyama simulation, and sigmaBar(t) = sqrt(int_0^t beta).
-import { ArgumentError, argError, checkFinite } from '../errors.js';
+import { argError, ArgumentError, checkFinite, checkOptions } from '../errors.js';
 import { add, div, mul, sub } from '../ops/binary.js';
 import { tensor } from '../ops/creation.js';
 import { rand, randn, type Generator } from '../ops/random.js';
@@ -18,7 +18,7 @@ import { priorShape, type PriorOptions } from './affine.js';
 import { radialQuantiles, radialTable } from './radial.js';
 import { NotAffineError, SDE, type DriftDiffusion, type Marginal, type SampleXtOptions } from './sde.js';
 import { checkBatch, checkKeys, checkTime, validateTime, perSample, perSampleSize, rowSum, steps } from './util.js';
-import { BetaSchedule } from './vp.js';
+import { BetaSchedule, checkBetas } from './vp.js';
 
 export interface DoubleWellOptions {
   /** Height of the potential: U(x) = a (|x|^2 - 1)^2 / 4 (default 1; the barrier at 0 is a/4). */
@@ -48,9 +48,10 @@ export class DoubleWellSDE extends SDE {
 
   constructor(opts: DoubleWellOptions = {}) {
     super();
+    opts = checkOptions(new.target.name, 'options', opts) as typeof opts;
     checkKeys('DoubleWellSDE', opts, ['a', 'betaMin', 'betaMax', 'N', 'steps']);
     this.a = checkFinite('DoubleWellSDE', 'a', opts.a ?? 1, { min: 0, minExclusive: true });
-    this.schedule = new BetaSchedule('DoubleWellSDE', opts);
+    this.schedule = new BetaSchedule(checkBetas('DoubleWellSDE', opts));
     this.N = steps('DoubleWellSDE', 'N', opts.N ?? 1000);
     this.steps = steps('DoubleWellSDE', 'steps', opts.steps ?? 100);
   }

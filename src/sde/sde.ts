@@ -113,13 +113,17 @@ export abstract class SDE {
    * probability-flow ODE dx = [f - g^2 s / 2] dt, for a score function s.
    */
   reverse(score: ScoreFn, probabilityFlow = false): ReverseSDE {
-    return new ReverseSDE(this, score, probabilityFlow, `${this.constructor.name}.reverse`);
+    const op = `${this.constructor.name}.reverse`;
+    checkFunction(op, 'score', score);
+    checkBool(op, 'probabilityFlow', probabilityFlow);
+    return new ReverseSDE(this, score, probabilityFlow);
   }
 }
 
 /** The reverse of a forward SDE for a given score (score_sde's `RSDE`). */
 export class ReverseSDE {
-  constructor(readonly forward: SDE, readonly score: ScoreFn, readonly probabilityFlow = false, op = 'ReverseSDE') {
+  constructor(readonly forward: SDE, readonly score: ScoreFn, readonly probabilityFlow = false) {
+    const op = 'ReverseSDE';
     if (!(forward instanceof SDE)) throw argError(op, 'sde', forward, 'an SDE (VESDE, VPSDE, SubVPSDE, DoubleWellSDE)');
     checkFunction(op, 'score', score);
     checkBool(op, 'probabilityFlow', probabilityFlow);

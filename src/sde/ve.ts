@@ -3,7 +3,7 @@
 // dx = sigma(t) sqrt(2 ln(sigma_max / sigma_min)) dw, sigma(t) = sigma_min (sigma_max / sigma_min)^t.
 // Like score_sde, the kernel std is sigma(t) (not sqrt(sigma(t)^2 - sigma_min^2)): x_0 is taken to
 // carry sigma_min of noise already, which is what the models are trained with.
-import { argError } from '../errors.js';
+import { argError, checkInt, checkOptions } from '../errors.js';
 import { mul, sub, where } from '../ops/binary.js';
 import { onesLike, zerosLike } from '../ops/creation.js';
 import { randn } from '../ops/random.js';
@@ -34,6 +34,7 @@ export class VESDE extends AffineSDE {
 
   constructor(opts: VESDEOptions = {}) {
     super();
+    opts = checkOptions(new.target.name, 'options', opts) as typeof opts;
     checkKeys('VESDE', opts, ['sigmaMin', 'sigmaMax', 'N']);
     this.sigmaMin = positive('VESDE', 'sigmaMin', opts.sigmaMin ?? 0.01);
     this.sigmaMax = positive('VESDE', 'sigmaMax', opts.sigmaMax ?? 50);
@@ -63,6 +64,7 @@ export class VESDE extends AffineSDE {
 
   /** The i-th of the N discrete noise levels exp(linspace(ln sigma_min, ln sigma_max, N)). */
   discreteSigma(i: number): number {
+    checkInt('VESDE.discreteSigma', 'i', i, 0, this.N - 1);
     return this.N === 1 ? this.sigmaMin : this.sigmaMin * Math.exp((i / (this.N - 1)) * this.logRatio);
   }
 

@@ -5,8 +5,8 @@
 //   VP:    dx = -beta x / 2 dt + sqrt(beta) dw,              mean e^m x_0, std sqrt(1 - e^{2m})
 //   subVP: dx = -beta x / 2 dt + sqrt(beta (1 - e^{4m})) dw, mean e^m x_0, std 1 - e^{2m}
 // (1 - e^{4m} = 1 - exp(-2 beta_0 t - (beta_1 - beta_0) t^2); subVP's std has no square root.)
-import { argError, ArgumentError, checkFinite, checkOptions } from '../errors.js';
-import { checkTensor } from '../ops/util.js';
+import { argError, ArgumentError, checkFinite, checkInt, checkOptions } from '../errors.js';
+import { checkFloatTensor, checkTensor } from '../ops/util.js';
 import { add, mul, sub } from '../ops/binary.js';
 import { randn } from '../ops/random.js';
 import { exp, expm1, floor, neg, sqrt, square } from '../ops/unary.js';
@@ -25,31 +25,36 @@ export interface VPSDEOptions {
   N?: number;
 }
 
+/** The betaMin / betaMax options of `op` (an SDE's constructor, or BetaSchedule itself), checked. */
+export function checkBetas(op: string, opts: { betaMin?: number; betaMax?: number } | undefined): { betaMin: number; betaMax: number } {
+  const o = checkOptions(op, 'options', opts);
+  const betaMin = checkFinite(op, 'betaMin', o.betaMin ?? 0.1, { min: 0 });
+  const betaMax = checkFinite(op, 'betaMax', o.betaMax ?? 20, { min: 0, minExclusive: true });
+  if (betaMax < betaMin) throw argError(op, 'betaMax', betaMax, `a number >= betaMin (${betaMin})`);
+  return { betaMin, betaMax };
+}
+
 /** The linear beta schedule shared by VP, subVP and the double-well SDE. */
 export class BetaSchedule {
   readonly betaMin: number;
   readonly betaMax: number;
-  constructor(op: string, opts: { betaMin?: number; betaMax?: number }) {
-    if (typeof op !== 'string') throw argError('BetaSchedule', 'op', op, 'the name of the SDE that owns it');
-    opts = checkOptions(op, 'options', opts);
-    this.betaMin = checkFinite(op, 'betaMin', opts.betaMin ?? 0.1, { min: 0 });
-    this.betaMax = checkFinite(op, 'betaMax', opts.betaMax ?? 20, { min: 0, minExclusive: true });
-    if (this.betaMax < this.betaMin) throw argError(op, 'betaMax', this.betaMax, `a number >= betaMin (${this.betaMin})`);
+  constructor(opts: { betaMin?: number; betaMax?: number } = {}) {
+    ({ betaMin: this.betaMin, betaMax: this.betaMax } = checkBetas('BetaSchedule', opts));
   }
   /** beta(t) = beta_0 + t (beta_1 - beta_0). */
   beta(t: Tensor): Tensor {
-    checkTensor('BetaSchedule.beta', 't', t);
-    return add(mul(t, this.betaMax - this.betaMin), this.betaMin);
+    checkFloatTensor('BetaSchedule.beta', 't', t);
+    return tidy(() => add(mul(t, this.betaMax - this.betaMin), this.betaMin));
   }
   /** int_0^t beta(u) du = beta_0 t + (beta_1 - beta_0) t^2 / 2. */
   integral(t: Tensor): Tensor {
-    checkTensor('BetaSchedule.integral', 't', t);
-    return add(mul(square(t), 0.5 * (this.betaMax - this.betaMin)), mul(t, this.betaMin));
+    checkFloatTensor('BetaSchedule.integral', 't', t);
+    return tidy(() => add(mul(square(t), 0.5 * (this.betaMax - this.betaMin)), mul(t, this.betaMin)));
   }
   /** m(t) = -int_0^t beta / 2: the log of the mean coefficient. */
   logMeanCoeff(t: Tensor): Tensor {
-    checkTensor('BetaSchedule.logMeanCoeff', 't', t);
-    return mul(this.integral(t), -0.5);
+    checkFloatTensor('BetaSchedule.logMeanCoeff', 't', t);
+    return tidy(() => mul(this.integral(t), -0.5));
   }
   /** The same as a number, for scalar t. */
   integralAt(t: number): number {
@@ -65,8 +70,9 @@ abstract class VPFamily extends AffineSDE {
 
   constructor(op: string, opts: VPSDEOptions) {
     super();
+    opts = checkOptions(op, 'options', opts) as VPSDEOptions;
     checkKeys(op, opts, ['betaMin', 'betaMax', 'N']);
-    this.schedule = new BetaSchedule(op, opts);
+    this.schedule = new BetaSchedule(checkBetas(op, opts));
     this.N = steps(op, 'N', opts.N ?? 1000);
   }
   get betaMin(): number {
@@ -127,6 +133,7 @@ export class VPSDE extends VPFamily {
 
   /** The i-th of DDPM's N betas, linspace(beta_0 / N, beta_1 / N, N). */
   discreteBeta(i: number): number {
+    checkInt(`${this.constructor.name}.discreteBeta`, 'i', i, 0, this.N - 1);
     const { betaMin: b0, betaMax: b1 } = this.schedule;
     return this.N === 1 ? b0 : b0 / this.N + (i * (b1 - b0)) / (this.N * (this.N - 1));
   }

@@ -46,7 +46,7 @@ export function defaultDevice(): Device {
 
 /** Sets the default device (validated now: a missing GPU is a DeviceError here, not later). */
 export function setDefaultDevice(spec: DeviceLike): Device {
-  defaultDev = device(spec);
+  defaultDev = deviceFor('setDefaultDevice', spec);
   return defaultDev;
 }
 
@@ -59,7 +59,7 @@ export function setDefaultDevice(spec: DeviceLike): Device {
 export function withDefaultDevice<T>(spec: DeviceLike, fn: () => T): T {
   if (typeof fn !== 'function') throw new ArgumentError(`withDefaultDevice: argument 'fn' got ${show(fn)}, expected a function`);
   const prev = defaultDev;
-  defaultDev = device(spec);
+  defaultDev = deviceFor('withDefaultDevice', spec);
   let async = false;
   try {
     const r = fn();
@@ -75,20 +75,30 @@ export function withDefaultDevice<T>(spec: DeviceLike, fn: () => T): T {
 
 /** Parses 'cpu', 'cuda', 'cuda:1'; a CUDA device must be built and present. */
 export function device(spec: DeviceLike = 'cpu'): Device {
+  return deviceFor('device', spec);
+}
+
+/** device(spec) on behalf of the public function `op` (named in its errors). */
+export function deviceFor(op: string, spec: DeviceLike = 'cpu'): Device {
   if (spec instanceof Device) return spec;
   const m = typeof spec === 'string' ? /^(cpu|cuda)(?::(\d+))?$/.exec(spec) : null;
-  if (!m) throw new DeviceError(`device: got ${typeof spec === 'string' ? JSON.stringify(spec) : show(spec)}, expected 'cpu', 'cuda' or 'cuda:N'`);
+  if (!m) throw new DeviceError(`${op}: got ${typeof spec === 'string' ? JSON.stringify(spec) : show(spec)}, expected 'cpu', 'cuda' or 'cuda:N'`);
   if (m[1] === 'cpu') return CPU;
   const index = m[2] ? Number(m[2]) : 0;
-  if (!native.cudaBuilt()) throw new DeviceError(`device('${spec}'): ${native.cudaStatus()}`);
+  if (!native.cudaBuilt()) throw new DeviceError(`${op}: '${spec}' is not available: ${native.cudaStatus()}`);
   const n = native.cudaDeviceCount();
   if (index >= n)
-    throw new DeviceError(`device('${spec}'): ${n === 0 ? `no CUDA device is available (${native.cudaStatus()})` : `only ${n} CUDA device(s)`}`);
+    throw new DeviceError(`${op}: '${spec}' is not available: ${n === 0 ? `no CUDA device is available (${native.cudaStatus()})` : `only ${n} CUDA device(s)`}`);
   return Device.get('cuda', index);
 }
 
+/** The form of a device index (a non-negative integer), checked even when no GPU is present. */
+function cudaIndexShape(op: string, index: unknown): void {
+  if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) throw new ArgumentError(`${op}: argument 'index' got ${show(index)}, expected a non-negative integer`);
+}
+
 function cudaIndex(op: string, index: number): number {
-  if (!Number.isInteger(index) || index < 0) throw new DeviceError(`${op}: device index ${index} is not a non-negative integer`);
+  if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) throw new ArgumentError(`${op}: argument 'index' got ${show(index)}, expected a non-negative integer`);
   const n = cuda.deviceCount();
   if (index >= n) throw new DeviceError(`${op}: cuda:${index} is not available (${n === 0 ? cuda.status() : `only ${n} CUDA device(s)`})`);
   return index;
@@ -126,6 +136,7 @@ export const cuda = {
    * out of range). Reading data back (dataSync) does the same. A no-op without a GPU.
    */
   synchronize(index = 0): void {
+    cudaIndexShape('cuda.synchronize', index);
     if (!cuda.isAvailable()) return;
     native.cudaSynchronize(cudaIndex('cuda.synchronize', index));
   },
@@ -135,6 +146,7 @@ export const cuda = {
   },
   /** Returns cached blocks of cuda:index (every device when omitted) to the driver. */
   emptyCache(index?: number): void {
+    if (index !== undefined) cudaIndexShape('cuda.emptyCache', index);
     if (!cuda.isAvailable()) return;
     native.cudaEmptyCache(index === undefined ? -1 : cudaIndex('cuda.emptyCache', index));
   },
@@ -148,7 +160,7 @@ export const cuda = {
    * 'highest' is used). Process-wide; also LCSS_CUDA_TF32=1 at start.
    */
   setMatmulPrecision(p: 'highest' | 'tf32'): void {
-    if (p !== 'highest' && p !== 'tf32') throw new DeviceError(`cuda.setMatmulPrecision: got ${JSON.stringify(p)}, expected 'highest' or 'tf32'`);
+    if (p !== 'highest' && p !== 'tf32') throw new ArgumentError(`cuda.setMatmulPrecision: argument 'precision' got ${show(p)}, expected 'highest' or 'tf32'`);
     native.cudaSetTF32(p === 'tf32');
   },
   getMatmulPrecision(): 'highest' | 'tf32' {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { DTypeError } from '../errors.js';
+import { DTypeError, show } from '../errors.js';
 
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
@@ -28,12 +28,14 @@ const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 
 
 /** Result type of a binary op on two tensors (bool < int32 < float32 < float64). */
 export function promote(a: DType, b: DType): DType {
+  checkDType('promote', 'a', a);
+  checkDType('promote', 'b', b);
   return RANK[a] >= RANK[b] ? a : b;
 }
 
 export function checkDType(op: string, arg: string, d: unknown): DType {
   if (typeof d !== 'string' || !(DTYPES as readonly string[]).includes(d))
-    throw new DTypeError(`${op}: argument '${arg}' got dtype ${JSON.stringify(d)}, expected one of ${DTYPES.join(', ')}`);
+    throw new DTypeError(`${op}: argument '${arg}' got dtype ${show(d)}, expected one of ${DTYPES.join(', ')}`);
   return d as DType;
 }
 

@@ -14,7 +14,7 @@ import * as view from '../ops/view.js';
 import type { DeviceLike } from './device.js';
 import type { DType } from './dtype.js';
 import { Tensor } from './tensor.js';
-import { attributeError } from '../api.js';
+import { callGuarded } from '../api.js';
 
 type TN = Tensor | number;
 
@@ -55,11 +55,7 @@ const P = Tensor.prototype as unknown as Record<string, unknown>;
 // Each method is the op behind the public-boundary guard (src/api.ts): an error names the method.
 const m = (name: string, fn: (...a: never[]) => unknown) => {
   P[name] = function (this: Tensor, ...args: unknown[]) {
-    try {
-      return (fn as (...a: unknown[]) => unknown)(this, ...args);
-    } catch (e) {
-      throw attributeError(name, e);
-    }
+    return callGuarded(name, fn as (...a: unknown[]) => unknown, undefined, [this, ...args]);
   };
 };
 

@@ -2,7 +2,7 @@
 // From a TrainConfig to live components: SDE, model and its score function, objective, data
 // source, optimiser and EMA. Every random stream gets its own Generator seeded from config.seed,
 // so a run is reproducible and its state can be checkpointed and resumed exactly.
-import { ArgumentError, show } from '../errors.js';
+import { argError, ArgumentError, checkInt, show } from '../errors.js';
 import { mnist } from '../data/mnist.js';
 import { readCifar10 } from '../data/cifar.js';
 import { readMnistIdx } from '../data/idx.js';
@@ -23,12 +23,14 @@ import type { SDE } from '../sde/sde.js';
 import { VESDE } from '../sde/ve.js';
 import { SubVPSDE, VPSDE } from '../sde/vp.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { TrainConfig } from './config.js';
+import { validateConfig, type TrainConfig } from './config.js';
 
 export const SDE_NAMES = ['ve', 'vp', 'subvp', 'doublewell'] as const;
 
 /** An SDE from { name, ...options }; `N` may be overridden (samplers use sde.N steps). */
 export function buildSDE(c: { name: string; [k: string]: unknown }, N?: number): SDE {
+  if (!c || typeof c !== 'object' || typeof c.name !== 'string') throw argError('buildSDE', 'config', c, `an SDE config { name: ${SDE_NAMES.map((n) => show(n)).join(' | ')}, ... }`);
+  if (N !== undefined) checkInt('buildSDE', 'N', N, 1);
   const { name, ...opts } = c;
   const o = N === undefined ? opts : { ...opts, N };
   switch (name) {
@@ -113,6 +115,8 @@ export interface Components {
 
 /** The SDE, model and score function of a config (what sampling from a checkpoint needs). */
 export function buildScoreModel(c: TrainConfig, dropout?: Generator): { sde: SDE; model: Module & ScoreNetwork; score: ScoreFunction } {
+  validateConfig(c as unknown as Record<string, unknown>);
+  if (dropout !== undefined && !(dropout instanceof Generator)) throw argError('buildScoreModel', 'dropout', dropout, 'a Generator');
   const sde = buildSDE(c.sde);
   const mc = modelConfigOf(c.model);
   if (mc.model === 'mlp') throw new ArgumentError(`config: model ${show(c.model)} has no time input; use a score model (e.g. toy-mlp)`);
@@ -122,6 +126,7 @@ export function buildScoreModel(c: TrainConfig, dropout?: Generator): { sde: SDE
 
 /** Builds every component of a run (fresh initialisation from config.seed). */
 export function buildComponents(c: TrainConfig): Components {
+  validateConfig(c as unknown as Record<string, unknown>);
   const generators = { loss: new Generator(c.seed * 7919 + 2), dropout: new Generator(c.seed * 7919 + 3) };
   const { sde, model, score } = buildScoreModel(c, generators.dropout);
   const mc = modelConfigOf(c.model);

@@ -3,7 +3,8 @@
 // density (fraction inside the cells, NLL, MMD, sliced Wasserstein), MNIST against held-out digits
 // through the project's classifier (FID, KID, Inception score). Shared by the trainer's periodic
 // evaluation and the `sample` / `eval` commands.
-import { ArgumentError } from '../errors.js';
+import { argError, ArgumentError, checkFunction, checkInt, checkIntArray, checkKnownKeys, checkOneOf, checkOptions, ShapeError, show } from '../errors.js';
+import { checkFloatTensor } from '../ops/util.js';
 import { classify, heldOutDigits, loadMnistClassifier } from '../eval/mnist_classifier.js';
 import { fid, inceptionScore, kid } from '../eval/fid.js';
 import { imageGrid, scatterPlot, type Plot } from '../eval/plot.js';
@@ -34,6 +35,14 @@ export interface SampleRequest {
 
 /** Draws samples with the configured sampler; returns the samples and the number of score evaluations. */
 export async function drawSamples(r: SampleRequest): Promise<{ x: Tensor; nfe: number }> {
+  const fn = 'drawSamples';
+  const q = checkOptions(fn, 'request', r);
+  checkKnownKeys(fn, 'request', q, ['sde', 'score', 'shape', 'sampling', 'seed', 'onProgress', 'signal']);
+  if (!q.sde || typeof q.sde !== 'object' || typeof q.sde.name !== 'string') throw argError(fn, 'sde', q.sde, "an SDE config { name: 've' | 'vp' | 'subvp' | 'doublewell', ... }");
+  checkFunction(fn, 'score', q.score);
+  checkIntArray(fn, 'shape', q.shape, { min: 1 });
+  if (!q.sampling || typeof q.sampling !== 'object') throw argError(fn, 'sampling', q.sampling, 'a sampling config { method?, steps?, ... }');
+  checkInt(fn, 'seed', q.seed, 0);
   const s = r.sampling;
   const method = s.method ?? 'pc';
   const generator = new Generator(r.seed);
@@ -76,6 +85,7 @@ export interface EvalResult {
 
 /** Metrics and a picture of samples of a toy run. */
 export function evaluateToy(samples: Tensor, dist: ToyDistribution, seed = 12345): EvalResult {
+  checkInt('evaluateToy', 'seed', seed, 0);
   const m: ToyMetrics = toyMetrics(samples, dist, { seed });
   const metrics: Record<string, number> = { mmd2: m.mmd2, sw: m.sw };
   if (m.inside !== undefined) metrics.inside = m.inside;
@@ -88,6 +98,11 @@ export function evaluateToy(samples: Tensor, dist: ToyDistribution, seed = 12345
 
 /** Classifier metrics of MNIST-like samples (in `range`) against the held-out digits, and a grid. */
 export function evaluateDigits(samples: Tensor, range: '[-1,1]' | '[0,1]'): EvalResult {
+  const fn = 'evaluateDigits';
+  const x = checkFloatTensor(fn, 'samples', samples);
+  if (x.ndim !== 4 || x.shape[1] !== 1 || x.shape[2] !== 28 || x.shape[3] !== 28 || x.shape[0] < 2)
+    throw new ShapeError(`${fn}: argument 'samples' got shape ${show([...x.shape])}, expected [N, 1, 28, 28] digits with N >= 2`);
+  checkOneOf(fn, 'range', range, ['[-1,1]', '[0,1]']);
   const model = loadMnistClassifier();
   try {
     const ref = heldOutDigits();

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Progress for humans: a single redrawn line on a TTY (step, loss, it/s, ETA), plain log lines
 // otherwise (CI logs, files).
+import { argError, checkFinite, checkInt, checkOptions } from '../errors.js';
 
 export function formatDuration(s: number): string {
+  if (typeof s !== 'number') throw argError('formatDuration', 'seconds', s, 'a number');
   if (!Number.isFinite(s)) return '?';
   if (s < 60) return `${s.toFixed(0)}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
@@ -23,12 +25,17 @@ export class Progress {
   private lineOpen = false;
 
   constructor(readonly total: number, private readonly o: ProgressOptions = {}) {
-    this.out = o.stream ?? process.stderr;
+    checkInt('Progress', 'total', total, 1);
+    checkOptions('Progress', 'options', o);
+    this.o = o ?? {};
+    this.out = this.o.stream ?? process.stderr;
+    if (typeof (this.out as { write?: unknown })?.write !== 'function') throw argError('Progress', 'stream', this.out, 'a writable stream');
     this.tty = !o.plain && !!this.out.isTTY;
   }
 
   /** Redraws the bar (at most 10 times a second) on a TTY; no-op otherwise. */
   update(step: number, loss: number, itPerSec: number): void {
+    checkFinite('Progress.update', 'step', step, { min: 0 });
     if (this.o.quiet || !this.tty) return;
     const now = Date.now();
     if (now - this.last < 100 && step < this.total) return;
@@ -43,6 +50,7 @@ export class Progress {
 
   /** A log line (closes the bar's line first on a TTY). */
   log(line: string): void {
+    if (typeof line !== 'string') throw argError('Progress.log', 'line', line, 'a string');
     if (this.o.quiet) return;
     if (this.lineOpen) {
       this.out.write('\n');

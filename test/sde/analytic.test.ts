@@ -153,7 +153,7 @@ describe('GaussianMixture pushed through affine SDEs', () => {
     expect(() => new GaussianMixture({ means: [[0, 0]], eventShape: [3] })).toThrow(/eventShape.*product is D = 2/);
     const g = mixture();
     lc.tidy(() => {
-      expect(() => g.logProb(lc.zeros([2, 3]))).toThrow(/GaussianMixture.logProbAt: argument 'x' has shape \[2, 3\], expected \[B, ...\] with 2 elements per sample/);
+      expect(() => g.logProb(lc.zeros([2, 3]))).toThrow(/GaussianMixture.logProb: argument 'x' has shape \[2, 3\], expected \[B, ...\] with 2 elements per sample/);
       expect(() => g.diffused(new VPSDE()).score(lc.zeros([2, 2]), lc.zeros([3]))).toThrow(/argument 't' got .*expected a number or a tensor of shape \[2\]/);
     });
     expect(() => g.diffused(new DoubleWellSDE())).toThrow(/GaussianMixture.diffused: argument 'sde' got "doublewell", expected an affine SDE/);
