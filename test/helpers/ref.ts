@@ -227,9 +227,24 @@ export function convTranspose2d(x: Nd, w: Nd, b: Nd | null, o: ConvRef & { outpu
   return out;
 }
 
-export function pool2d(x: Nd, k: [number, number], s: [number, number], p: [number, number], kind: 'avg' | 'max', countIncludePad = true): Nd {
+export interface PoolRef {
+  dilation?: [number, number];
+  ceilMode?: boolean;
+  divisorOverride?: number;
+}
+
+/** Output size of a pooling window sweep, as PyTorch defines it (ceil mode drops a window starting in the right padding). */
+function poolOut(len: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
+  const span = len + 2 * p - d * (k - 1) - 1;
+  let o = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+  if (ceil && (o - 1) * s >= len + p) o--;
+  return o;
+}
+
+export function pool2d(x: Nd, k: [number, number], s: [number, number], p: [number, number], kind: 'avg' | 'max', countIncludePad = true, o: PoolRef = {}): Nd {
   const [N, C, H, W] = x.shape;
-  const OH = Math.floor((H + 2 * p[0] - k[0]) / s[0]) + 1, OW = Math.floor((W + 2 * p[1] - k[1]) / s[1]) + 1;
+  const d = o.dilation ?? [1, 1];
+  const OH = poolOut(H, k[0], s[0], p[0], d[0], !!o.ceilMode), OW = poolOut(W, k[1], s[1], p[1], d[1], !!o.ceilMode);
   const out = nd([N, C, OH, OW]);
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++)
@@ -239,12 +254,13 @@ export function pool2d(x: Nd, k: [number, number], s: [number, number], p: [numb
           let area = 0;
           for (let i = 0; i < k[0]; i++)
             for (let j = 0; j < k[1]; j++) {
-              const hy = y * s[0] - p[0] + i, wx = xx * s[1] - p[1] + j;
+              const hy = y * s[0] - p[0] + i * d[0], wx = xx * s[1] - p[1] + j * d[1];
               if (hy < H + p[0] && wx < W + p[1]) area++;
               if (hy < 0 || hy >= H || wx < 0 || wx >= W) continue;
               vals.push(at(x, [n, c, hy, wx]));
             }
-          out.data[((n * C + c) * OH + y) * OW + xx] = kind === 'max' ? Math.max(...vals) : sum(vals) / (countIncludePad ? area : vals.length);
+          const div = o.divisorOverride ?? (countIncludePad ? area : vals.length);
+          out.data[((n * C + c) * OH + y) * OW + xx] = kind === 'max' ? Math.max(...vals) : sum(vals) / div;
         }
   return out;
 }

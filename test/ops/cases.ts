@@ -113,6 +113,8 @@ export const cases: Case[] = [
   { name: 'sum dim 1', inputs: [S(X)], fn: (x) => lc.sum(x, 1), ref: (x) => R.reduce(x, [1], false, R.sum) },
   { name: 'sum dims [0,2] keepdim', inputs: [S(X)], fn: (x) => lc.sum(x, [0, 2], true), ref: (x) => R.reduce(x, [0, 2], true, R.sum) },
   { name: 'sum dim 0 (columns)', inputs: [S([9, 6])], fn: (x) => lc.sum(x, 0), ref: (x) => R.reduce(x, [0], false, R.sum) },
+  { name: 'sum dim 1 of [4,1,3]', inputs: [S([4, 1, 3])], fn: (x) => lc.sum(x, 1), ref: (x) => R.reduce(x, [1], false, R.sum) },
+  { name: 'softmax dim 0 of [1,5]', inputs: [S([1, 5])], fn: (x) => lc.softmax(x, 0), ref: (x) => R.alongDim(x, 0, softmaxRef) },
   { name: 'sum scalar', inputs: [S([])], fn: (x) => lc.sum(x), ref: (x) => R.reduce(x, undefined, false, R.sum) },
   { name: 'mean dim -1', inputs: [S(X)], fn: (x) => lc.mean(x, -1), ref: (x) => R.reduce(x, [2], false, R.mean) },
   { name: 'max dim 1', inputs: [S(X)], fn: (x) => lc.max(x, 1), ref: (x) => R.reduce(x, [1], false, (v) => Math.max(...v)) },
@@ -141,6 +143,10 @@ export const cases: Case[] = [
   { name: 'matmul large odd (gemm tails)', inputs: [S([37, 53]), S([53, 29])], fn: lc.matmul, ref: R.matmul, gradgrad: false },
   { name: 'linear with bias', inputs: [S([4, 5]), S([3, 5]), S([3])], fn: (x, w, b) => lc.linear(x, w, b), ref: (x, w, b) => R.zip(R.matmul(x, R.permute(w, [1, 0])), b, (u, v) => u + v) },
   { name: 'linear 3-D input, no bias', inputs: [S([2, 3, 5]), S([4, 5])], fn: (x, w) => lc.linear(x, w), ref: (x, w) => R.matmul(x, R.permute(w, [1, 0])) },
+  { name: 'linear [2,1,3] (size-1 dim -2)', inputs: [S([2, 1, 3]), S([4, 3]), S([4])], fn: (x, w, b) => lc.linear(x, w, b), ref: (x, w, b) => R.zip(R.matmul(x, R.permute(w, [1, 0])), b, (u, v) => u + v) },
+  { name: 'linear [1,1,5] single row', inputs: [S([1, 1, 5]), S([2, 5])], fn: (x, w) => lc.linear(x, w), ref: (x, w) => R.matmul(x, R.permute(w, [1, 0])) },
+  { name: 'matmul [1,5]x[5,1]', inputs: [S([1, 5]), S([5, 1])], fn: lc.matmul, ref: R.matmul },
+  { name: 'matmul batched [3,1,4]x[3,4,1]', inputs: [S([3, 1, 4]), S([3, 4, 1])], fn: lc.matmul, ref: R.matmul },
   // ---- convolution
   ...convCases(),
   // ---- pooling, resampling
@@ -149,6 +155,12 @@ export const cases: Case[] = [
   { name: 'avgPool2d k3 s2 p1 no pad count', inputs: [S([1, 2, 5, 6])], fn: (x) => lc.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }), ref: (x) => R.pool2d(x, [3, 3], [2, 2], [1, 1], 'avg', false) },
   { name: 'maxPool2d k2 s2', inputs: [S([2, 2, 6, 4])], fn: (x) => lc.maxPool2d(x, 2), ref: (x) => R.pool2d(x, [2, 2], [2, 2], [0, 0], 'max') },
   { name: 'maxPool2d k3 s2 p1', inputs: [S([1, 2, 5, 5])], fn: (x) => lc.maxPool2d(x, 3, { stride: 2, padding: 1 }), ref: (x) => R.pool2d(x, [3, 3], [2, 2], [1, 1], 'max') },
+  { name: 'maxPool2d k3 s2 dilation 2', inputs: [S([1, 2, 9, 8])], fn: (x) => lc.maxPool2d(x, 3, { stride: 2, padding: 1, dilation: 2 }), ref: (x) => R.pool2d(x, [3, 3], [2, 2], [1, 1], 'max', true, { dilation: [2, 2] }) },
+  { name: 'maxPool2d k2 s2 ceilMode (odd sizes)', inputs: [S([1, 2, 5, 7])], fn: (x) => lc.maxPool2d(x, 2, { ceilMode: true }), ref: (x) => R.pool2d(x, [2, 2], [2, 2], [0, 0], 'max', true, { ceilMode: true }) },
+  { name: 'maxPool2d k3 s2 p1 ceilMode dilation [1,2]', inputs: [S([1, 1, 6, 9])], fn: (x) => lc.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, dilation: [1, 2] }), ref: (x) => R.pool2d(x, [3, 3], [2, 2], [1, 1], 'max', true, { ceilMode: true, dilation: [1, 2] }) },
+  { name: 'avgPool2d k3 s2 p1 ceilMode', inputs: [S([1, 2, 6, 7])], fn: (x) => lc.avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }), ref: (x) => R.pool2d(x, [3, 3], [2, 2], [1, 1], 'avg', true, { ceilMode: true }) },
+  { name: 'avgPool2d k2 ceilMode no pad count', inputs: [S([2, 1, 5, 5])], fn: (x) => lc.avgPool2d(x, 2, { ceilMode: true, countIncludePad: false }), ref: (x) => R.pool2d(x, [2, 2], [2, 2], [0, 0], 'avg', false, { ceilMode: true }) },
+  { name: 'avgPool2d divisorOverride 3', inputs: [S([1, 2, 4, 6])], fn: (x) => lc.avgPool2d(x, 2, { divisorOverride: 3 }), ref: (x) => R.pool2d(x, [2, 2], [2, 2], [0, 0], 'avg', true, { divisorOverride: 3 }) },
   { name: 'upsampleNearest x2', inputs: [S([2, 3, 3, 4])], fn: (x) => lc.upsampleNearest(x, 2), ref: (x) => R.upsampleNearest(x, 2) },
   // ---- normalisation
   { name: 'groupNorm affine', inputs: [S([2, 6, 3, 5]), S([6]), S([6])], fn: (x, w, b) => lc.groupNorm(x, 3, w, b), ref: (x, w, b) => R.groupNorm(x, 3, w, b, 1e-5), rtol32: 1e-3 },
@@ -179,6 +191,8 @@ export const cases: Case[] = [
   { name: 'split pieces', inputs: [S([5, 2])], fn: (x) => { const [a, , c] = lc.split(x, [2, 1, 2], 0); return lc.cat([c, a], 0); }, ref: (x) => ({ shape: [4, 2], data: Float64Array.from([...x.data.slice(6, 10), ...x.data.slice(0, 4)]) }) },
   { name: 'pad 2-D', inputs: [S([2, 3, 4])], fn: (x) => lc.pad(x, [1, 2, 0, 1], 0.5), ref: (x) => padRef(x, [1, 2], [0, 1], 0.5) },
   { name: 'clone', inputs: [S([4, 3])], fn: (x) => lc.clone(x).mul(2), ref: (x) => R.map(x, (v) => 2 * v) },
+  { name: 'attention one query [1,4]', inputs: [S([1, 4]), S([3, 4]), S([3, 2])], fn: (q, k, v) => lc.scaledDotProductAttention(q, k, v), ref: (q, k, v) => R.matmul(R.alongDim(R.map(R.matmul(q, R.permute(k, [1, 0])), (u) => u / 2), -1, softmaxRef), v) },
+  { name: 'attention one key [2,3,4]x[2,1,4]', inputs: [S([2, 3, 4]), S([2, 1, 4]), S([2, 1, 1])], fn: (q, k, v) => lc.scaledDotProductAttention(q, k, v), ref: (q, k, v) => R.matmul(R.alongDim(R.map(R.matmul(q, R.permute(k, [0, 2, 1])), (u) => u / 2), -1, softmaxRef), v) },
   { name: 'attention', inputs: [S([2, 3, 4]), S([2, 5, 4]), S([2, 5, 2])], fn: (q, k, v) => lc.scaledDotProductAttention(q, k, v), ref: (q, k, v) => R.matmul(R.alongDim(R.map(R.matmul(q, R.permute(k, [0, 2, 1])), (u) => u / 2), -1, softmaxRef), v) },
 ];
 
