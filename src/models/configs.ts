@@ -97,8 +97,8 @@ export const MODEL_CONFIGS: Readonly<Record<string, ModelConfig>> = {
     model: 'ncsnv2', sde: 've', params: 1_858_977, source: 'lcss: NCSNv2 with nf 32 for 28x28x1',
     options: { imageSize: 28, numChannels: 1, nf: 32, centered: true, sigmaMax: 50, sigmaMin: 0.01, numScales: 232 },
   },
-  // The W4 benchmark model (shared/peers/torch_peer.py ScoreUNet): VE, input sigma, output / sigma.
-  'w4-unet': { model: 'small_unet', sde: 've', params: 1_623_169, source: 'shared/peers/torch_peer.py ScoreUNet (W4)', options: {} },
+  // The W4 benchmark model (the PyTorch peer's ScoreUNet): VE, input sigma, output / sigma.
+  'w4-unet': { model: 'small_unet', sde: 've', params: 1_623_169, source: 'the PyTorch peer ScoreUNet (W4)', options: {} },
 
   // Toy 2-D score networks.
   'toy-mlp': { model: 'mlp_score', sde: 'vp', params: 116_226, source: 'lcss: MLPScore, sinusoidal labels', options: { dim: 2, hidden: 128, layers: 3, embedding: 'sinusoidal' } },

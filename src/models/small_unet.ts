@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// SmallUNet: exactly the W4 benchmark's ScoreUNet (shared/peers/torch_peer.py), module names and
+// SmallUNet: exactly the W4 benchmark's ScoreUNet (the PyTorch peer of the benchmarks), module names and
 // torch default initialisation included, so a state dict of the PyTorch peer loads unchanged.
 // VE parameterisation: the input is sigma [B], the output is already divided by sigma.
 import { checkFloatTensor } from '../ops/util.js';

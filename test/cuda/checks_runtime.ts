@@ -22,7 +22,8 @@ function copiesSuite(): Suite {
     lc.tidy(() => {
       const v = vals(1000, 1);
       for (const dtype of ['float32', 'float64', 'int32', 'bool'] as lc.DType[]) {
-        const x = lc.tensor(dtype === 'bool' ? v.map((u) => +(u > 0)) : v, { shape: [10, 100], dtype });
+        // int32 tensors take integers only (a fraction is an ArgumentError, not a silent truncation)
+        const x = lc.tensor(dtype === 'bool' ? v.map((u) => +(u > 0)) : dtype === 'int32' ? v.map((u) => Math.trunc(u * 1000)) : v, { shape: [10, 100], dtype });
         const y = x.to(CUDA);
         check(y.device.toString() === CUDA.toString() && y.dtype === dtype, `to(cuda) of ${dtype}: ${y.device} ${y.dtype}`);
         sameArray(y.dataSync(), x.dataSync(), `${dtype} on cuda`);
@@ -62,7 +63,7 @@ function copiesSuite(): Suite {
       const dts: lc.DType[] = ['float32', 'float64', 'int32', 'bool'];
       for (const from of dts)
         for (const to of dts) {
-          const x = lc.tensor(from === 'bool' ? v.map((u) => +(u > 0)) : v, { dtype: from });
+          const x = lc.tensor(from === 'bool' ? v.map((u) => +(u > 0)) : from === 'int32' ? v.map(Math.trunc) : v, { dtype: from });
           expectClose(lc.cast(x.to(CUDA), to), lc.cast(x, to), EXACT, `cast ${from} -> ${to}`);
         }
     });
