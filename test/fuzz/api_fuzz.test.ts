@@ -6,7 +6,7 @@
 //    (no TypeError from an argument nothing checked, no inner op's name);
 //  - nothing leaks: a call leaves no tensor behind once its result is disposed, a constructor that
 //    refuses frees what it made, and at the end (garbage collected) no native buffer is held.
-// LCSS_FUZZ_SEEDS (default 3) and LCSS_FUZZ_CALLS (default 10 per target) set the budget; a failing
+// LCSS_FUZZ_SEEDS (default 3, 1 under the sanitizers) and LCSS_FUZZ_CALLS (default 10 per target) set the budget; a failing
 // call is replayed with `node --expose-gc test/fuzz/engine.mjs --seed S --calls N --only NAME`.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const seeds = Number(process.env.LCSS_FUZZ_SEEDS ?? 3);
+// one seed under the sanitizers (native/sanitize.sh), where every call is several times slower
+const seeds = Number(process.env.LCSS_FUZZ_SEEDS ?? (process.env.LCSS_SANITIZED ? 1 : 3));
 const calls = Number(process.env.LCSS_FUZZ_CALLS ?? 10);
 const engine = new URL('./engine.mjs', import.meta.url).pathname;
 // junk paths ('float32', 'nope', '') may be written to: the child runs in a scratch folder
