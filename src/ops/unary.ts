@@ -151,8 +151,8 @@ export function atan(x: Tensor): Tensor {
 
 /** sigmoid'(x) = sigmoid(x) sigmoid(-x), from ops (differentiable again). */
 function sigmoidPrime(x: Tensor): Tensor {
-  const e = exp(neg(abs(x)));
-  return div(e, square(add(e, 1)));
+  // s(x) s(-x): both factors are accurate in each tail, so no 1 - s cancellation (4 ops)
+  return mul(sigmoid(x), sigmoid(neg(x)));
 }
 
 /** tanh'(x) = 1 - tanh(x)^2, from ops. */
@@ -186,7 +186,8 @@ export function silu(x: Tensor): Tensor {
 
 /** silu'(x) = s + x s (1 - s), s = sigmoid(x), from ops (s (1 - s) without cancellation). */
 function siluPrime(x: Tensor): Tensor {
-  return add(sigmoid(x), mul(x, sigmoidPrime(x)));
+  const sp = sigmoid(x);
+  return add(sp, mul(x, mul(sp, sigmoid(neg(x)))));
 }
 
 /**
@@ -198,8 +199,10 @@ function siluGrad(x: Tensor, g: Tensor): Tensor {
   return attachGrad(binaryGradKernel(Binary.siluBwd, x, g), 'siluGrad', [x, g], [x, g], (gg, [x, g], ctx) => {
     let dx: Tensor | null = null, dg: Tensor | null = null;
     if (ctx.needsGrad[0]) {
-      // silu''(x) = s (1 - s) (2 + x (1 - 2 s)), with 1 - 2s = sigmoid(-x) - sigmoid(x)
-      const second = mul(sigmoidPrime(x), add(mul(x, sub(sigmoid(neg(x)), sigmoid(x))), 2));
+      // silu''(x) = s (1 - s) (2 + x (1 - 2 s)) with 1 - s = sigmoid(-x): no cancellation in
+      // either tail, and as few ops as the cancelling form (this runs in every SSM / exact step)
+      const sp = sigmoid(x), sn = sigmoid(neg(x));
+      const second = mul(mul(sp, sn), add(mul(x, sub(sn, sp)), 2));
       dx = mul(mul(gg, g), second);
     }
     if (ctx.needsGrad[1]) dg = ctx.createGraph ? mul(gg, siluPrime(x)) : binaryGradKernel(Binary.siluBwd, x, gg);
