@@ -52,7 +52,8 @@ export const sampleSpec: CommandSpec = {
 
 /** The model of a checkpoint with its (EMA) weights loaded. */
 export function modelFromCheckpoint(path: string, ema = true) {
-  const ck = loadCheckpoint(path);
+  // 'any': a run saved by an older lcss (a data-only checksum) can still be sampled and evaluated
+  const ck = loadCheckpoint(path, { verify: 'any' });
   try {
     const cfg = validateConfig(ck.config as Record<string, unknown>);
     const built = buildScoreModel(cfg);

@@ -11,7 +11,7 @@ import type { RandomKey } from '../ops/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { DataFormatError } from '../data/errors.js';
 import { fileError, removeOrphanTemps } from './atomic.js';
-import { CHECKSUM_KEY, inspectSafetensors, readSafetensors, readSafetensorsRaw, writeSafetensors } from './safetensors.js';
+import { CHECKSUM_KEY, inspectSafetensors, LEGACY_CHECKSUM_KEY, readSafetensors, readSafetensorsRaw, writeSafetensors } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'lcss-checkpoint/1';
 const NAME = /^ckpt-(\d{10})\.safetensors$/;
@@ -162,9 +162,10 @@ export interface LoadOptions {
   /**
    * 'require' (default): the file must carry a whole-file checksum and match it, so an edited
    * header (swapped offsets, a changed RNG state or data position) or flipped data is refused.
-   * true: also accept a file with only the data checksum of lcss before 0.3 (header unchecked).
+   * 'any': also accept a file with only the data checksum of an older lcss (its data is verified,
+   * its header cannot be); a file with no checksum at all is still refused.
    */
-  verify?: 'require' | true;
+  verify?: 'require' | 'any';
 }
 
 function isKey(v: unknown): v is RandomKey {
@@ -178,8 +179,13 @@ export function loadCheckpoint(path: string, o: LoadOptions = {}): Checkpoint {
   const opts = checkOptions(fn, 'options', o);
   checkKnownKeys(fn, 'options', opts, ['verify']);
   const verify = opts.verify ?? 'require';
-  if (verify !== 'require' && verify !== true) throw argError(fn, 'verify', verify, "'require' or true");
-  const { tensors, metadata } = readSafetensors(path, { verify });
+  if (verify !== 'require' && verify !== 'any') throw argError(fn, 'verify', verify, "'require' or 'any'");
+  if (verify === 'any') {
+    const m = inspectSafetensors(path).metadata;
+    if (m[CHECKSUM_KEY] === undefined && m[LEGACY_CHECKSUM_KEY] === undefined)
+      throw new DataFormatError(`${fn}: ${path} at byte 8: has no checksum metadata, so its contents cannot be trusted`, path, 8);
+  }
+  const { tensors, metadata } = readSafetensors(path, { verify: verify === 'any' ? true : 'require' });
   const all = [...tensors.values()];
   const bad = (what: string) => new DataFormatError(`${fn}: ${path} at byte 8: ${what}`, path, 8);
   try {
@@ -216,10 +222,13 @@ export function loadCheckpoint(path: string, o: LoadOptions = {}): Checkpoint {
 
 /** Throws a DataFormatError saying why `c` is not a usable checkpoint. */
 function checkCandidate(fn: string, c: { path: string; step: number }, verify: 'header' | 'full'): void {
-  const meta = verify === 'full' ? readSafetensorsRaw(c.path, { verify: 'require' }).metadata : inspectSafetensors(c.path).metadata;
+  const head = inspectSafetensors(c.path).metadata;
+  // full: the whole-file checksum, or an older lcss's data checksum (checked when present)
+  const meta = verify === 'full' ? readSafetensorsRaw(c.path, { verify: head[CHECKSUM_KEY] !== undefined ? 'require' : true }).metadata : head;
   const step = checkFormat(fn, c.path, meta);
   if (step !== c.step) throw new DataFormatError(`${fn}: ${c.path} at byte 8: records step ${step} but is named for step ${c.step}`, c.path, 8);
-  if (meta[CHECKSUM_KEY] === undefined) throw new DataFormatError(`${fn}: ${c.path} at byte 8: has no ${CHECKSUM_KEY} metadata, so its contents cannot be trusted`, c.path, 8);
+  if (meta[CHECKSUM_KEY] === undefined && meta[LEGACY_CHECKSUM_KEY] === undefined)
+    throw new DataFormatError(`${fn}: ${c.path} at byte 8: has no checksum metadata, so its contents cannot be trusted`, c.path, 8);
 }
 
 export interface LatestOptions {

@@ -17,6 +17,7 @@ import { buildComponents, type Components } from './build.js';
 import { DataFormatError } from '../data/errors.js';
 import { atomicWriteFile, fileError } from './atomic.js';
 import { listCheckpoints, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { CHECKSUM_KEY, inspectSafetensors, LEGACY_CHECKSUM_KEY } from './safetensors.js';
 import { validateConfig, type TrainConfig } from './config.js';
 import { drawSamples, evaluateDigits, evaluateToy } from './evaluate.js';
 import { fmt, formatDuration, Progress } from './progress.js';
@@ -93,8 +94,8 @@ function isKey(v: unknown): v is { seed: number; offset: number } {
  * DataFormatError means the file is damaged (the caller may try an older one); an ArgumentError
  * means it belongs to another run.
  */
-function restore(cfg: TrainConfig, c: Components, path: string): number {
-  const ck = loadCheckpoint(path);
+function restore(cfg: TrainConfig, c: Components, path: string, progress: Progress): number {
+  const ck = loadLegacyAware(path, progress);
   const bad = (what: string) => new DataFormatError(`train: ${path} at byte 8: ${what}`, path, 8);
   try {
     const old = ck.config as Record<string, unknown> | null;
@@ -125,17 +126,32 @@ function restore(cfg: TrainConfig, c: Components, path: string): number {
 }
 
 /**
+ * loadCheckpoint with the whole-file checksum required; a checkpoint of lcss before 0.3, which
+ * carries only a checksum of its data, is still resumed (its header cannot be verified: said in
+ * the log), so upgrading in the middle of a run loses nothing. The next checkpoint is new-style.
+ */
+function loadLegacyAware(path: string, progress: Progress) {
+  const meta = inspectSafetensors(path).metadata;
+  if (meta[CHECKSUM_KEY] === undefined && meta[LEGACY_CHECKSUM_KEY] !== undefined) {
+    const ck = loadCheckpoint(path, { verify: 'any' });
+    progress.log(`${path} was written by an older lcss: its data checksum matches, but its header (step, generator states, data position) cannot be verified`);
+    return ck;
+  }
+  return loadCheckpoint(path);
+}
+
+/**
  * Where a run in `cfg.out` starts: the step of the checkpoint restored (0 when none), after the
  * checks that keep saved work safe. Logs every checkpoint it skips and why.
  */
 function resumePoint(cfg: TrainConfig, c: Components, o: TrainOptions, progress: Progress): { start: number; from: string | null } {
   const existing = listCheckpoints(cfg.out);
-  if (typeof o.resume === 'string') return { start: restore(cfg, c, o.resume), from: o.resume };
+  if (typeof o.resume === 'string') return { start: restore(cfg, c, o.resume, progress), from: o.resume };
   if (o.resume) {
     const skipped: string[] = [];
     for (const { path } of [...existing].reverse()) {
       try {
-        return { start: restore(cfg, c, path), from: path };
+        return { start: restore(cfg, c, path, progress), from: path };
       } catch (e) {
         if (!(e instanceof DataFormatError)) throw e;
         const why = e.message.replace(/^\w+: /, '');

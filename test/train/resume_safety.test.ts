@@ -5,10 +5,11 @@
 // --restart, run files are replaced atomically (a kill mid-rewrite leaves the old metrics), and
 // checkpoint metadata that parses but is malformed is a DataFormatError, not a TypeError.
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as lc from '../../src/index.js';
 import { DataFormatError } from '../../src/data/errors.js';
 import { ArgumentError } from '../../src/errors.js';
@@ -135,6 +136,59 @@ describe('resume keeps saved work safe', () => {
   }, 60_000);
 });
 
+/** Rewrites a checkpoint as lcss before the whole-file checksum wrote it: a SHA-256 of the data only. */
+function asLegacy(file: string): void {
+  const { arrays, metadata } = readSafetensorsRaw(file);
+  const { 'lcss.checksum': _, ...rest } = metadata;
+  writeSafetensors(file, arrays, { metadata: rest, checksum: false });
+  const bytes = readFileSync(file);
+  const n = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8'));
+  header.__metadata__['lcss.sha256'] = createHash('sha256').update(bytes.subarray(8 + n)).digest('hex');
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
+  writeFileSync(file, Buffer.concat([len, Buffer.from(json), bytes.subarray(8 + n)]));
+}
+
+describe('checkpoints of an older lcss (data-only checksum)', () => {
+  it('are resumed, with a line saying their header cannot be verified; a file with no checksum is not', async () => {
+    const out = tmp();
+    await run(out, 20);
+    for (const c of listCheckpoints(out)) asLegacy(c.path);
+    const newest = listCheckpoints(out).at(-1)!.path;
+    expect(() => loadCheckpoint(newest)).toThrow(/only the data-only checksum of an older lcss; re-save it/);
+    const ck = loadCheckpoint(newest, { verify: 'any' });
+    expect(ck.step).toBe(20);
+    ck.dispose();
+    // the trainer's log lines go to stderr
+    const logs: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (logs.push(String(chunk)), true));
+    let r;
+    try {
+      r = await train(cfgFor(out, 30), { noEval: true, plain: true, resume: true });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(r.step).toBe(30);
+    r.dispose();
+    expect(logs.join('')).toMatch(/ckpt-0000000020\.safetensors was written by an older lcss: its data checksum matches, but its header .* cannot be verified/);
+    expect(logs.join('')).toMatch(/resumed from .*ckpt-0000000020\.safetensors at step 20/);
+    // the run continued in the new format
+    expect(readSafetensorsRaw(listCheckpoints(out).at(-1)!.path, { verify: 'require' }).metadata['lcss.checksum']).toMatch(/^[0-9a-f]{64}$/);
+    // a legacy file whose data was flipped is still caught by its data checksum
+    const older = listCheckpoints(out).find((c) => c.step === 20)!.path;
+    flipByte(older, 5);
+    expect(() => loadCheckpoint(older, { verify: 'any' })).toThrow(/checksum mismatch/);
+    // and one with no checksum at all is refused even with 'any'
+    const { arrays, metadata } = readSafetensorsRaw(newest, { verify: false });
+    const { 'lcss.sha256': __, ...bare } = metadata;
+    writeSafetensors(newest, arrays, { metadata: bare, checksum: false });
+    expect(() => loadCheckpoint(newest, { verify: 'any' })).toThrow(/has no checksum metadata, so its contents cannot be trusted/);
+  });
+});
+
 describe('checkpoint metadata is validated', () => {
   const model = () => new Map([['w', lc.keep(lc.ones([2]))]]);
 
@@ -181,7 +235,7 @@ describe('checkpoint metadata is validated', () => {
     expect(() => loadCheckpoint(q)).toThrow(/has no lcss\.checksum metadata .* cannot be trusted/);
     const skipped: string[] = [];
     expect(latestCheckpoint(out, { onSkip: (f, e) => skipped.push(`${f}: ${e.message}`) })).toBe(p);  // header check: p's header is intact
-    expect(skipped.join()).toMatch(/ckpt-0000000006.* has no lcss\.checksum/);
+    expect(skipped.join()).toMatch(/ckpt-0000000006.* has no checksum metadata/);
     m.forEach((t) => t.dispose());
   });
 });
