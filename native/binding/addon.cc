@@ -12,10 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // which for a Worker is when it exits or is terminated.
   env.SetInstanceData<Context>(ctx);
   register_memory(env, exports, ctx);
-  register_elementwise(env, exports, ctx);
-  register_linalg(env, exports, ctx);
-  register_random(env, exports, ctx);
-  register_nn(env, exports, ctx);
+  register_ops(env, exports, ctx);
   register_cuda(env, exports, ctx);
   return exports;
 }

@@ -162,29 +162,30 @@ View arg_view(const Napi::CallbackInfo& info, int i, const char* what) {
   return v;
 }
 
-Ptr arg_ptr(const Napi::CallbackInfo& info, int i, const char* what, int64_t count, bool optional) {
-  Ptr r;
+Operand arg_operand(const Napi::CallbackInfo& info, int i, const char* what, bool optional) {
+  Operand r;
   if (optional && (info[i].IsNull() || info[i].IsUndefined())) return r;
   BufferRec& b = arg_buffer(info, i, what);
   const int64_t off = arg_int(info, i + 1, what, 0, kMaxElements);
-  LCSS_CHECK(count >= 0 && checked_add(off, count, what) <= b.numel,
-             "%s: the kernel needs %lld elements at offset %lld, the buffer has %lld", what, (long long)count,
-             (long long)off, (long long)b.numel);
+  LCSS_CHECK(off <= b.numel, "%s: offset %lld is past the end of a buffer of %lld elements", what, (long long)off,
+             (long long)b.numel);
   r.dtype = b.dtype;
   r.cuda = b.device == DeviceKind::Cuda;
   r.device_index = b.device_index;
+  r.offset = off;
+  r.avail = b.numel - off;
   r.p = static_cast<char*>(b.data) + off * int64_t(dtype_size(b.dtype));
   return r;
 }
 
-int64_t strided_extent(const int64_t* n, const int64_t* st, int nd, const char* what) {
-  int64_t ext = 0;
-  for (int d = 0; d < nd; ++d) {
-    LCSS_CHECK(n[d] >= 0 && st[d] >= 0, "%s: negative size or stride", what);
-    if (n[d] == 0) return 0;
-    ext = checked_add(ext, checked_mul(n[d] - 1, st[d], what), what);
-  }
-  return checked_add(ext, 1, what);
+IntList arg_int_list(const Napi::CallbackInfo& info, int i, const char* what) {
+  LCSS_CHECK(info[i].IsArray(), "%s: expected an array of integers, got %s", what, describe(info[i]).c_str());
+  Napi::Array a = info[i].As<Napi::Array>();
+  LCSS_CHECK(a.Length() <= uint32_t(kMaxInts), "%s: expected at most %d integers, got %u", what, kMaxInts, a.Length());
+  IntList out;
+  out.n = int(a.Length());
+  for (int k = 0; k < out.n; ++k) out.v[k] = to_int(a.Get(uint32_t(k)), what, -kMaxElements, kMaxElements);
+  return out;
 }
 
 }  // namespace lcss

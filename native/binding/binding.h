@@ -14,13 +14,18 @@
 #include <string>
 #include <vector>
 
+#include "../contract/backend.h"
+#include "../contract/fields.h"
 #include "../core/checked.h"
 #include "../core/error.h"
 #include "../core/view.h"
 
 namespace lcss {
 
-enum class DeviceKind : int32_t { Cpu = 0, Cuda = 1 };
+// What asking for a device without a backend says.
+constexpr const char* kNoCudaBackend =
+    "lcss was built without CUDA: install the CUDA toolkit (nvcc on PATH) and run `npm rebuild lcss` "
+    "(LCSS_CUDA=1 forces it)";
 
 // A block of device memory owned by JS through a numeric handle.
 struct BufferRec {
@@ -98,20 +103,11 @@ BufferRec& arg_buffer(const Napi::CallbackInfo& info, int i, const char* what);
 // Reads a view from 4 arguments starting at `i`: buffer, offset, shape[], strides[]. Every element
 // the view can reach must lie inside the buffer.
 View arg_view(const Napi::CallbackInfo& info, int i, const char* what);
-// A contiguous operand: 2 arguments (buffer, elemOffset); `count` elements must fit after offset.
-// A null/undefined buffer gives a null pointer when `optional`.
-struct Ptr {
-  void* p = nullptr;
-  DType dtype = DType::F32;
-  bool cuda = false;
-  int device_index = 0;
-  template <typename T>
-  T* as() const { return static_cast<T*>(p); }
-};
-Ptr arg_ptr(const Napi::CallbackInfo& info, int i, const char* what, int64_t count, bool optional = false);
-// The furthest element an operand of sizes n[] and strides st[] reaches past its offset, plus one
-// (0 for an empty operand); strides must be non-negative.
-int64_t strided_extent(const int64_t* n, const int64_t* st, int nd, const char* what);
+// A contiguous operand: 2 arguments (buffer, elemOffset); (null, 0) gives an absent operand when
+// `optional`. Its length is checked by the contract (contract/fields.h need()).
+Operand arg_operand(const Napi::CallbackInfo& info, int i, const char* what, bool optional);
+// An array of at most kMaxInts integers of magnitude below 2^53.
+IntList arg_int_list(const Napi::CallbackInfo& info, int i, const char* what);
 
 // Builds the JS Error for a native failure: "lcss.<op>: message", with `code` set to the kind.
 Napi::Error native_error(Napi::Env env, const char* op, const std::string& message, ErrorKind kind);
@@ -133,10 +129,7 @@ Napi::Value guarded(const Napi::CallbackInfo& info, const char* op, F&& fn) {
 }
 
 void register_memory(Napi::Env env, Napi::Object exports, Context* ctx);
-void register_elementwise(Napi::Env env, Napi::Object exports, Context* ctx);
-void register_linalg(Napi::Env env, Napi::Object exports, Context* ctx);
-void register_nn(Napi::Env env, Napi::Object exports, Context* ctx);
-void register_random(Napi::Env env, Napi::Object exports, Context* ctx);
+void register_ops(Napi::Env env, Napi::Object exports, Context* ctx);
 void register_cuda(Napi::Env env, Napi::Object exports, Context* ctx);
 
 }  // namespace lcss

@@ -7,7 +7,6 @@
 #include "../core/threadpool.h"
 #include "../cpu/cpu_features.h"
 #include "../cpu/kernels.h"
-#include "../cuda/cuda_api.h"
 #include "binding.h"
 
 namespace lcss {
@@ -17,10 +16,17 @@ namespace {
 constexpr double kSlots = double(uint64_t(1) << BufferTable::kSlotBits);
 constexpr uint32_t kMaxGen = (uint32_t(1) << 26) - 1;  // gen * 2^26 + slot stays below 2^52
 
+// The backend that owns memory of this kind (the CPU's always exists; a CUDA buffer exists only in
+// a build with the CUDA backend).
+const Backend& memory_backend(DeviceKind kind) {
+  const Backend* b = find_backend(kind);
+  LCSS_CHECK_KIND(ErrorKind::Device, b != nullptr, "%s", kNoCudaBackend);
+  return *b;
+}
+
 void free_rec(BufferRec& r) {
   if (!r.data) return;
-  if (r.device == DeviceKind::Cpu) cpu_free(r.data, r.nbytes);
-  else cuda_free(r.device_index, r.data, r.nbytes);  // never throws
+  if (const Backend* b = find_backend(r.device)) b->free(r.device_index, r.data, r.nbytes);  // never throws
   r.data = nullptr;
 }
 
@@ -103,7 +109,7 @@ Napi::Value Alloc(const Napi::CallbackInfo& info) {
     r.numel = numel;
     r.device = DeviceKind(dev);
     r.device_index = idx;
-    r.data = r.device == DeviceKind::Cpu ? cpu_alloc(r.nbytes) : cuda_alloc(idx, r.nbytes);
+    r.data = memory_backend(r.device).alloc(idx, r.nbytes);
     double h;
     try {
       h = c.buffers.add(r);
@@ -155,8 +161,7 @@ Napi::Value Write(const Napi::CallbackInfo& info) {
     if (n == 0) return info.Env().Undefined();  // an empty typed array may have no backing store
     const char* src = static_cast<const char*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
     char* dst = static_cast<char*>(b.data) + off * int64_t(esz);
-    if (b.device == DeviceKind::Cpu) std::memcpy(dst, src, size_t(n) * esz);
-    else cuda_copy_h2d(b.device_index, dst, src, size_t(n) * esz);
+    memory_backend(b.device).copy_from_host(b.device_index, dst, src, size_t(n) * esz);
     return info.Env().Undefined();
   });
 }
@@ -174,8 +179,7 @@ Napi::Value Read(const Napi::CallbackInfo& info) {
     // CPU: copy first, into memory V8 adopts, so a copy that fails never leaves a JS object behind
     Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(info.Env(), bytes);
     if (bytes == 0) return ab;
-    if (b.device == DeviceKind::Cpu) std::memcpy(ab.Data(), src, bytes);
-    else cuda_copy_d2h(b.device_index, ab.Data(), src, bytes);
+    memory_backend(b.device).copy_to_host(b.device_index, ab.Data(), src, bytes);
     return ab;
   });
 }

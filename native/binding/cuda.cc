@@ -1,27 +1,39 @@
 // SPDX-License-Identifier: MIT
-// CUDA device queries and memory management. The queries never throw: without a CUDA build or a
-// GPU they report 0 devices and a reason, so `cuda.isAvailable()` can be asked anywhere.
-#include "../cuda/cuda_api.h"
+// CUDA device queries and memory management, through the CUDA backend's table. The queries never
+// throw: without a CUDA backend in this build, or without a GPU, they report 0 devices and a
+// reason, so `cuda.isAvailable()` can be asked anywhere.
 #include "binding.h"
 
 namespace lcss {
 namespace {
 
-Napi::Value Built(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), cuda_built()); }
-Napi::Value Count(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), cuda_device_count()); }
-Napi::Value Status(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), cuda_status_message()); }
+const Backend* cuda() { return find_backend(DeviceKind::Cuda); }
+
+const Backend& need_cuda(const char* op) {
+  const Backend* b = cuda();
+  LCSS_CHECK_KIND(ErrorKind::Device, b != nullptr, "%s: %s", op, kNoCudaBackend);
+  return *b;
+}
+
+Napi::Value Built(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), cuda() != nullptr); }
+Napi::Value Count(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), cuda() ? cuda()->device_count() : 0);
+}
+Napi::Value Status(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), cuda() ? cuda()->status() : kNoCudaBackend);
+}
 
 Napi::Value Sync(const Napi::CallbackInfo& info) {
   return guarded(info, "cuda.synchronize", [&]() -> Napi::Value {
-    cuda_synchronize(int(arg_int(info, 0, "device", 0, 63)));
+    need_cuda("cuda.synchronize").synchronize(int(arg_int(info, 0, "device", 0, 63)));
     return info.Env().Undefined();
   });
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
   return guarded(info, "cuda.deviceInfo", [&]() -> Napi::Value {
-    CudaDeviceInfo d{};
-    cuda_device_info(int(arg_int(info, 0, "device", 0, 63)), &d);
+    DeviceInfo d{};
+    need_cuda("cuda.deviceInfo").device_info(int(arg_int(info, 0, "device", 0, 63)), &d);
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("name", d.name);
     o.Set("major", d.major);
@@ -38,7 +50,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   return guarded(info, "cuda.memoryStats", [&]() -> Napi::Value {
-    AllocStats s = cuda_alloc_stats(int(arg_int(info, 0, "device", 0, 63)));
+    const int d = int(arg_int(info, 0, "device", 0, 63));
+    AllocStats s = cuda() ? cuda()->memory_stats(d) : AllocStats{};
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("allocatedBytes", double(s.allocated_bytes));
     o.Set("reservedBytes", double(s.reserved_bytes));
@@ -52,22 +65,25 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
 
 Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
   return guarded(info, "cuda.emptyCache", [&]() -> Napi::Value {
-    cuda_empty_cache(int(arg_int(info, 0, "device", -1, 63)));
+    const int d = int(arg_int(info, 0, "device", -1, 63));
+    if (cuda()) cuda()->empty_cache(d);
     return info.Env().Undefined();
   });
 }
 
 Napi::Value ResetPeak(const Napi::CallbackInfo& info) {
   return guarded(info, "cuda.resetPeak", [&]() -> Napi::Value {
-    cuda_reset_peak(int(arg_int(info, 0, "device", 0, 63)));
+    const int d = int(arg_int(info, 0, "device", 0, 63));
+    if (cuda()) cuda()->reset_peak(d);
     return info.Env().Undefined();
   });
 }
 
-// cudaSetTF32(on) -> previous setting
+// cudaSetTF32(on) -> previous setting (false, and nothing to set, without a CUDA backend)
 Napi::Value SetTF32(const Napi::CallbackInfo& info) {
   return guarded(info, "cuda.setMatmulPrecision", [&]() -> Napi::Value {
-    return Napi::Boolean::New(info.Env(), cuda_set_tf32(arg_bool(info, 0, "cuda.setMatmulPrecision")));
+    const bool on = arg_bool(info, 0, "cuda.setMatmulPrecision");
+    return Napi::Boolean::New(info.Env(), cuda() ? cuda()->set_tf32(on) : false);
   });
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "conv.h"
 
+#include "../contract/backend.h"
+
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -126,8 +128,10 @@ void over_images(int64_t N, size_t bytes, F&& f) {
   }
 }
 
+// y = conv(x, w) + epilogue. The epilogue is written into y first and the GEMM accumulates onto
+// it (beta = 1), so bias, channel and residual cost no pass of their own.
 template <typename T>
-void forward_t(const ConvShape& s, const T* x, const T* w, const T* bias, T* y) {
+void forward_t(const ConvShape& s, const T* x, const T* w, const ConvEpilogue<T>& ep, T* y) {
   const int64_t cg = s.C / s.groups, og = s.O / s.groups, HW = s.OH * s.OW, Kd = cg * s.KH * s.KW;
   const bool pw = is_pointwise(s);
   const DType dt = sizeof(T) == 4 ? DType::F32 : DType::F64;
@@ -144,10 +148,20 @@ void forward_t(const ConvShape& s, const T* x, const T* w, const T* bias, T* y) 
         B = col;
       }
       T* yg = yn + g * og * HW;
-      if (bias)
-        for (int64_t o = 0; o < og; ++o)
-          for (int64_t k = 0; k < HW; ++k) yg[o * HW + k] = bias[g * og + o];
-      GemmArgs a{1, og, HW, Kd, w + g * og * Kd, 0, Kd, 1, B, 0, HW, 1, yg, 0, HW, 1.0, bias ? 1.0 : 0.0};
+      const bool pre = ep.bias || ep.channel || ep.residual;
+      if (pre) {
+        const T* rg = ep.residual ? ep.residual + (yg - y) : nullptr;
+        for (int64_t o = 0; o < og; ++o) {
+          const T c = (ep.bias ? ep.bias[g * og + o] : T(0)) +
+                      (ep.channel ? ep.channel[n * ep.channel_stride + g * og + o] : T(0));
+          T* yo = yg + o * HW;
+          if (rg)
+            for (int64_t k = 0; k < HW; ++k) yo[k] = c + rg[o * HW + k];
+          else
+            for (int64_t k = 0; k < HW; ++k) yo[k] = c;
+        }
+      }
+      GemmArgs a{1, og, HW, Kd, w + g * og * Kd, 0, Kd, 1, B, 0, HW, 1, yg, 0, HW, 1.0, pre ? 1.0 : 0.0};
       gemm(dt, a);
     }
   });
@@ -230,7 +244,7 @@ void winograd_backward_input(const ConvShape& s, const float* gy, const float* w
       for (int64_t o = 0; o < og; ++o)
         for (int k = 0; k < 9; ++k) wr.p[((g * cg + c) * og + o) * 9 + k] = w[((g * og + o) * cg + c) * 9 + (8 - k)];
   ConvShape t{s.N, s.O, s.OH, s.OW, s.C, 3, 3, s.H, s.W, 1, 1, 2 - s.ph, 2 - s.pw, 1, 1, s.groups};
-  kernels().nn->conv.winograd_forward_f32(t, gy, wr.p, nullptr, gx);
+  kernels().nn->conv.winograd_forward_f32(t, gy, wr.p, ConvEpilogue<float>{}, gx);
 }
 
 void check(const ConvShape& s) {
@@ -244,13 +258,21 @@ void check(const ConvShape& s) {
 void conv_set_winograd(bool on) { g_winograd.store(on ? 1 : 0, std::memory_order_relaxed); }
 bool conv_winograd() { return winograd_enabled(); }
 
-void conv2d_forward(DType t, const ConvShape& s, const void* x, const void* w, const void* b, void* y) {
-  check(s);
-  if (winograd_ok(t, s))
-    return kernels().nn->conv.winograd_forward_f32(s, (const float*)x, (const float*)w, (const float*)b, (float*)y);
-  if (t == DType::F32) return forward_t<float>(s, (const float*)x, (const float*)w, (const float*)b, (float*)y);
-  if (t == DType::F64) return forward_t<double>(s, (const double*)x, (const double*)w, (const double*)b, (double*)y);
+void conv2d_forward(DType t, const ConvShape& s, const void* x, const void* w, const void* bias, void* y) {
+  if (t == DType::F32) return conv2d_forward_epilogue(s, (const float*)x, (const float*)w, ConvEpilogue<float>{(const float*)bias}, (float*)y);
+  if (t == DType::F64) return conv2d_forward_epilogue(s, (const double*)x, (const double*)w, ConvEpilogue<double>{(const double*)bias}, (double*)y);
   LCSS_CHECK(false, "conv2d: dtype %s not supported", dtype_name(t));
+}
+
+void conv2d_forward_epilogue(const ConvShape& s, const float* x, const float* w, const ConvEpilogue<float>& ep, float* y) {
+  check(s);
+  if (winograd_ok(DType::F32, s)) return kernels().nn->conv.winograd_forward_f32(s, x, w, ep, y);
+  forward_t<float>(s, x, w, ep, y);
+}
+
+void conv2d_forward_epilogue(const ConvShape& s, const double* x, const double* w, const ConvEpilogue<double>& ep, double* y) {
+  check(s);
+  forward_t<double>(s, x, w, ep, y);
 }
 
 void conv2d_backward_input(DType t, const ConvShape& s, const void* gy, const void* w, void* gx) {
@@ -267,6 +289,18 @@ void conv2d_backward_weight(DType t, const ConvShape& s, const void* x, const vo
   if (t == DType::F32) return backward_weight_t<float>(s, (const float*)x, (const float*)gy, (float*)gw);
   if (t == DType::F64) return backward_weight_t<double>(s, (const double*)x, (const double*)gy, (double*)gw);
   LCSS_CHECK(false, "conv2d_backward_weight: dtype %s not supported", dtype_name(t));
+}
+
+LCSS_BACKEND_OP(Cpu, Conv2dForward, 0) {
+  const ConvShape s = conv_shape(a);
+  if (a.x.dtype == DType::F32)
+    conv2d_forward_epilogue(s, a.x.as<float>(), a.w.as<float>(),
+                            ConvEpilogue<float>{a.bias.as<float>(), a.channel.as<float>(), s.O, a.residual.as<float>()},
+                            a.y.as<float>());
+  else
+    conv2d_forward_epilogue(s, a.x.as<double>(), a.w.as<double>(),
+                            ConvEpilogue<double>{a.bias.as<double>(), a.channel.as<double>(), s.O, a.residual.as<double>()},
+                            a.y.as<double>());
 }
 
 }  // namespace lcss

@@ -6,19 +6,17 @@
 #pragma once
 #include <cstdint>
 
+#include "../contract/shapes.h"
 #include "../core/dtype.h"
 
 namespace lcss {
 
-struct ConvShape {
-  int64_t N, C, H, W;     // input
-  int64_t O, KH, KW;      // output channels, kernel
-  int64_t OH, OW;         // output spatial size
-  int64_t sh, sw, ph, pw, dh, dw, groups;
-};
 
 // y[N,O,OH,OW] = conv(x, w) (+ bias[O] if bias != nullptr). All contiguous.
 void conv2d_forward(DType t, const ConvShape& s, const void* x, const void* w, const void* bias, void* y);
+// y = conv(x, w) + bias[O] + channel[N, O] + residual[N, O, OH, OW], each term optional.
+void conv2d_forward_epilogue(const ConvShape& s, const float* x, const float* w, const ConvEpilogue<float>& ep, float* y);
+void conv2d_forward_epilogue(const ConvShape& s, const double* x, const double* w, const ConvEpilogue<double>& ep, double* y);
 // gx[N,C,H,W] = conv2d^T(gy, w)  (overwrites gx)
 void conv2d_backward_input(DType t, const ConvShape& s, const void* gy, const void* w, void* gx);
 // gw[O,C/g,KH,KW] = sum_n gy_n * im2col(x_n)^T  (overwrites gw)

@@ -351,10 +351,13 @@ inline void input_tiles(const Geom& g, const T* xp, const Seg* segs, const Piece
   }
 }
 
-// y tiles of output channel o from M[xi][o][lane] (channel stride ldm, xi stride O * ldm), + bias.
+// y tiles of output channel o from M[xi][o][lane] (channel stride ldm, xi stride O * ldm), + the
+// epilogue: bias[o] folded into the transform, channel[n, o] and residual added to each row while
+// it is still in L1 (ep's pointers are this group's: channel + o, residual in y's layout).
 template <typename T>
 inline void output_tiles(const Geom& g, const T* M, int64_t ldm, const Seg* segs, int ns, int64_t nl, int64_t o,
-                         T bias, T* y, T* out /* [16][nl] scratch */) {
+                         const ConvEpilogue<T>& ep, T* y, T* out /* [16][nl] scratch */) {
+  const T bias = ep.bias ? ep.bias[o] : T(0);
   constexpr int W = simd::V<T>::W;
   const int64_t xs = g.O * ldm;
   for (int64_t v = 0; v < nl; v += W) {
@@ -382,6 +385,17 @@ inline void output_tiles(const Geom& g, const T* M, int64_t ldm, const Seg* segs
       interleave4(base + i * g.OW, src, src + nl, src + 2 * nl, src + 3 * nl, kfull);
       if (kfull < S.len)  // the tile overhanging the right edge
         for (int64_t j = 0; 4 * (S.tw0 + kfull) + j < g.OW; ++j) base[i * g.OW + 4 * kfull + j] = src[j * nl + kfull];
+      if (ep.channel || ep.residual) {
+        T* row = base + i * g.OW;
+        const int64_t width = std::min<int64_t>(4 * S.len, g.OW - 4 * S.tw0);
+        const T c = ep.channel ? ep.channel[S.n * ep.channel_stride + o] : T(0);
+        if (ep.residual) {
+          const T* r = ep.residual + (row - y);
+          for (int64_t j = 0; j < width; ++j) row[j] += c + r[j];
+        } else {
+          for (int64_t j = 0; j < width; ++j) row[j] += c;
+        }
+      }
     }
   }
 }
@@ -426,7 +440,7 @@ inline void grad_tiles(const Geom& g, const T* gq, const Seg* segs, const Piece<
 // Tile blocks are one GEMM B panel wide (NR tiles): the input transform writes V_xi[c][tile]
 // straight in the micro-kernel's packed-B layout, so the 36 GEMMs need no packing at all.
 template <typename T>
-void forward_group(const Geom& g, const T* xp, const T* Upk, const T* bias, T* y) {
+void forward_group(const Geom& g, const T* xp, const T* Upk, const ConvEpilogue<T>& ep, T* y) {
   using Cfg = GemmCfg<T>;
   constexpr int64_t NB = Cfg::NR, MR = Cfg::MR;
   const int64_t nblk = (g.T + NB - 1) / NB, panels = (g.O + MR - 1) / MR;
@@ -451,7 +465,7 @@ void forward_group(const Geom& g, const T* xp, const T* Upk, const T* bias, T* y
           micro_kernel<T>(g.C, Ux + p * MR * g.C, Vx, Mx + p * MR * NB, NB, int(std::min(MR, g.O - p * MR)), int(NB),
                           T(1), T(0));
       }
-      for (int64_t o = 0; o < g.O; ++o) output_tiles(g, M, NB, segs, ns, NB, o, bias ? bias[o] : T(0), y, d);
+      for (int64_t o = 0; o < g.O; ++o) output_tiles(g, M, NB, segs, ns, NB, o, ep, y, d);
     }
   });
 }
@@ -507,7 +521,7 @@ void weight_grad_group(const Geom& g, const T* xp, const T* gq, double* dU) {
 // The table's entry points: whole convolutions (all groups), float32. The deinterleaved copies
 // get W elements of slack before and after: masked tile loads may start up to W - 1 elements
 // before a run and end W - 1 after it (those lanes are masked off).
-inline void forward_f32(const ConvShape& s, const float* x, const float* w, const float* bias, float* y) {
+inline void forward_f32(const ConvShape& s, const float* x, const float* w, const ConvEpilogue<float>& ep, float* y) {
   using Cfg = GemmCfg<float>;
   constexpr int64_t W = simd::V<float>::W;
   const int64_t cg = s.C / s.groups, og = s.O / s.groups;
@@ -519,7 +533,11 @@ inline void forward_f32(const ConvShape& s, const float* x, const float* w, cons
     weight_transform(w + gi * og * cg * 9, og, cg, U.p);
     for (int xi = 0; xi < 36; ++xi) pack_a<float>(Upk.p + xi * panels * Cfg::MR * cg, U.p + xi * og * cg, cg, 1, og, cg);
     deinterleave(x + gi * cg * s.H * s.W, g.N, cg, s.H, s.W, g.xs, s.ph, s.pw, g.Hp, g.TW + 1, xp.p + W);
-    forward_group(g, xp.p + W, Upk.p, bias ? bias + gi * og : nullptr, y + gi * og * s.OH * s.OW);
+    ConvEpilogue<float> eg = ep;  // this group's channels
+    if (eg.bias) eg.bias += gi * og;
+    if (eg.channel) eg.channel += gi * og;
+    if (eg.residual) eg.residual += gi * og * s.OH * s.OW;
+    forward_group(g, xp.p + W, Upk.p, eg, y + gi * og * s.OH * s.OW);
   }
 }
 

@@ -4,7 +4,7 @@
 #include "../core/checked.h"
 
 #include "kernels.h"
-#include "strided.h"
+#include "../core/strided.h"
 
 namespace lcss {
 

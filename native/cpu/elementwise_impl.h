@@ -11,8 +11,8 @@
 #include "../core/error.h"
 #include "../core/view.h"
 #include "fastmath.h"
-#include "ops.h"
-#include "strided.h"
+#include "../contract/op_codes.h"
+#include "../core/strided.h"
 
 namespace lcss {
 namespace LCSS_ISA_NS {
@@ -137,7 +137,6 @@ void unary_float(int op, const View& y, const View& x, double p1d, double p2d) {
       return unary_apply<T, T>(y, x, C, [=](T v) { return v != v ? v : (v < p1 ? p1 : (v > p2 ? p2 : v)); });
     case U_MAX_S: return unary_apply<T, T>(y, x, C, [=](T v) { return v != v ? v : (v > p1 ? v : p1); });
     case U_MIN_S: return unary_apply<T, T>(y, x, C, [=](T v) { return v != v ? v : (v < p1 ? v : p1); });
-    case U_AFFINE: return unary_apply<T, T>(y, x, C, [=](T v) { return p1 * v + p2; });
     case U_EQ_S: return unary_apply<uint8_t, T>(y, x, C, [=](T v) { return uint8_t(v == p1); });
     case U_NE_S: return unary_apply<uint8_t, T>(y, x, C, [=](T v) { return uint8_t(v != p1); });
     case U_LT_S: return unary_apply<uint8_t, T>(y, x, C, [=](T v) { return uint8_t(v < p1); });

@@ -6,17 +6,11 @@
 #pragma once
 #include <cstdint>
 
+#include "../contract/shapes.h"
 #include "../core/dtype.h"
 
 namespace lcss {
 
-struct GemmArgs {
-  int64_t batch, M, N, K;
-  const void* A; int64_t a_bs, a_rs, a_cs;
-  const void* B; int64_t b_bs, b_rs, b_cs;
-  void* C; int64_t c_bs, c_rs;
-  double alpha, beta;
-};
 
 void gemm(DType dtype, const GemmArgs& g);
 

@@ -26,7 +26,7 @@ struct NormTable {
 
 // Winograd F(4x4, 3x3) convolution, float32 (conv_winograd_impl.h); conv.cc decides when it applies.
 struct ConvTable {
-  void (*winograd_forward_f32)(const ConvShape&, const float* x, const float* w, const float* bias, float* y);
+  void (*winograd_forward_f32)(const ConvShape&, const float* x, const float* w, const ConvEpilogue<float>& ep, float* y);
   void (*winograd_backward_weight_f32)(const ConvShape&, const float* x, const float* gy, float* gw);
   // P (+)= A B^T, the weight gradient's GEMM (gemm_nt_impl.h); exposed for the kernel harness
   void (*gemm_nt_f32)(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb,

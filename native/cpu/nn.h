@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 
+#include "../contract/shapes.h"
 #include "../core/dtype.h"
 
 namespace lcss {
@@ -12,11 +13,6 @@ void softmax_forward(DType t, int64_t outer, int64_t D, int64_t inner, bool log,
 // gx from y and gy (softmax: y*(gy - sum(gy*y)); log: gy - exp(y)*sum(gy)).
 void softmax_backward(DType t, int64_t outer, int64_t D, int64_t inner, bool log, const void* y, const void* gy, void* gx);
 
-struct PoolShape {
-  int64_t N, C, H, W, OH, OW, kh, kw, sh, sw, ph, pw;
-  int64_t dh, dw;  // dilation (max pooling; 1 for average pooling)
-  int64_t divisor;  // average pooling: divide every window by this instead of its count (0: off)
-};
 void avgpool2d_forward(DType t, const PoolShape& s, bool count_include_pad, const void* x, void* y);
 void avgpool2d_backward(DType t, const PoolShape& s, bool count_include_pad, const void* gy, void* gx);
 // idx: int32 position h*W + w of the maximum inside each input plane
@@ -40,11 +36,6 @@ void scatter_add(DType t, int64_t outer, int64_t D, int64_t inner, void* y, cons
 // channel-first [B, C, L] tensor is read as [B, L, C] without a copy); o [B, Lq, Dv],
 // lse [B, Lq] (per-row logsumexp of the scaled scores, saved for the backward), gq, gk, gv
 // contiguous. The backward overwrites gq, gk, gv.
-struct AttnShape {
-  int64_t B, Lq, Lk, D, Dv;
-  double scale;
-  int64_t qs[3], ks[3], vs[3], gos[3];  // strides in elements: batch, row, column
-};
 void attention_forward(DType t, const AttnShape& s, const void* q, const void* k, const void* v, void* o, void* lse);
 void attention_backward(DType t, const AttnShape& s, const void* q, const void* k, const void* v, const void* lse,
                         const void* go, void* gq, void* gk, void* gv);

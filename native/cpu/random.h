@@ -7,11 +7,10 @@
 #pragma once
 #include <cstdint>
 
+#include "../contract/op_codes.h"
 #include "../core/view.h"
 
 namespace lcss {
-
-enum RandomKind : int { RND_UNIFORM = 0, RND_NORMAL = 1, RND_BERNOULLI = 2, RND_RANDINT = 3 };
 
 // y contiguous. uniform: [a, b); normal: mean a, std b; bernoulli: P(1) = a (float or bool y);
 // randint: integers in [a, b) (int32 y).

@@ -10,7 +10,7 @@
 #include "../core/threadpool.h"
 #include "elementwise.h"
 #include "kernels.h"
-#include "ops.h"
+#include "../contract/op_codes.h"
 
 namespace lcss {
 namespace {
@@ -229,7 +229,7 @@ void reduce_in(int op, const View& y, const View& x, int nkeep) {
 }  // namespace
 
 void reduce(int op, const View& y, const View& x, int nkeep) {
-  LCSS_CHECK(op >= 0 && op < R_ANY, "unknown reduce op %d", op);
+  LCSS_CHECK(op >= 0 && op < R_COUNT, "unknown reduce op %d", op);
   LCSS_CHECK(nkeep >= 0 && nkeep <= x.ndim, "reduce: nkeep %d out of range for %d dims", nkeep, x.ndim);
   switch (x.dtype) {
     case DType::F32: return reduce_in<float>(op, y, x, nkeep);

@@ -12,23 +12,11 @@
 #pragma once
 #include <cstdint>
 
+#include "../contract/shapes.h"
 #include "../core/dtype.h"
 
 namespace lcss {
 
-enum SteinEstimator : int { STEIN_PLAIN = 0, STEIN_CONTROL = 1, STEIN_ANTITHETIC = 2 };
-
-struct SteinArgs {
-  int64_t B, D, K;
-  int estimator;
-  bool norm_perturbed;  // 1/2 |s|^2 taken at the perturbed rows (mean over k) instead of the centre
-  double gamma;
-  uint64_t seed, offset;
-};
-
-inline int64_t stein_rows(const SteinArgs& a) {
-  return a.B * (1 + (a.estimator == STEIN_ANTITHETIC ? 2 : 1) * a.K);
-}
 
 // y[stein_rows, D] from x[B, D] and sigma[B]
 void stein_perturb(DType t, const SteinArgs& a, const void* x, const void* sigma, void* y);

@@ -8,7 +8,7 @@
 //   weight gradient  gw[o, (c,kh,kw)] = sum_(n,oh,ow)  gy[n, o, oh, ow] * x[n, c, oh*sh-ph+kh*dh, ...]
 // The im2col operand is gathered straight into shared memory; each output element is written once
 // (no atomics), so results do not depend on scheduling.
-#include "../cpu/conv.h"
+#include "../contract/shapes.h"
 #include "gemm_run.cuh"
 
 namespace lcss {
@@ -76,18 +76,26 @@ struct FwdB {
   void each_ptr(F&& f) const { f(x); }
 };
 
+// The epilogue is applied where each output element is stored: y = acc + bias[oc] + channel[img, oc]
+// + residual (y's layout), so the fused terms cost one read each and no extra pass.
 template <typename T>
 struct FwdStore {
   T* y;
   const T* bias;
+  const T* channel;
+  const T* residual;
   Geo g;
   __device__ __forceinline__ void store(int64_t grp, int, int64_t o, int64_t n, T v) const {
     const uint32_t img = g.dOHW.div(uint32_t(n)), p = uint32_t(n) - img * uint32_t(g.OH * g.OW);
     const int64_t oc = grp * g.og + o;
-    y[(int64_t(img) * g.O + oc) * int64_t(g.OH) * g.OW + p] = bias ? v + bias[oc] : v;
+    const int64_t i = (int64_t(img) * g.O + oc) * int64_t(g.OH) * g.OW + p;
+    if (bias) v += bias[oc];
+    if (channel) v += channel[int64_t(img) * g.O + oc];
+    if (residual) v += residual[i];
+    y[i] = v;
   }
   template <typename F>
-  void each_ptr(F&& f) const { f(y); f(bias); }
+  void each_ptr(F&& f) const { f(y); f(bias); f(channel); f(residual); }
 };
 
 // ---- input gradient -----------------------------------------------------------------------------
@@ -223,11 +231,13 @@ struct BwStore {
 };
 
 template <typename T>
-void forward_t(int dev, const ConvShape& s, const void* x, const void* w, const void* b, void* y) {
+void forward_t(int dev, const ConvShape& s, const void* x, const void* w, const void* b, const void* channel,
+               const void* residual, void* y) {
   const Geo g = make_geo(s);
   cu::DenseA<T> a{{static_cast<const T*>(w), int64_t(g.og) * g.Kd, g.Kd, 1, g.og, g.Kd}};
   FwdB<T> bb{static_cast<const T*>(x), g};
-  FwdStore<T> st{static_cast<T*>(y), static_cast<const T*>(b), g};
+  FwdStore<T> st{static_cast<T*>(y), static_cast<const T*>(b), static_cast<const T*>(channel),
+                 static_cast<const T*>(residual), g};
   cu::run_gemm<T>("conv2d", dev, g.og, int64_t(g.N) * g.OH * g.OW, g.Kd, s.groups, a, bb, st);
 }
 
@@ -252,9 +262,10 @@ void backward_weight_t(int dev, const ConvShape& s, const void* x, const void* g
 
 }  // namespace
 
-void cuda_conv2d_forward(int dev, DType t, const ConvShape& s, const void* x, const void* w, const void* b, void* y) {
-  if (t == DType::F32) return forward_t<float>(dev, s, x, w, b, y);
-  if (t == DType::F64) return forward_t<double>(dev, s, x, w, b, y);
+void cuda_conv2d_forward(int dev, DType t, const ConvShape& s, const void* x, const void* w, const void* b,
+                         const void* channel, const void* residual, void* y) {
+  if (t == DType::F32) return forward_t<float>(dev, s, x, w, b, channel, residual, y);
+  if (t == DType::F64) return forward_t<double>(dev, s, x, w, b, channel, residual, y);
   LCSS_CHECK(false, "conv2d: dtype %s not supported", dtype_name(t));
 }
 

@@ -13,7 +13,7 @@
 #include <cstring>
 #include <mutex>
 
-#include "../cpu/gemm.h"
+#include "../contract/shapes.h"
 #include "common.cuh"
 
 namespace lcss {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The CUDA backend as the rest of the addon sees it. Built from cuda/*.cu when nvcc is found;
-// otherwise cuda_stub.cc provides the same symbols, which report that CUDA was not built.
+// The CUDA runtime layer of the backend (device.cu): devices, memory, copies. Only cuda/ uses these;
+// the rest of the addon reaches them through the backend table (cuda/backend.cu registers them).
 // Everything here runs on the one stream of each device; only the read-back (d2h) and
 // cuda_synchronize wait for the device, and they also report errors found by earlier kernels.
 #pragma once
@@ -8,24 +8,15 @@
 #include <cstdint>
 
 #include "../core/allocator.h"
+#include "../contract/backend.h"
 #include "../core/view.h"
 
 namespace lcss {
 
-bool cuda_built();                 // compiled with the CUDA backend
 int cuda_device_count();           // 0 when no driver/GPU (never throws)
 const char* cuda_status_message(); // why the count is 0, when it is (never throws)
 
-struct CudaDeviceInfo {
-  char name[256];
-  int major, minor;      // compute capability
-  int sm_count;
-  size_t total_mem;      // bytes
-  size_t smem_per_block; // opt-in maximum of dynamic shared memory
-  int runtime_version, driver_version;
-  bool emulated;         // the CPU emulator (development builds), not a GPU
-};
-void cuda_device_info(int device, CudaDeviceInfo* out);
+void cuda_device_info(int device, DeviceInfo* out);
 
 void* cuda_alloc(int device, size_t nbytes);
 void cuda_free(int device, void* p, size_t nbytes);  // never throws (called from finalizers)

@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: MIT
-// One launcher per kernel family of the CUDA backend, mirroring the CPU entry points. Each
-// runs on the current stream of `device` and throws lcss::Error (naming the op and the CUDA
-// status) on failure. Without a CUDA build, cuda_stub.cc defines them to throw "not built".
+// One launcher per kernel family of the CUDA backend. Each runs on the current stream of `device`
+// and throws lcss::Error (naming the op and the CUDA status) on failure. cuda/backend.cu adapts
+// the contracts of contract/ops.h to these; nothing outside cuda/ calls them.
 #pragma once
 #include <cstdint>
 
 #include "../core/view.h"
-#include "../cpu/conv.h"
-#include "../cpu/gemm.h"
-#include "../cpu/nn.h"
-#include "../cpu/stein.h"
+#include "../contract/shapes.h"
 
 namespace lcss {
 
@@ -21,7 +18,9 @@ void cuda_fill(const View& y, double v);
 void cuda_reduce(int op, const View& y, const View& x, int nkeep);
 void cuda_random_fill(int kind, const View& y, uint64_t seed, uint64_t offset, double a, double b);
 void cuda_gemm(int device, DType t, const GemmArgs& g);
-void cuda_conv2d_forward(int device, DType t, const ConvShape& s, const void* x, const void* w, const void* b, void* y);
+// y = conv(x, w) + b[O] + channel[N, O] + residual[N, O, OH, OW] (each term optional)
+void cuda_conv2d_forward(int device, DType t, const ConvShape& s, const void* x, const void* w, const void* b,
+                         const void* channel, const void* residual, void* y);
 void cuda_conv2d_backward_input(int device, DType t, const ConvShape& s, const void* gy, const void* w, void* gx);
 void cuda_conv2d_backward_weight(int device, DType t, const ConvShape& s, const void* x, const void* gy, void* gw);
 void cuda_groupnorm_forward(int device, DType t, int64_t N, int64_t C, int64_t HW, int64_t G, double eps, bool silu,

@@ -178,7 +178,6 @@ DevError* error_record(int d) {
 
 }  // namespace cu
 
-bool cuda_built() { return true; }
 
 bool cuda_set_tf32(bool on) { return cu::g_tf32.exchange(on); }
 
@@ -192,7 +191,7 @@ const char* cuda_status_message() {
   return g_status;
 }
 
-void cuda_device_info(int d, CudaDeviceInfo* o) {
+void cuda_device_info(int d, DeviceInfo* o) {
   const cudaDeviceProp& p = dev(d).prop;
   std::snprintf(o->name, sizeof o->name, "%s", p.name);
   o->major = p.major;

@@ -3,7 +3,8 @@
 // broadcasting as stride 0, and the copies between host and device memory for strided views.
 #include <cstring>
 
-#include "../cpu/elementwise.h"
+#include "../contract/op_codes.h"
+#include "../contract/shapes.h"
 #include "ops.cuh"
 #include "strided.cuh"
 

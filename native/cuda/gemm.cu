@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Batched strided GEMM (native/cpu/gemm.h contract): any row/column strides for A and B (transposes
 // are strides), batch strides that may be 0, C with unit column stride; beta == 0 never reads C.
-#include "../cpu/gemm.h"
+#include "../contract/shapes.h"
 #include "gemm_run.cuh"
 
 namespace lcss {

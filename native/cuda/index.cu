@@ -4,7 +4,7 @@
 // record (the first one wins) and skips the element; the op's error is raised at the next
 // synchronisation. The accumulating ops use atomics, so float sums over repeated indices may
 // round differently from run to run (int32 sums are exact).
-#include "../cpu/nn.h"
+#include "../contract/shapes.h"
 #include "common.cuh"
 #include "ops.cuh"
 

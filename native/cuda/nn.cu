@@ -3,7 +3,7 @@
 // Backward passes that the CPU writes as scatters (avg/max pooling, upsampling) are gathers here:
 // one thread per input element visits the outputs whose windows contain it, in the CPU's order,
 // so there are no atomics and float32 sums match the CPU's rounding.
-#include "../cpu/nn.h"
+#include "../contract/shapes.h"
 #include "common.cuh"
 #include "ops.cuh"
 

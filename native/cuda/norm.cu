@@ -7,7 +7,7 @@
 //  [N, C] that a second kernel reduces over n for the affine gradients (no atomics).
 //  LayerNorm: one warp per row; the affine gradients reduce columns with 32 x 8 thread blocks,
 //  recomputing xhat (no scratch the size of the input).
-#include "../cpu/norm.h"
+#include "../contract/shapes.h"
 #include "common.cuh"
 #include "ops.cuh"
 

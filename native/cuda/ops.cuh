@@ -10,7 +10,7 @@
 #include <cstdint>
 
 #include "../core/dtype.h"
-#include "../cpu/ops.h"
+#include "../contract/op_codes.h"
 #include "common.cuh"
 
 namespace lcss {
@@ -128,7 +128,6 @@ __device__ T unary_float(int op, T v, T p1, T p2) {
     case U_CLAMP: return v != v ? v : (v < p1 ? p1 : (v > p2 ? p2 : v));
     case U_MAX_S: return v != v ? v : (v > p1 ? v : p1);
     case U_MIN_S: return v != v ? v : (v < p1 ? v : p1);
-    case U_AFFINE: return p1 * v + p2;
   }
   return T(0);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Random fills (native/cpu/random.h contract): one thread per Philox counter block, writing the
 // block's four elements, so element i of a draw is the CPU's element i.
-#include "../cpu/random.h"
+#include "../contract/op_codes.h"
+#include "../contract/shapes.h"
 #include "random.cuh"
 
 namespace lcss {

@@ -7,7 +7,7 @@
 // Two kernels: a group of threads per output (a warp, or a whole block when there are few outputs
 // and long rows) striding along the reduced index, for contiguous rows; and a thread per output
 // with 8 threads splitting the reduced range, for columns (kept dims innermost) and short rows.
-#include "../cpu/ops.h"
+#include "../contract/op_codes.h"
 #include "common.cuh"
 
 namespace lcss {
@@ -182,7 +182,7 @@ void by_dtype(DType t, F&& f) {
 }  // namespace
 
 void cuda_reduce(int op, const View& y, const View& x, int nkeep) {
-  LCSS_CHECK(op >= 0 && op < R_ANY, "unknown reduce op %d", op);
+  LCSS_CHECK(op >= 0 && op < R_COUNT, "unknown reduce op %d", op);
   LCSS_CHECK(nkeep >= 0 && nkeep <= x.ndim, "reduce: nkeep %d out of range for %d dims", nkeep, x.ndim);
   LCSS_CHECK(y.cuda && x.cuda && y.device_index == x.device_index, "reduce: operands must be on one CUDA device");
   LCSS_CHECK(y.contiguous(), "reduce: the output must be contiguous");

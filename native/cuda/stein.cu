@@ -3,7 +3,7 @@
 // is element (k*B + b)*D .. +D of the normal draw (seed, offset), regenerated here (never stored).
 // perturb and backward are one thread per output element (each regenerates the normals it needs);
 // forward is one warp per sample, accumulating the norm and Stein terms in double.
-#include "../cpu/stein.h"
+#include "../contract/shapes.h"
 #include "random.cuh"
 
 namespace lcss {

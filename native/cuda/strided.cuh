@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Strided iteration for N operands on the device: the dims are coalesced on the host exactly as
-// the CPU kernels do (cpu/strided.h), so both backends agree on what a view is, and each thread
+// the CPU kernels do (core/strided.h), so both backends agree on what a view is, and each thread
 // turns a linear index into one offset per operand (broadcast operands have stride 0).
 #pragma once
 #include <initializer_list>
 
-#include "../cpu/strided.h"
+#include "../core/strided.h"
 #include "common.cuh"
 
 namespace lcss {

@@ -2,7 +2,7 @@
 // Finite-difference checks of first and second derivatives in float64, as torch.autograd.gradcheck:
 // the analytic Jacobian (one backward per output element) against central differences.
 import { ArgumentError, argError, AutogradError, checkBool, checkFinite, checkFunction, checkKnownKeys, checkOptions, DTypeError } from '../errors.js';
-import { native } from '../native.js';
+import { native, kernels } from '../native.js';
 import { zeros } from '../ops/creation.js';
 import { cat } from '../ops/join.js';
 import { reshape } from '../ops/view.js';
@@ -71,7 +71,7 @@ function analyticJacobian(fn: Fn, inputs: Tensor[], createGraph: boolean): Float
   for (let k = 0; k < n; k++) {
     tidy(() => {
       const go = Tensor.empty(out.shape, out.dtype, out.device);
-      native.fill(go.storage.buffer, 0, [n], [1], 0);
+      kernels.fill({ y: { buffer: go.storage.buffer, offset: 0, shape: [n], strides: [1] }, value: 0 });
       poke(go, k, 1);
       const diff = inputs.map((t, j) => j).filter((j) => inputs[j].requiresGrad);
       const gs = grad(out, diff.map((j) => inputs[j]), { gradOutputs: go, retainGraph: true, allowUnused: true, createGraph });

@@ -6,7 +6,7 @@
 import { checkFinite, ShapeError, show } from '../errors.js';
 import { localGrad } from '../autograd/engine.js';
 import { attachGrad } from '../autograd/node.js';
-import { native } from '../native.js';
+import { kernels, native } from '../native.js';
 import { tidy } from '../tensor/scope.js';
 import { numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -46,8 +46,8 @@ function fused(Q: Tensor, K: Tensor, V: Tensor, scale: number): Tensor {
   const o = Tensor.empty([...batch, Lq, Dv], Q.dtype, Q.device);
   const lse = Tensor.empty([B, Lq], Q.dtype, Q.device);
   if (o.size) {
-    native.attentionForward(B, Lq, Lk, D, Dv, scale, [...qs, ...ks, ...vs, 0, Dv, 1], ops[0].storage.buffer, ops[0].offset,
-      ops[1].storage.buffer, ops[1].offset, ops[2].storage.buffer, ops[2].offset, ...nc(o), ...nc(lse));
+    kernels.attentionForward({ B, Lq, Lk, D, Dv, scale, qStrides: qs, kStrides: ks, vStrides: vs,
+      q: nc(ops[0]), k: nc(ops[1]), v: nc(ops[2]), o: nc(o), lse: nc(lse) });
   }
   const out = attachGrad(o, 'attention', [Q, K, V], [ops[0], ops[1], ops[2], lse], (g, [q, k, v, l], ctx) => {
     if (ctx.createGraph) {
@@ -61,8 +61,8 @@ function fused(Q: Tensor, K: Tensor, V: Tensor, scale: number): Tensor {
     const gq = Tensor.empty(Q.shape, Q.dtype, Q.device), gk = Tensor.empty(K.shape, K.dtype, K.device), gv = Tensor.empty(V.shape, V.dtype, V.device);
     if (gq.size || gk.size || gv.size) {
       const [qs2, ks2, vs2] = [q, k, v].map((t) => strides3(t)!);
-      native.attentionBackward(B, Lq, Lk, D, Dv, scale, [...qs2, ...ks2, ...vs2, ...gos], q.storage.buffer, q.offset,
-        k.storage.buffer, k.offset, v.storage.buffer, v.offset, ...nc(l), gc.storage.buffer, gc.offset, ...nc(gq), ...nc(gk), ...nc(gv));
+      kernels.attentionBackward({ B, Lq, Lk, D, Dv, scale, qStrides: qs2, kStrides: ks2, vStrides: vs2, goStrides: gos,
+        q: nc(q), k: nc(k), v: nc(v), lse: nc(l), go: nc(gc), gq: nc(gq), gk: nc(gk), gv: nc(gv) });
     }
     if (gc !== g) gc.dispose();
     return [gq, gk, gv].map((t, i) => (ctx.needsGrad[i] ? t : (t.dispose(), null)));
@@ -78,9 +78,10 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, scale
   if (Q.ndim < 2 || K.ndim < 2 || V.ndim < 2 || Q.shape[Q.ndim - 1] !== K.shape[K.ndim - 1] || K.shape[K.ndim - 2] !== V.shape[V.ndim - 2])
     throw new ShapeError(`attention: incompatible shapes q ${show([...Q.shape])}, k ${show([...K.shape])}, v ${show([...V.shape])}`);
   const s = scale === undefined ? 1 / Math.sqrt(Q.shape[Q.ndim - 1]) : checkFinite('attention', 'scale', scale);
-  // The fused kernel: CPU, one dtype, equal batch dims (no broadcasting), at least one key.
+  // The fused kernel where this build has one for the device (the CPU), one dtype, equal batch dims
+  // (no broadcasting), at least one key.
   const sameBatch = Q.ndim === K.ndim && K.ndim === V.ndim && Q.shape.slice(0, -2).every((d, i) => d === K.shape[i] && d === V.shape[i]);
-  if (Q.device.type === 'cpu' && K.device.equals(Q.device) && V.device.equals(Q.device) && Q.dtype === K.dtype && K.dtype === V.dtype &&
+  if (native.supports('attentionForward', Q.device.type, Q.dtype) && K.device.equals(Q.device) && V.device.equals(Q.device) && Q.dtype === K.dtype && K.dtype === V.dtype &&
     sameBatch && K.shape[K.ndim - 2] > 0)
     return fused(Q, K, V, s);
   return attentionComposite(Q, K, V, s);

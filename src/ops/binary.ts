@@ -4,7 +4,7 @@
 // materialising a tensor.
 import { argError } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
-import { Binary, native, Unary } from '../native.js';
+import { Binary, native, Unary, kernels } from '../native.js';
 import { isFloat, promote, type DType } from '../tensor/dtype.js';
 import { tidy } from '../tensor/scope.js';
 import { broadcastShapes } from '../tensor/shape.js';
@@ -27,7 +27,7 @@ function asOperand(op: string, arg: string, v: unknown): Tensor | number {
 export function binaryKernel(code: number, a: Tensor, b: Tensor, outDType: DType = a.dtype, op = 'binary'): Tensor {
   const shape = broadcastShapes(op, a.shape, b.shape);
   const y = Tensor.empty(shape, outDType, a.device);
-  if (y.size) native.binary(code, 0, 0, ...nv(y), ...nvBroadcast(a, shape), ...nvBroadcast(b, shape));
+  if (y.size) kernels.binary({ op: code, p1: 0, p2: 0, y: nv(y), a: nvBroadcast(a, shape), b: nvBroadcast(b, shape) });
   return y;
 }
 
@@ -239,7 +239,7 @@ export function where(cond: Tensor, a: TensorOrNumber, b: TensorOrNumber): Tenso
   checkSameDevice('where', c0, tx, ty);
   const shape = broadcastShapes('where', c0.shape, tx.shape, ty.shape);
   const out = Tensor.empty(shape, dt, dev);
-  if (out.size) native.where(...nv(out), ...nvBroadcast(c0, shape), ...nvBroadcast(tx, shape), ...nvBroadcast(ty, shape));
+  if (out.size) kernels.where({ y: nv(out), cond: nvBroadcast(c0, shape), a: nvBroadcast(tx, shape), b: nvBroadcast(ty, shape) });
   if (!isFloat(dt)) return out;
   return attachGrad(out, 'where', [tx, ty], [c0], (g, [c], ctx) => [
     ctx.needsGrad[0] ? sumToShape(where(c, g, 0), tx.shape) : null,

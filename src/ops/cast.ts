@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // dtype conversion, copies across devices, clone and detach.
 import { attachGrad } from '../autograd/node.js';
-import { native } from '../native.js';
+import { native, kernels } from '../native.js';
 import { device as toDevice, type DeviceLike } from '../tensor/device.js';
 import { checkDType, isFloat, type DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -16,7 +16,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   const t = checkTensor('cast', 'x', x);
   const d = checkDType('cast', 'dtype', dtype);
   const y = Tensor.empty(t.shape, d, t.device);
-  if (y.size) native.copy(...nv(y), ...nv(t));
+  if (y.size) kernels.copy({ y: nv(y), x: nv(t) });
   if (!isFloat(d) || !isFloat(t.dtype)) return y;
   return attachGrad(y, 'cast', [t], [], (g) => [cast(g, t.dtype)]);
 }
@@ -25,7 +25,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 export function clone(x: Tensor): Tensor {
   const t = checkTensor('clone', 'x', x);
   const y = Tensor.empty(t.shape, t.dtype, t.device);
-  if (y.size) native.copy(...nv(y), ...nv(t));
+  if (y.size) kernels.copy({ y: nv(y), x: nv(t) });
   return attachGrad(y, 'clone', [t], [], (g) => [g]);
 }
 
@@ -41,6 +41,6 @@ export function to(x: Tensor, dev: DeviceLike): Tensor {
   const d = toDevice(dev);
   if (d.equals(t.device)) return t;
   const y = Tensor.empty(t.shape, t.dtype, d);
-  if (y.size) native.copy(...nv(y), ...nv(t));
+  if (y.size) kernels.copy({ y: nv(y), x: nv(t) });
   return attachGrad(y, 'to', [t], [], (g) => [to(g, t.device)]);
 }

@@ -4,7 +4,7 @@
 // other two, so any order of derivative stays on the fast kernels.
 import { argError, ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
-import { native } from '../native.js';
+import { native, kernels } from '../native.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sum } from './reduce.js';
 import { checkFloatTensor, checkSameDevice, checkSameDType, nc, ncOpt, pair } from './util.js';
@@ -27,6 +27,11 @@ export interface ConvTranspose2dOptions extends Conv2dOptions {
 const xShape = (s: ConvShape) => [s[0], s[1], s[2], s[3]];
 const yShape = (s: ConvShape) => [s[0], s[4], s[7], s[8]];
 const wShape = (s: ConvShape) => [s[4], s[1] / s[15], s[5], s[6]];
+/** The shape fields of the convolution contracts. */
+const convFields = (s: ConvShape) => ({
+  N: s[0], C: s[1], H: s[2], W: s[3], O: s[4], KH: s[5], KW: s[6], OH: s[7], OW: s[8],
+  strideH: s[9], strideW: s[10], padH: s[11], padW: s[12], dilationH: s[13], dilationW: s[14], groups: s[15],
+});
 
 function withContiguous<T>(ts: Tensor[], fn: (cs: Tensor[]) => T): T {
   const cs = ts.map((t) => contiguous(t));
@@ -41,7 +46,7 @@ function withContiguous<T>(ts: Tensor[], fn: (cs: Tensor[]) => T): T {
 function convForward(x: Tensor, w: Tensor, bias: Tensor | null, s: ConvShape): Tensor {
   const y = Tensor.empty(yShape(s), x.dtype, x.device);
   if (y.size)
-    withContiguous(bias ? [x, w, bias] : [x, w], ([xc, wc, bc]) => native.conv2dForward(s, ...nc(xc), ...nc(wc), ...ncOpt(bc), ...nc(y)));
+    withContiguous(bias ? [x, w, bias] : [x, w], ([xc, wc, bc]) => kernels.conv2dForward({ ...convFields(s), x: nc(xc), w: nc(wc), bias: ncOpt(bc), y: nc(y) }));
   return attachGrad(y, 'conv2d', [x, w, bias], [x, w], (g, [x, w], ctx) => [
     ctx.needsGrad[0] ? convInputGrad(g, w, s) : null,
     ctx.needsGrad[1] ? convWeightGrad(x, g, s) : null,
@@ -52,7 +57,7 @@ function convForward(x: Tensor, w: Tensor, bias: Tensor | null, s: ConvShape): T
 /** gx = d<g, conv(x, w)>/dx: the transposed convolution of g with w. */
 function convInputGrad(g: Tensor, w: Tensor, s: ConvShape): Tensor {
   const gx = Tensor.empty(xShape(s), g.dtype, g.device);
-  if (gx.size) withContiguous([g, w], ([gc, wc]) => native.conv2dBackwardInput(s, ...nc(gc), ...nc(wc), ...nc(gx)));
+  if (gx.size) withContiguous([g, w], ([gc, wc]) => kernels.conv2dBackwardInput({ ...convFields(s), gy: nc(gc), w: nc(wc), gx: nc(gx) }));
   return attachGrad(gx, 'conv2dInputGrad', [g, w], [g, w], (gg, [g, w], ctx) => [
     ctx.needsGrad[0] ? convForward(gg, w, null, s) : null,
     ctx.needsGrad[1] ? convWeightGrad(gg, g, s) : null,
@@ -62,7 +67,7 @@ function convInputGrad(g: Tensor, w: Tensor, s: ConvShape): Tensor {
 /** gw = d<g, conv(x, w)>/dw. */
 function convWeightGrad(x: Tensor, g: Tensor, s: ConvShape): Tensor {
   const gw = Tensor.empty(wShape(s), x.dtype, x.device);
-  if (gw.size) withContiguous([x, g], ([xc, gc]) => native.conv2dBackwardWeight(s, ...nc(xc), ...nc(gc), ...nc(gw)));
+  if (gw.size) withContiguous([x, g], ([xc, gc]) => kernels.conv2dBackwardWeight({ ...convFields(s), x: nc(xc), gy: nc(gc), gw: nc(gw) }));
   return attachGrad(gw, 'conv2dWeightGrad', [x, g], [x, g], (gg, [x, g], ctx) => [
     ctx.needsGrad[0] ? convInputGrad(g, gg, s) : null,
     ctx.needsGrad[1] ? convForward(x, gg, null, s) : null,
@@ -125,8 +130,8 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
   const y = convInputGrad(t, W, s);
   if (!B) return y;
   const out = Tensor.empty(y.shape, y.dtype, y.device);
-  native.copy(out.storage.buffer, 0, out.shape, out.strides, B.storage.buffer, B.offset, out.shape, [0, B.strides[0], 0, 0]);  // bias broadcast
-  native.binary(0, 0, 0, out.storage.buffer, 0, out.shape, out.strides, out.storage.buffer, 0, out.shape, out.strides, y.storage.buffer, y.offset, y.shape, y.strides);
+  kernels.copy({ y: { buffer: out.storage.buffer, offset: 0, shape: out.shape, strides: out.strides }, x: { buffer: B.storage.buffer, offset: B.offset, shape: out.shape, strides: [0, B.strides[0], 0, 0] } });  // bias broadcast
+  kernels.binary({ op: 0, p1: 0, p2: 0, y: { buffer: out.storage.buffer, offset: 0, shape: out.shape, strides: out.strides }, a: { buffer: out.storage.buffer, offset: 0, shape: out.shape, strides: out.strides }, b: { buffer: y.storage.buffer, offset: y.offset, shape: y.shape, strides: y.strides } });
   y.dispose();
   return attachGrad(out, 'convTranspose2d', [y, B], [], (g, _s, ctx) => [g, ctx.needsGrad[1] ? sum(g, [0, 2, 3]) : null]);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Tensor creation: from JS data, constant fills, ranges, identity.
 import { argError, checkFinite, checkKnownKeys, checkOptions, DTypeError, ShapeError, show } from '../errors.js';
-import { native } from '../native.js';
+import { native, kernels } from '../native.js';
 import { defaultDevice, device as toDevice, type DeviceLike } from '../tensor/device.js';
 import { checkDType, type AnyTypedArray, type DType } from '../tensor/dtype.js';
 import { checkNumel, checkShape, numel } from '../tensor/shape.js';
@@ -169,7 +169,7 @@ function fullOf(op: string, shape: number[], value: number | boolean, o?: Create
   const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
   checkValueFor(op, 'value', v, dtype);
   const t = Tensor.empty(s, dtype, device);
-  if (t.size) native.fill(...nv(t), v);
+  if (t.size) kernels.fill({ y: nv(t), value: v });
   return finish(t, requiresGrad);
 }
 
@@ -251,8 +251,8 @@ export function eye(n: number, m = n, o?: CreateOptions): Tensor {
   // zeros, then the diagonal as a strided view (stride m + 1): no n x m array in JS
   const t = Tensor.empty(shape, dtype, device);
   if (t.size) {
-    native.fill(...nv(t), 0);
-    native.fill(t.storage.buffer, 0, [Math.min(n, m)], [m + 1], 1);
+    kernels.fill({ y: nv(t), value: 0 });
+    kernels.fill({ y: { buffer: t.storage.buffer, offset: 0, shape: [Math.min(n, m)], strides: [m + 1] }, value: 1 });
   }
   return finish(t, requiresGrad);
 }

@@ -3,14 +3,13 @@
 // any order stay on the native kernels. Indices are int32; out-of-range ones raise an error.
 import { DTypeError, IndexError, ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
-import { native } from '../native.js';
+import { native, kernels } from '../native.js';
 import { normDim, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { cast } from './cast.js';
 import { checkSameDevice, checkTensor, nc, nv } from './util.js';
 import { contiguous, reshape } from './view.js';
 
-const IDX_SELECT = 0, IDX_ADD = 1, GATHER = 2, SCATTER_ADD = 3;
 
 /** The int32 contiguous form of an index argument (a temporary when it had to be made). */
 function indexTensor(op: string, arg: string, idx: unknown): Tensor {
@@ -45,7 +44,7 @@ function split3(shape: readonly number[], d: number): [number, number, number] {
 
 function zerosOf(shape: readonly number[], t: Tensor): Tensor {
   const z = Tensor.empty(shape, t.dtype, t.device);
-  if (z.size) native.fill(...nv(z), 0);
+  if (z.size) kernels.fill({ y: nv(z), value: 0 });
   return z;
 }
 
@@ -65,7 +64,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     const y = Tensor.empty(shape, t.dtype, t.device);
     const xc = contiguous(t);
     try {
-      if (y.size) native.indexOp(IDX_SELECT, outer, D, inner, M, ...nc(xc), ...nc(idx), ...nc(y));
+      if (y.size) kernels.indexSelect({ outer, D, inner, M, x: nc(xc), index: nc(idx), y: nc(y) });
       else checkIndicesOfEmpty('indexSelect', idx, D);
     } catch (e) {
       y.dispose();
@@ -84,7 +83,7 @@ function indexAddInto(shape: readonly number[], d: number, idx: Tensor, g: Tenso
   const [outer, D, inner] = split3(shape, d);
   const out = zerosOf(shape, g);
   const gc = contiguous(g);
-  if (gc.size) native.indexOp(IDX_ADD, outer, D, inner, idx.shape[0], ...nc(out), ...nc(idx), ...nc(gc));
+  if (gc.size) kernels.indexAdd({ outer, D, inner, M: idx.shape[0], y: nc(out), index: nc(idx), src: nc(gc) });
   if (gc !== g) gc.dispose();
   return attachGrad(out, 'indexAdd', [g], [idx], (gg, [idx]) => [indexSelect(gg, d, idx)]);
 }
@@ -124,7 +123,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     const y = Tensor.empty(idx.shape, t.dtype, t.device);
     const xc = contiguous(t);
     try {
-      if (y.size) native.indexOp(GATHER, outer, D, inner, idx.shape[d], ...nc(xc), ...nc(idx), ...nc(y));
+      if (y.size) kernels.gather({ outer, D, inner, M: idx.shape[d], x: nc(xc), index: nc(idx), y: nc(y) });
     } catch (e) {
       y.dispose();
       throw e;
@@ -153,8 +152,8 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
     const y = Tensor.empty(t.shape, t.dtype, t.device);
     const sc = contiguous(s);
     try {
-      if (y.size) native.copy(...nv(y), ...nv(t));
-      if (idx.size) native.indexOp(SCATTER_ADD, outer, D, inner, idx.shape[d], ...nc(y), ...nc(idx), ...nc(sc));
+      if (y.size) kernels.copy({ y: nv(y), x: nv(t) });
+      if (idx.size) kernels.scatterAdd({ outer, D, inner, M: idx.shape[d], y: nc(y), index: nc(idx), src: nc(sc) });
     } catch (e) {
       y.dispose();
       throw e;

@@ -4,7 +4,7 @@
 // that requires grad is only allowed with gradient recording off (noGrad), as in torch.
 import { argError, AutogradError, checkBool, checkFinite, checkInt, checkOptions, DTypeError, ShapeError, show } from '../errors.js';
 import { isGradEnabled } from '../autograd/mode.js';
-import { Binary, native, Unary } from '../native.js';
+import { Binary, native, Unary, kernels } from '../native.js';
 import { broadcastShapes, sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError } from '../errors.js';
@@ -90,7 +90,7 @@ export function fill_(t: Tensor, value: number | boolean): Tensor {
   const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
   checkValueFor('fill_', 'value', v, x.dtype);
   target('fill_', x);
-  if (x.size) native.fill(...nv(x), v);
+  if (x.size) kernels.fill({ y: nv(x), value: v });
   return x;
 }
 
@@ -102,7 +102,7 @@ export function copy_(t: Tensor, src: Tensor): Tensor {
   checkNoPartialOverlap('copy_', x, s, 'src');
   const shape = broadcastShapes('copy_', x.shape, s.shape);
   if (!sameShape(shape, x.shape)) throw new ShapeError(`copy_: src shape ${show([...s.shape])} does not broadcast to ${show([...x.shape])}`);
-  if (x.size) native.copy(...nv(x), ...nvBroadcast(s, x.shape));
+  if (x.size) kernels.copy({ y: nv(x), x: nvBroadcast(s, x.shape) });
   return x;
 }
 
@@ -112,7 +112,7 @@ export function add_(t: Tensor, other: Tensor | number, alpha = 1): Tensor {
   checkFinite('add_', 'alpha', alpha);
   if (typeof other === 'number') {
     if (x.dtype === 'int32') checkValueFor('add_', 'other', alpha * other, 'int32');
-    if (x.size) native.unary(Unary.addS, alpha * other, 0, ...nv(x), ...nv(x));
+    if (x.size) kernels.unary({ op: Unary.addS, p1: alpha * other, p2: 0, y: nv(x), x: nv(x) });
     return x;
   }
   const o = checkTensor('add_', 'other', other);
@@ -123,8 +123,8 @@ export function add_(t: Tensor, other: Tensor | number, alpha = 1): Tensor {
   const shape = broadcastShapes('add_', x.shape, o.shape);
   if (!sameShape(shape, x.shape)) throw new ShapeError(`add_: other shape ${show([...o.shape])} does not broadcast to ${show([...x.shape])}`);
   if (x.size) {
-    if (x.dtype === 'int32') native.binary(Binary.add, 0, 0, ...nv(x), ...nv(x), ...nvBroadcast(o, x.shape));
-    else native.binary(Binary.axpy, alpha, 0, ...nv(x), ...nv(x), ...nvBroadcast(o, x.shape));
+    if (x.dtype === 'int32') kernels.binary({ op: Binary.add, p1: 0, p2: 0, y: nv(x), a: nv(x), b: nvBroadcast(o, x.shape) });
+    else kernels.binary({ op: Binary.axpy, p1: alpha, p2: 0, y: nv(x), a: nv(x), b: nvBroadcast(o, x.shape) });
   }
   return x;
 }
@@ -135,7 +135,7 @@ export function mul_(t: Tensor, s: number | Tensor): Tensor {
   if (typeof s === 'number') {
     checkFinite('mul_', 'other', s);
     if (x.dtype === 'int32') checkValueFor('mul_', 'other', s, 'int32');
-    if (x.size) native.unary(Unary.mulS, s, 0, ...nv(x), ...nv(x));
+    if (x.size) kernels.unary({ op: Unary.mulS, p1: s, p2: 0, y: nv(x), x: nv(x) });
     return x;
   }
   const o = checkTensor('mul_', 'other', s);
@@ -144,7 +144,7 @@ export function mul_(t: Tensor, s: number | Tensor): Tensor {
   if (o.dtype !== x.dtype) throw new DTypeError(`mul_: other has dtype ${o.dtype}, expected ${x.dtype}`);
   const shape = broadcastShapes('mul_', x.shape, o.shape);
   if (!sameShape(shape, x.shape)) throw new ShapeError(`mul_: other shape ${show([...o.shape])} does not broadcast to ${show([...x.shape])}`);
-  if (x.size) native.binary(Binary.mul, 0, 0, ...nv(x), ...nv(x), ...nvBroadcast(o, x.shape));
+  if (x.size) kernels.binary({ op: Binary.mul, p1: 0, p2: 0, y: nv(x), a: nv(x), b: nvBroadcast(o, x.shape) });
   return x;
 }
 
@@ -158,7 +158,7 @@ export function lerp_(t: Tensor, end: Tensor, weight: number): Tensor {
   checkSameDevice('lerp_', x, e);
   checkNoPartialOverlap('lerp_', x, e, 'end');
   if (!sameShape(x.shape, e.shape) || e.dtype !== x.dtype) throw new ShapeError(`lerp_: end must match self (${show([...x.shape])}, ${x.dtype})`);
-  if (x.size) native.binary(Binary.lerp, weight, 0, ...nv(x), ...nv(x), ...nv(e));
+  if (x.size) kernels.binary({ op: Binary.lerp, p1: weight, p2: 0, y: nv(x), a: nv(x), b: nv(e) });
   return x;
 }
 
@@ -199,5 +199,5 @@ export function adamStep_(p: Tensor, g: Tensor, m: Tensor, v: Tensor, o: AdamSte
   m.storage.version++;
   v.storage.version++;
   const bc1 = 1 - o.beta1 ** o.step, bc2 = 1 - o.beta2 ** o.step;
-  if (x.size) native.adamStep(x.size, ...nc(x), ...nc(g), ...nc(m), ...nc(v), o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, bc1, bc2, o.decoupled);
+  if (x.size) kernels.adamStep({ n: x.size, p: nc(x), g: nc(g), m: nc(m), v: nc(v), lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, bc1, bc2, adamw: o.decoupled });
 }

@@ -3,7 +3,7 @@
 // one output buffer; split/chunk are views.
 import { argError, DTypeError, ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
-import { native } from '../native.js';
+import { native, kernels } from '../native.js';
 import { normDim } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkSameDevice, checkTensor, nv } from './util.js';
@@ -32,7 +32,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   for (const t of ts) {
     if (t.size) {
       const st = [...y.strides];
-      native.copy(y.storage.buffer, off * y.strides[d], t.shape, st, ...nv(t));
+      kernels.copy({ y: { buffer: y.storage.buffer, offset: off * y.strides[d], shape: t.shape, strides: st }, x: nv(t) });
     }
     off += t.shape[d];
   }
@@ -113,9 +113,9 @@ export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
     shape[d] += pads[2 * i] + pads[2 * i + 1];
   }
   const y = Tensor.empty(shape, t.dtype, t.device);
-  if (y.size) native.fill(...nv(y), value);
+  if (y.size) kernels.fill({ y: nv(y), value });
   const off = lo.reduce((a, l, d) => a + l * y.strides[d], 0);
-  if (t.size) native.copy(y.storage.buffer, off, t.shape, y.strides, ...nv(t));
+  if (t.size) kernels.copy({ y: { buffer: y.storage.buffer, offset: off, shape: t.shape, strides: y.strides }, x: nv(t) });
   return attachGrad(y, 'pad', [t], [], (g) => {
     let r = g;
     lo.forEach((l, d) => {

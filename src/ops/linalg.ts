@@ -3,12 +3,12 @@
 // handed to the kernel (no copies) whenever they can be expressed as one batch stride.
 import { ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
-import { native } from '../native.js';
+import { native, kernels } from '../native.js';
 import { tidy } from '../tensor/scope.js';
 import { broadcastShapes, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sumToShape, sum } from './reduce.js';
-import { checkFloatTensor, checkSameDevice, checkSameDType, nv } from './util.js';
+import { checkFloatTensor, checkSameDevice, checkSameDType, nc, nv } from './util.js';
 import { contiguous, reshape, transpose, unsqueeze, squeeze } from './view.js';
 
 /** Strides of t's batch dims broadcast to outBatch, coalesced to one stride, or null. */
@@ -40,7 +40,7 @@ function materialise(t: Tensor, outBatch: readonly number[]): Tensor {
     const k = i - off;
     return k < 0 || (t.shape[k] === 1 && s !== 1) ? 0 : t.strides[k];
   });
-  if (y.size) native.copy(...nv(y), t.storage.buffer, t.offset, shape, strides);
+  if (y.size) kernels.copy({ y: nv(y), x: { buffer: t.storage.buffer, offset: t.offset, shape: shape, strides: strides } });
   return y;
 }
 
@@ -55,9 +55,10 @@ function matmul2d(a: Tensor, b: Tensor): Tensor {
     let as = batchStride(a, outBatch), bs = batchStride(b, outBatch);
     if (as === null) { A = materialise(a, outBatch); as = M * K; }
     if (bs === null) { B = materialise(b, outBatch); bs = K * N; }
-    native.gemm(A.storage.buffer, A.offset, B.storage.buffer, B.offset, y.storage.buffer, y.offset,
-      [numel(outBatch), M, N, K, as, A.strides[A.ndim - 2], A.strides[A.ndim - 1], bs, B.strides[B.ndim - 2], B.strides[B.ndim - 1], M * N, N],
-      1, 0);
+    kernels.gemm({ batch: numel(outBatch), M, N, K,
+      a: nc(A), aBatchStride: as, aRowStride: A.strides[A.ndim - 2], aColStride: A.strides[A.ndim - 1],
+      b: nc(B), bBatchStride: bs, bRowStride: B.strides[B.ndim - 2], bColStride: B.strides[B.ndim - 1],
+      c: nc(y), cBatchStride: M * N, cRowStride: N, alpha: 1, beta: 0 });
     if (A !== a) A.dispose();
     if (B !== b) B.dispose();
   }
@@ -125,9 +126,11 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
       xrs = inF;
     }
     const xcs = xc.strides[xc.ndim - 1];
-    if (B) native.copy(y.storage.buffer, 0, [R, out], [out, 1], B.storage.buffer, B.offset, [R, out], [0, B.strides[0]]);
-    native.gemm(xc.storage.buffer, xc.offset, W.storage.buffer, W.offset, y.storage.buffer, 0,
-      [1, R, out, inF, 0, xrs, xcs, 0, W.strides[1], W.strides[0], 0, out], 1, B ? 1 : 0);
+    if (B) kernels.copy({ y: { buffer: y.storage.buffer, offset: 0, shape: [R, out], strides: [out, 1] }, x: { buffer: B.storage.buffer, offset: B.offset, shape: [R, out], strides: [0, B.strides[0]] } });
+    kernels.gemm({ batch: 1, M: R, N: out, K: inF,
+      a: nc(xc), aBatchStride: 0, aRowStride: xrs, aColStride: xcs,
+      b: nc(W), bBatchStride: 0, bRowStride: W.strides[1], bColStride: W.strides[0],
+      c: { buffer: y.storage.buffer, offset: 0 }, cBatchStride: 0, cRowStride: out, alpha: 1, beta: B ? 1 : 0 });
     if (xc !== t) xc.dispose();
   }
   return attachGrad(y, 'linear', [t, W, B], [t, W], (g, [t, W], ctx) => {

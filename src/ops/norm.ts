@@ -5,7 +5,7 @@
 import { argError, checkBool, checkFinite, checkIntArray, checkKnownKeys, checkOptions, ShapeError, show } from '../errors.js';
 import { localGrad } from '../autograd/engine.js';
 import { attachGrad } from '../autograd/node.js';
-import { native } from '../native.js';
+import { native, kernels } from '../native.js';
 import { tidy } from '../tensor/scope.js';
 import { numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -69,8 +69,7 @@ export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bia
   const y = Tensor.empty(t.shape, t.dtype, t.device);
   const stats = Tensor.empty([2, N * groups], t.dtype, t.device);
   if (y.size) {
-    native.groupNormForward(N, C, HW, groups, eps, silu, ...nc(xc), ...ncOpt(wc), ...ncOpt(bc), ...nc(y),
-      stats.storage.buffer, 0, stats.storage.buffer, N * groups);
+    kernels.groupNormForward({ N, C, HW, G: groups, eps, silu, x: nc(xc), gamma: ncOpt(wc), beta: ncOpt(bc), y: nc(y), mean: { buffer: stats.storage.buffer, offset: 0 }, rstd: { buffer: stats.storage.buffer, offset: N * groups } });
   }
   const out = attachGrad(y, op, [t, w, b], [xc, stats, ...(wc ? [wc] : []), ...(bc ? [bc] : [])], (g, saved, ctx) => {
     const [xs, st] = saved;
@@ -86,8 +85,7 @@ export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bia
     const gw = ws && ctx.needsGrad[1] ? Tensor.empty([C], t.dtype, t.device) : null;
     const gb = bs && ctx.needsGrad[2] ? Tensor.empty([C], t.dtype, t.device) : null;
     if (gx.size) {
-      native.groupNormBackward(N, C, HW, groups, silu, ...nc(gc), ...nc(xs), st.storage.buffer, st.offset,
-        st.storage.buffer, st.offset + N * groups, ...ncOpt(ws), ...ncOpt(bs), ...nc(gx), ...ncOpt(gw), ...ncOpt(gb));
+      kernels.groupNormBackward({ N, C, HW, G: groups, silu, gy: nc(gc), x: nc(xs), mean: { buffer: st.storage.buffer, offset: st.offset }, rstd: { buffer: st.storage.buffer, offset: st.offset + N * groups }, gamma: ncOpt(ws), beta: ncOpt(bs), gx: nc(gx), ggamma: ncOpt(gw), gbeta: ncOpt(gb) });
     }
     return [ctx.needsGrad[0] ? gx : null, gw, gb];
   });
@@ -138,7 +136,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   const wc = w ? contiguous(w) : null, bc = b ? contiguous(b) : null;
   const y = Tensor.empty(t.shape, t.dtype, t.device);
   const stats = Tensor.empty([2, R], t.dtype, t.device);
-  if (y.size) native.layerNormForward(R, D, eps, ...nc(xc), ...ncOpt(wc), ...ncOpt(bc), ...nc(y), stats.storage.buffer, 0, stats.storage.buffer, R);
+  if (y.size) kernels.layerNormForward({ R, D, eps, x: nc(xc), w: ncOpt(wc), b: ncOpt(bc), y: nc(y), mean: { buffer: stats.storage.buffer, offset: 0 }, rstd: { buffer: stats.storage.buffer, offset: R } });
   const out = attachGrad(y, op, [t, w, b], [xc, stats, ...(wc ? [wc] : []), ...(bc ? [bc] : [])], (g, saved, ctx) => {
     const [xs, st] = saved;
     const ws = wc ? saved[2] : null, bs = bc ? saved[wc ? 3 : 2] : null;
@@ -152,7 +150,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
     const gx = Tensor.empty(t.shape, t.dtype, t.device);
     const gw = ws && ctx.needsGrad[1] ? Tensor.empty(ns, t.dtype, t.device) : null;
     const gb = bs && ctx.needsGrad[2] ? Tensor.empty(ns, t.dtype, t.device) : null;
-    if (gx.size) native.layerNormBackward(R, D, ...nc(gc), ...nc(xs), st.storage.buffer, 0, st.storage.buffer, R, ...ncOpt(ws), ...nc(gx), ...ncOpt(gw), ...ncOpt(gb));
+    if (gx.size) kernels.layerNormBackward({ R, D, gy: nc(gc), x: nc(xs), mean: { buffer: st.storage.buffer, offset: 0 }, rstd: { buffer: st.storage.buffer, offset: R }, w: ncOpt(ws), gx: nc(gx), gw: ncOpt(gw), gb: ncOpt(gb) });
     return [ctx.needsGrad[0] ? gx : null, gw, gb];
   });
   if (xc !== t) xc.dispose();

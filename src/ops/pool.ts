@@ -4,15 +4,21 @@
 // of the saved argmax indices.
 import { argError, checkBool, checkInt, checkKnownKeys, checkOptions, ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
-import { native } from '../native.js';
+import { kernels } from '../native.js';
 import { Tensor } from '../tensor/tensor.js';
 import { scatterAdd } from './indexing.js';
 import { checkFloatTensor, nc, nv, pair } from './util.js';
 import { eq, where } from './binary.js';
 import { contiguous, narrow, reshape } from './view.js';
 
-/** [N, C, H, W, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw, divisor] as native/cpu/nn.h's PoolShape. */
+/** [N, C, H, W, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw, divisor]: a pooling's geometry. */
 type PoolShape = readonly number[];
+
+/** The shape fields of the pooling contracts. */
+const poolFields = (s: PoolShape) => ({
+  N: s[0], C: s[1], H: s[2], W: s[3], OH: s[4], OW: s[5], kernelH: s[6], kernelW: s[7], strideH: s[8], strideW: s[9],
+  padH: s[10], padW: s[11], dilationH: s[12], dilationW: s[13], divisor: s[14],
+});
 
 /**
  * Output size of one pooled dim, as torch computes it: floor (or ceil with ceilMode) of
@@ -66,7 +72,7 @@ function hasEmptyWindow(size: number, out: number, k: number, st: number, pad: n
 function avgForward(x: Tensor, s: PoolShape, cip: boolean): Tensor {
   const y = Tensor.empty([s[0], s[1], s[4], s[5]], x.dtype, x.device);
   const xc = contiguous(x);
-  if (y.size) native.pool2d(0, s, cip, ...nc(xc), ...nc(y), null, 0);
+  if (y.size) kernels.avgPool2dForward({ ...poolFields(s), countIncludePad: cip, x: nc(xc), y: nc(y) });
   if (xc !== x) xc.dispose();
   return attachGrad(y, 'avgPool2d', [x], [], (g) => [avgBackward(g, s, cip)]);
 }
@@ -74,7 +80,7 @@ function avgForward(x: Tensor, s: PoolShape, cip: boolean): Tensor {
 function avgBackward(g: Tensor, s: PoolShape, cip: boolean): Tensor {
   const gx = Tensor.empty([s[0], s[1], s[2], s[3]], g.dtype, g.device);
   const gc = contiguous(g);
-  if (gx.size) native.pool2d(1, s, cip, ...nc(gc), ...nc(gx), null, 0);
+  if (gx.size) kernels.avgPool2dBackward({ ...poolFields(s), countIncludePad: cip, gy: nc(gc), gx: nc(gx) });
   if (gc !== g) gc.dispose();
   return attachGrad(gx, 'avgPool2dBackward', [g], [], (gg) => [avgForward(gg, s, cip)]);
 }
@@ -122,7 +128,7 @@ export function maxPool2d(x: Tensor, kernelSize: number | [number, number], opts
   const y = Tensor.empty([N, C, OH, OW], t.dtype, t.device);
   const idx = Tensor.empty([N * C, OH * OW], 'int32', t.device);
   const xc = contiguous(t);
-  if (y.size) native.pool2d(2, s, false, ...nc(xc), ...nc(y), ...nc(idx));
+  if (y.size) kernels.maxPool2dForward({ ...poolFields(s), x: nc(xc), y: nc(y), indices: nc(idx) });
   if (xc !== t) xc.dispose();
   // A dilated window can have every tap in the padding (its max is -inf, its index -1): such
   // gradients go to a spare column that is dropped. Only geometry decides, so check it once.
@@ -131,7 +137,7 @@ export function maxPool2d(x: Tensor, kernelSize: number | [number, number], opts
     const flat = reshape(g, [N * C, OH * OW]);
     const cols = H * W + (empty ? 1 : 0);
     const z = Tensor.empty([N * C, cols], g.dtype, g.device);
-    native.fill(...nv(z), 0);
+    kernels.fill({ y: nv(z), value: 0 });
     if (!empty) return [reshape(scatterAdd(z, 1, idx, flat), [N, C, H, W])];
     return [reshape(narrow(scatterAdd(z, 1, where(eq(idx, -1), H * W, idx), flat), 1, 0, H * W), [N, C, H, W])];
   });
@@ -143,7 +149,7 @@ function upForward(x: Tensor, fh: number, fw: number): Tensor {
   const [N, C, H, W] = x.shape;
   const y = Tensor.empty([N, C, H * fh, W * fw], x.dtype, x.device);
   const xc = contiguous(x);
-  if (y.size) native.upsampleNearest(false, N * C, H, W, fh, fw, ...nc(xc), ...nc(y));
+  if (y.size) kernels.upsampleNearestForward({ NC: N * C, H, W, factorH: fh, factorW: fw, x: nc(xc), y: nc(y) });
   if (xc !== x) xc.dispose();
   return attachGrad(y, 'upsampleNearest', [x], [], (g) => [upBackward(g, fh, fw)]);
 }
@@ -153,7 +159,7 @@ function upBackward(g: Tensor, fh: number, fw: number): Tensor {
   const H = OH / fh, W = OW / fw;
   const gx = Tensor.empty([N, C, H, W], g.dtype, g.device);
   const gc = contiguous(g);
-  if (gx.size) native.upsampleNearest(true, N * C, H, W, fh, fw, ...nc(gc), ...nc(gx));
+  if (gx.size) kernels.upsampleNearestBackward({ NC: N * C, H, W, factorH: fh, factorW: fw, gy: nc(gc), gx: nc(gx) });
   if (gc !== g) gc.dispose();
   return attachGrad(gx, 'upsampleNearestBackward', [g], [], (gg) => [upForward(gg, fh, fw)]);
 }

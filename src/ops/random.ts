@@ -3,7 +3,7 @@
 // key (seed, offset); passing the same key regenerates the same values on any device, which is
 // how fused kernels (stein_loss) avoid storing their noise.
 import { argError, checkBool, checkFinite, checkInt, checkKnownKeys, checkOptions } from '../errors.js';
-import { native, RandomKind } from '../native.js';
+import { native, RandomKind, kernels } from '../native.js';
 import { defaultDevice, device as toDevice, type DeviceLike } from '../tensor/device.js';
 import { checkDType, type DType } from '../tensor/dtype.js';
 import { checkShape } from '../tensor/shape.js';
@@ -110,7 +110,7 @@ function draw(op: string, kind: number, shape: number[], dtype: DType, o: Random
   const t = Tensor.empty(s, dtype, toDevice(o?.device ?? defaultDevice()));
   try {
     const key = keyFor(op, t.size, o);
-    if (t.size) native.randomFill(kind, ...nv(t), key.seed, key.offset, a, b);
+    if (t.size) kernels.randomFill({ kind, y: nv(t), seed: key.seed, offset: key.offset, a, b });
     if (o?.requiresGrad) t.requiresGrad = true;
   } catch (e) {
     t.dispose();

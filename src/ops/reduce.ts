@@ -3,7 +3,7 @@
 // first, reduced dims last): no copy for contiguous rows or columns.
 import { argError, checkBool, checkKnownKeys, checkOptions, ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
-import { native, Reduce } from '../native.js';
+import { native, Reduce, kernels } from '../native.js';
 import { isFloat, type DType } from '../tensor/dtype.js';
 import { tidy } from '../tensor/scope.js';
 import { contiguousStrides, normDims, numel } from '../tensor/shape.js';
@@ -32,8 +32,7 @@ function reduceKernel(code: number, x: Tensor, dims: number[], keepdim: boolean,
   const y = Tensor.empty(keptShape(x.shape, dims, keepdim), outDType, x.device);
   if (y.size) {
     const keptShapeOnly = kept.map((d) => x.shape[d]);
-    native.reduce(code, kept.length, y.storage.buffer, y.offset, keptShapeOnly, contiguousStrides(keptShapeOnly),
-      x.storage.buffer, x.offset, perm.map((d) => x.shape[d]), perm.map((d) => x.strides[d]));
+    kernels.reduce({ op: code, nkeep: kept.length, y: { buffer: y.storage.buffer, offset: y.offset, shape: keptShapeOnly, strides: contiguousStrides(keptShapeOnly) }, x: { buffer: x.storage.buffer, offset: x.offset, shape: perm.map((d) => x.shape[d]), strides: perm.map((d) => x.strides[d]) } });
   }
   return y;
 }

@@ -2,7 +2,7 @@
 // softmax / logSoftmax along one dim: fused native forward and backward; the backward is written
 // with ops (in terms of the saved output) when a higher-order graph is recorded.
 import { attachGrad } from '../autograd/node.js';
-import { native } from '../native.js';
+import { native, kernels } from '../native.js';
 import { normDim, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { mul, sub } from './binary.js';
@@ -17,7 +17,7 @@ function softmaxImpl(name: string, x: Tensor, dim: number, log: boolean): Tensor
   const xc = contiguous(t);
   const outer = numel(t.shape.slice(0, d)), D = t.ndim ? t.shape[d] : 1, inner = numel(t.shape.slice(d + 1));
   const y = Tensor.empty(t.shape, t.dtype, t.device);
-  if (y.size) native.softmaxForward(outer, D, inner, log, ...nc(xc), ...nc(y));
+  if (y.size) kernels.softmaxForward({ outer, D, inner, log, x: nc(xc), y: nc(y) });
   if (xc !== t) xc.dispose();
   return attachGrad(y, name, [t], [y], (g, [y], ctx) => {
     if (ctx.createGraph) {
@@ -25,7 +25,7 @@ function softmaxImpl(name: string, x: Tensor, dim: number, log: boolean): Tensor
     }
     const gc = contiguous(g);
     const gx = Tensor.empty(t.shape, t.dtype, t.device);
-    if (gx.size) native.softmaxBackward(outer, D, inner, log, ...nc(y), ...nc(gc), ...nc(gx));
+    if (gx.size) kernels.softmaxBackward({ outer, D, inner, log, y: nc(y), gy: nc(gc), gx: nc(gx) });
     return [gx];
   });
 }

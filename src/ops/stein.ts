@@ -7,7 +7,7 @@
 import { argError, checkFinite, checkInt, checkKnownKeys, checkOneOf, checkOptions, DTypeError, ShapeError, show } from '../errors.js';
 import { localGrad } from '../autograd/engine.js';
 import { attachGrad } from '../autograd/node.js';
-import { native, SteinEstimator as Est } from '../native.js';
+import { kernels, SteinEstimator as Est } from '../native.js';
 import type { DeviceLike } from '../tensor/device.js';
 import { tidy } from '../tensor/scope.js';
 import { numel } from '../tensor/shape.js';
@@ -43,6 +43,11 @@ interface Resolved {
   perturbedNorm: boolean;
   key: RandomKey;
 }
+
+/** The fields the Stein contracts share (the fused kernels regenerate their noise from the key). */
+const steinFields = (B: number, D: number, r: Resolved) => ({
+  B, D, K: r.K, estimator: r.code, normPerturbed: r.perturbedNorm, gamma: r.gamma, seed: r.key.seed, offset: r.key.offset,
+});
 
 function resolve(op: string, opts: SteinOptions): Resolved {
   if (opts === undefined || opts === null) throw argError(op, 'options', opts, 'options with a random key { seed, offset }');
@@ -106,7 +111,7 @@ export function steinPerturb(x: Tensor, sigma: Tensor | number, opts: SteinOptio
     const sg = sigmaTensor(op, sigma, B, t);
     const xc = contiguous(t);
     const y = Tensor.empty([blocks * B, ...t.shape.slice(1)], t.dtype, t.device);
-    if (y.size) native.steinOp(0, B, D, r.K, r.code, r.perturbedNorm, r.gamma, r.key.seed, r.key.offset, ...nc(sg), ...nc(xc), ...nc(y), null, 0);
+    if (y.size) kernels.steinPerturb({ ...steinFields(B, D, r), sigma: nc(sg), x: nc(xc), y: nc(y) });
     // sigma is a constant of the estimator: no gradient flows to it
     return attachGrad(y, op, [t], [], (g) => [sum(reshape(g, [blocks, ...t.shape]), 0)]);
   });
@@ -124,12 +129,12 @@ export function steinLoss(scores: Tensor, sigma: Tensor | number, opts: SteinOpt
     const sg = sigmaTensor(op, sigma, B, s);
     const sc = contiguous(s);
     const out = Tensor.empty([B], s.dtype, s.device);
-    if (B) native.steinOp(1, B, D, r.K, r.code, r.perturbedNorm, r.gamma, r.key.seed, r.key.offset, ...nc(sg), ...nc(sc), ...nc(out), null, 0);
+    if (B) kernels.steinLossForward({ ...steinFields(B, D, r), sigma: nc(sg), s: nc(sc), out: nc(out) });
     return attachGrad(out, op, [s], [sc, sg], (g, [sc, sg], ctx) => {
       if (ctx.createGraph) return localGrad(steinLossComposite(sc, sg, opts), [sc], g);
       const gc = contiguous(g);
       const gs = Tensor.empty(s.shape, s.dtype, s.device);
-      native.steinOp(2, B, D, r.K, r.code, r.perturbedNorm, r.gamma, r.key.seed, r.key.offset, ...nc(sg), ...nc(sc), ...nc(gc), ...nc(gs));
+      kernels.steinLossBackward({ ...steinFields(B, D, r), sigma: nc(sg), s: nc(sc), gout: nc(gc), gs: nc(gs) });
       return [gs];
     });
   });

@@ -4,7 +4,7 @@
 // gradient kernel unless a higher-order graph is being recorded, when the composite form is used.
 import { argError, checkFinite, DTypeError } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
-import { Binary, native, Unary } from '../native.js';
+import { Binary, native, Unary, kernels } from '../native.js';
 import { isFloat, type DType } from '../tensor/dtype.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -16,14 +16,14 @@ import { checkTensor, nv } from './util.js';
 /** Runs a unary kernel into a new contiguous tensor. */
 export function unaryKernel(code: number, x: Tensor, p1 = 0, p2 = 0, outDType: DType = x.dtype): Tensor {
   const y = Tensor.empty(x.shape, outDType, x.device);
-  if (y.size) native.unary(code, p1, p2, ...nv(y), ...nv(x));
+  if (y.size) kernels.unary({ op: code, p1, p2, y: nv(y), x: nv(x) });
   return y;
 }
 
 /** Runs a fused activation-gradient kernel: out = f'(a) * g (a is x or y depending on the op). */
 function binaryGradKernel(code: number, a: Tensor, g: Tensor, p1 = 0, p2 = 0): Tensor {
   const out = Tensor.empty(g.shape, g.dtype, g.device);
-  if (out.size) native.binary(code, p1, p2, ...nv(out), ...nv(a), ...nv(g));
+  if (out.size) kernels.binary({ op: code, p1, p2, y: nv(out), a: nv(a), b: nv(g) });
   return out;
 }
 

@@ -1,23 +1,23 @@
 // SPDX-License-Identifier: MIT
 // Helpers shared by the op files: argument checks and the native view arguments.
 import { argError, DeviceError, DTypeError, show } from '../errors.js';
-import type { NativeBuffer } from '../native.js';
+import type { BufArg, ViewArg } from '../native_kernels.gen.js';
 import { isFloat, type DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 
-/** (buffer, offset, shape, strides): how a strided view is passed to the addon. */
-export function nv(t: Tensor): [NativeBuffer, number, readonly number[], readonly number[]] {
-  return [t.storage.buffer, t.offset, t.shape, t.strides];
+/** How a strided view is passed to a kernel. */
+export function nv(t: Tensor): ViewArg {
+  return { buffer: t.storage.buffer, offset: t.offset, shape: t.shape, strides: t.strides };
 }
 
-/** (buffer, offset) of a contiguous operand. */
-export function nc(t: Tensor): [NativeBuffer, number] {
-  return [t.storage.buffer, t.offset];
+/** A contiguous operand. */
+export function nc(t: Tensor): BufArg {
+  return { buffer: t.storage.buffer, offset: t.offset };
 }
 
-/** (buffer, offset) or (null, 0) for an optional contiguous operand. */
-export function ncOpt(t: Tensor | null | undefined): [NativeBuffer | null, number] {
-  return t ? [t.storage.buffer, t.offset] : [null, 0];
+/** A contiguous operand, or null for an absent optional one. */
+export function ncOpt(t: Tensor | null | undefined): BufArg | null {
+  return t ? { buffer: t.storage.buffer, offset: t.offset } : null;
 }
 
 export function checkTensor(op: string, arg: string, t: unknown): Tensor {
@@ -62,10 +62,10 @@ export function pair(op: string, arg: string, v: number | readonly number[], min
 }
 
 /** View arguments of t broadcast (stride 0) to `shape`, without creating a tensor. */
-export function nvBroadcast(t: Tensor, shape: readonly number[]): [NativeBuffer, number, readonly number[], readonly number[]] {
+export function nvBroadcast(t: Tensor, shape: readonly number[]): ViewArg {
   const nd = shape.length, off = nd - t.ndim;
   if (off === 0 && t.shape.every((d, i) => d === shape[i])) return nv(t);
   const strides = new Array<number>(nd).fill(0);
   for (let i = 0; i < t.ndim; i++) strides[off + i] = t.shape[i] === 1 && shape[off + i] !== 1 ? 0 : t.strides[i];
-  return [t.storage.buffer, t.offset, shape, strides];
+  return { buffer: t.storage.buffer, offset: t.offset, shape, strides };
 }

@@ -4,7 +4,7 @@
 // embedding of the gradient into zeros for narrowing views.
 import { argError, ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
-import { native } from '../native.js';
+import { native, kernels } from '../native.js';
 import { checkShape, contiguousStrides, normDim, normDims, numel, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sumToShape } from './reduce.js';
@@ -150,10 +150,10 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
  */
 export function embedInto(g: Tensor, shape: readonly number[], region: (t: Tensor) => Tensor): Tensor {
   const z = Tensor.empty(shape, g.dtype, g.device);
-  if (z.size) native.fill(...nv(z), 0);
+  if (z.size) kernels.fill({ y: nv(z), value: 0 });
   const v = region(detachView(z));
   if (!sameShape(v.shape, g.shape)) throw new ShapeError(`embed: region shape ${show([...v.shape])} != gradient shape ${show([...g.shape])}`);
-  if (v.size) native.copy(...nv(v), ...nv(g));
+  if (v.size) kernels.copy({ y: nv(v), x: nv(g) });
   v.dispose();
   return attachGrad(z, 'embed', [g], [], (gg) => [region(gg)]);
 }
@@ -233,6 +233,6 @@ export function contiguous(x: Tensor): Tensor {
   const t = checkTensor('contiguous', 'x', x);
   if (t.isContiguous) return t;
   const y = Tensor.empty(t.shape, t.dtype, t.device);
-  if (y.size) native.copy(...nv(y), ...nv(t));
+  if (y.size) kernels.copy({ y: nv(y), x: nv(t) });
   return attachGrad(y, 'contiguous', [t], [], (g) => [g]);
 }

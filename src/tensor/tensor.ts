@@ -3,7 +3,7 @@
 // Ops are free functions in src/ops (one file per op family) and are also attached as methods
 // by src/tensor/methods.ts, so `x.add(y).relu()` and `lc.relu(lc.add(x, y))` are the same call.
 import { AutogradError, DisposedError, ArgumentError, DTypeError, ShapeError, show } from '../errors.js';
-import { native } from '../native.js';
+import { native, kernels } from '../native.js';
 import type { Node } from '../autograd/node.js';
 import { LeafNode } from '../autograd/node.js';
 import type { Device } from './device.js';
@@ -173,7 +173,7 @@ export class Tensor {
     const tmp = new Storage(this.dtype, n, this.device);
     tmp.retain();
     try {
-      native.copy(tmp.buffer, 0, this.shape, contiguousStrides(this.shape), this.storage.buffer, this.offset, this.shape, this.strides);
+      kernels.copy({ y: { buffer: tmp.buffer, offset: 0, shape: this.shape, strides: contiguousStrides(this.shape) }, x: { buffer: this.storage.buffer, offset: this.offset, shape: this.shape, strides: this.strides } });
       return typedArrayFor(this.dtype, native.read(tmp.buffer, 0, n));
     } finally {
       tmp.release();

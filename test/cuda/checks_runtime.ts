@@ -6,7 +6,7 @@
 // errors instead of crashes for undefined ops and mixed devices. Run by runtime.test.ts and by
 // bench/gpu_check.ts.
 import * as lc from '../../src/index.js';
-import { native } from '../../src/native.js';
+import { native, kernels } from '../../src/native.js';
 import { mulberry32 } from '../helpers/inputs.js';
 import { check, checkThrows, CUDA, EXACT, expectClose, f64, sameArray, TOL64, type Check, type Suite, type Tol } from './helpers.js';
 
@@ -247,11 +247,11 @@ function memorySuite(): Suite {
       checkThrows(() => lc.add(a, b), lc.DeviceError, 'add(cpu, cuda)');
       checkThrows(() => lc.matmul(lc.ones([2, 3]), lc.ones([3, 2], { device: CUDA })), lc.DeviceError, 'matmul(cpu, cuda)');
       // below the TS checks: the binding refuses a CPU kernel on CUDA memory and the reverse
-      checkThrows(() => native.unary(0, 0, 0, a.storage.buffer, 0, [3], [1], b.storage.buffer, 0, [3], [1]), /different devices/, 'native unary, mixed');
-      checkThrows(() => native.binary(0, 0, 0, b.storage.buffer, 0, [3], [1], a.storage.buffer, 0, [3], [1], b.storage.buffer, 0, [3], [1]), /different devices/, 'native binary, mixed');
+      checkThrows(() => kernels.unary({ op: 0, p1: 0, p2: 0, y: { buffer: a.storage.buffer, offset: 0, shape: [3], strides: [1] }, x: { buffer: b.storage.buffer, offset: 0, shape: [3], strides: [1] } }), /different devices/, 'native unary, mixed');
+      checkThrows(() => kernels.binary({ op: 0, p1: 0, p2: 0, y: { buffer: b.storage.buffer, offset: 0, shape: [3], strides: [1] }, a: { buffer: a.storage.buffer, offset: 0, shape: [3], strides: [1] }, b: { buffer: b.storage.buffer, offset: 0, shape: [3], strides: [1] } }), /different devices/, 'native binary, mixed');
       // an op code the dtype does not define: the CPU kernel's message, not a silent no-op
       const i = lc.ones([3], { dtype: 'int32', device: CUDA });
-      checkThrows(() => native.unary(3, 0, 0, i.storage.buffer, 0, [3], [1], i.storage.buffer, 0, [3], [1]), /unary op 3 is not defined for int32/, 'exp of int32 on cuda');
+      checkThrows(() => kernels.unary({ op: 3, p1: 0, p2: 0, y: { buffer: i.storage.buffer, offset: 0, shape: [3], strides: [1] }, x: { buffer: i.storage.buffer, offset: 0, shape: [3], strides: [1] } }), /unary op 3 is not defined for int32/, 'exp of int32 on cuda');
       sameArray(f64(lc.add(b, 1)), [2, 2, 2], 'the device after the errors');
     });
   } });

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The fused Adam(W) kernel against the textbook update in float64, over sizes with vector tails.
 import { describe, it } from 'vitest';
-import { native } from '../../src/native.js';
+import { native, kernels } from '../../src/native.js';
 import { Buf, DTYPES, expectClose, rand, rounded } from './helpers.js';
 
 describe('adam kernel', () => {
@@ -18,7 +18,7 @@ describe('adam kernel', () => {
           P[i] = (adamw ? p[i] * (1 - lr * wd) : p[i]) - (lr / bc1) * M[i] / (Math.sqrt(V[i] / bc2) + eps);
         }
         const bp = Buf.from(dt, p, 1), bg = Buf.from(dt, g, 1), bm = Buf.from(dt, m, 1), bv = Buf.from(dt, v, 1);
-        native.adamStep(n, bp.buf, 1, bg.buf, 1, bm.buf, 1, bv.buf, 1, lr, b1, b2, eps, wd, bc1, bc2, adamw);
+        kernels.adamStep({ n, p: { buffer: bp.buf, offset: 1 }, g: { buffer: bg.buf, offset: 1 }, m: { buffer: bm.buf, offset: 1 }, v: { buffer: bv.buf, offset: 1 }, lr, beta1: b1, beta2: b2, eps, weightDecay: wd, bc1, bc2, adamw });
         expectClose(bm.read(), M, dt, `m n=${n}`, { f32: [1e-7, 1e-6] });
         expectClose(bv.read(), V, dt, `v n=${n}`, { f32: [1e-9, 1e-6] });
         expectClose(bp.read(), P, dt, `p n=${n}`, { f32: [1e-7, 1e-6] });

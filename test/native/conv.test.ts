@@ -4,7 +4,7 @@
 // float32 and float64, with the Winograd F(4x4, 3x3) path and the im2col path both checked on
 // the same shapes.
 import { afterAll, describe, expect, it } from 'vitest';
-import { native } from '../../src/native.js';
+import { kernels, native } from '../../src/native.js';
 import { Buf, DTYPES, expectClose, rand, rounded, type FDType } from './helpers.js';
 
 interface Cfg { N: number; C: number; H: number; W: number; O: number; KH: number; KW: number; s?: number; p?: number; d?: number; g?: number }
@@ -51,9 +51,12 @@ function check(dt: FDType, c: Cfg, bias: boolean, what: string) {
   const P = 5;
   const bx = Buf.from(dt, x, P), bw = Buf.from(dt, w, P), bb = b ? Buf.from(dt, b, P) : null, bgy = Buf.from(dt, gy, P);
   const by = new Buf(dt, ny, P), bgx = new Buf(dt, nx, P), bgw = new Buf(dt, nw, P);
-  native.conv2dForward(sh, bx.buf, bx.off, bw.buf, bw.off, bb ? bb.buf : null, bb ? bb.off : 0, by.buf, by.off);
-  native.conv2dBackwardInput(sh, bgy.buf, bgy.off, bw.buf, bw.off, bgx.buf, bgx.off);
-  native.conv2dBackwardWeight(sh, bx.buf, bx.off, bgy.buf, bgy.off, bgw.buf, bgw.off);
+  const arg = (b: Buf) => ({ buffer: b.buf, offset: b.off });
+  const [, , , , , , , , , strideH, strideW, padH, padW, dilationH, dilationW] = sh;
+  const s = { N, C, H, W, O, KH, KW, OH, OW, strideH, strideW, padH, padW, dilationH, dilationW, groups: G };
+  kernels.conv2dForward({ ...s, x: arg(bx), w: arg(bw), bias: bb ? arg(bb) : null, y: arg(by) });
+  kernels.conv2dBackwardInput({ ...s, gy: arg(bgy), w: arg(bw), gx: arg(bgx) });
+  kernels.conv2dBackwardWeight({ ...s, x: arg(bx), gy: arg(bgy), gw: arg(bgw) });
   // f32 error grows with the reduction length (C*KH*KW or N*OH*OW terms) and, for Winograd, with
   // the transforms' constants: tolerances relative to the output scale.
   const tol = (a: Float64Array): { f32: [number, number]; f64: [number, number] } => ({ f32: [3e-5 * maxAbs(a), 1e-4], f64: [1e-12 * maxAbs(a), 1e-10] });

@@ -4,7 +4,7 @@
 // and broadcast (stride-0) operands, NaN and +-inf, float32 and float64; and the GEMM binding's
 // bounds checks (a view reaching outside its buffer raises instead of touching memory).
 import { describe, expect, it } from 'vitest';
-import { native, Unary, Binary } from '../../src/native.js';
+import { native, kernels, Unary, Binary } from '../../src/native.js';
 import { Buf, DTYPES, expectClose, rand, rounded } from './helpers.js';
 
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
@@ -21,7 +21,7 @@ describe('elementwise kernels', () => {
         if (n > 10) { x[1] = NaN; x[2] = Infinity; x[3] = -Infinity; x[4] = 88; x[5] = -100; x[6] = 1e-30; }
         for (const [name, f] of UN) {
           const bx = Buf.from(dt, x, 2), by = new Buf(dt, n, 2);
-          native.unary(Unary[name], name === 'softplus' ? 1 : 0, name === 'softplus' ? 20 : 0, by.buf, by.off, [n], [1], bx.buf, bx.off, [n], [1]);
+          kernels.unary({ op: Unary[name], p1: name === 'softplus' ? 1 : 0, p2: name === 'softplus' ? 20 : 0, y: { buffer: by.buf, offset: by.off, shape: [n], strides: [1] }, x: { buffer: bx.buf, offset: bx.off, shape: [n], strides: [1] } });
           const want = Float64Array.from(x, f);
           // float32: a few ulp of fastmath relative, and absolute near 0 (exp of very negative arguments)
           expectClose(by.read(), want, dt, `${name} n=${n}`, { f32: [1e-37, 4e-7], f64: [1e-300, 1e-14] });
@@ -32,7 +32,7 @@ describe('elementwise kernels', () => {
       // strided input and output: every other element of x into every third element of y
       const n = 333, x = rounded(dt, rand(2 * n, 5, -5, 5));
       const bx = Buf.from(dt, x), by = Buf.from(dt, new Float64Array(3 * n));
-      native.unary(Unary.silu, 0, 0, by.buf, 0, [n], [3], bx.buf, 0, [n], [2]);
+      kernels.unary({ op: Unary.silu, p1: 0, p2: 0, y: { buffer: by.buf, offset: 0, shape: [n], strides: [3] }, x: { buffer: bx.buf, offset: 0, shape: [n], strides: [2] } });
       const y = by.read();
       expectClose(Array.from({ length: n }, (_, i) => y[3 * i]), Array.from({ length: n }, (_, i) => x[2 * i] * sig(x[2 * i])), dt, 'strided silu', { f32: [1e-37, 4e-7] });
       bx.free(); by.free();
@@ -42,7 +42,7 @@ describe('elementwise kernels', () => {
       const x = rounded(dt, rand(R * C, 1, -8, 8)), g = rounded(dt, rand(C, 2));
       const bx = Buf.from(dt, x), bg = Buf.from(dt, g), by = new Buf(dt, R * C);
       // g broadcast over rows (stride 0): silu'(x) * g
-      native.binary(Binary.siluBwd, 0, 0, by.buf, 0, [R, C], [C, 1], bx.buf, 0, [R, C], [C, 1], bg.buf, 0, [R, C], [0, 1]);
+      kernels.binary({ op: Binary.siluBwd, p1: 0, p2: 0, y: { buffer: by.buf, offset: 0, shape: [R, C], strides: [C, 1] }, a: { buffer: bx.buf, offset: 0, shape: [R, C], strides: [C, 1] }, b: { buffer: bg.buf, offset: 0, shape: [R, C], strides: [0, 1] } });
       const want = Float64Array.from(x, (v, i) => { const s = sig(v); return g[i % C] * s * (1 + v * (1 - s)); });
       expectClose(by.read(), want, dt, 'silu backward, broadcast gradient', { f32: [1e-6, 1e-5] });
       bx.free(); bg.free(); by.free();
@@ -50,10 +50,14 @@ describe('elementwise kernels', () => {
   }
   it('gemm rejects views that reach outside their buffers', () => {
     const a = new Buf('float32', 12), b = new Buf('float32', 12), c = new Buf('float32', 9);
-    expect(() => native.gemm(a.buf, 0, b.buf, 0, c.buf, 0, [1, 3, 3, 4, 0, 4, 1, 0, 3, 1, 0, 3], 1, 0)).not.toThrow();
-    expect(() => native.gemm(a.buf, 1, b.buf, 0, c.buf, 0, [1, 3, 3, 4, 0, 4, 1, 0, 3, 1, 0, 3], 1, 0)).toThrow(/outside/);
-    expect(() => native.gemm(a.buf, 0, b.buf, 0, c.buf, 0, [2, 3, 3, 4, 12, 4, 1, 0, 3, 1, 0, 3], 1, 0)).toThrow(/outside/);
-    expect(() => native.gemm(a.buf, 0, b.buf, 0, c.buf, 0, [1, 3, 3, 4, 0, 4, 1, 0, 3, 1, 0, 4], 1, 0)).toThrow(/outside/);
+    const gemm = (ao: number, d: number[]) => kernels.gemm({ batch: d[0], M: d[1], N: d[2], K: d[3],
+      a: { buffer: a.buf, offset: ao }, aBatchStride: d[4], aRowStride: d[5], aColStride: d[6],
+      b: { buffer: b.buf, offset: 0 }, bBatchStride: d[7], bRowStride: d[8], bColStride: d[9],
+      c: { buffer: c.buf, offset: 0 }, cBatchStride: d[10], cRowStride: d[11], alpha: 1, beta: 0 });
+    expect(() => gemm(0, [1, 3, 3, 4, 0, 4, 1, 0, 3, 1, 0, 3])).not.toThrow();
+    expect(() => gemm(1, [1, 3, 3, 4, 0, 4, 1, 0, 3, 1, 0, 3])).toThrow(/outside/);
+    expect(() => gemm(0, [2, 3, 3, 4, 12, 4, 1, 0, 3, 1, 0, 3])).toThrow(/outside/);
+    expect(() => gemm(0, [1, 3, 3, 4, 0, 4, 1, 0, 3, 1, 0, 4])).toThrow(/outside/);
     for (const q of [a, b, c]) q.free();
   });
 });

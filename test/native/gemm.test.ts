@@ -4,7 +4,7 @@
 // arbitrary row strides and offsets, batches with broadcast (stride-0) operands, alpha/beta
 // (beta = 0 must not read C), K = 0, float32 and float64.
 import { describe, expect, it } from 'vitest';
-import { native } from '../../src/native.js';
+import { kernels } from '../../src/native.js';
 import { Buf, DTYPES, expectClose, rand, rounded, type FDType } from './helpers.js';
 
 interface G { batch: number; M: number; N: number; K: number; ta: boolean; tb: boolean; bcastA?: boolean; alpha?: number; beta?: number; pad?: number }
@@ -31,7 +31,9 @@ function check(dt: FDType, g: G) {
       }
   const P = 7;
   const ba = Buf.from(dt, A, P), bb = Buf.from(dt, B, P), bc = Buf.from(dt, C0, P);
-  native.gemm(ba.buf, ba.off, bb.buf, bb.off, bc.buf, bc.off, [batch, M, N, K, a_bs, a_rs, a_cs, b_bs, b_rs, b_cs, M * ldc, ldc], alpha, beta);
+  kernels.gemm({ batch, M, N, K, a: { buffer: ba.buf, offset: ba.off }, aBatchStride: a_bs, aRowStride: a_rs, aColStride: a_cs,
+    b: { buffer: bb.buf, offset: bb.off }, bBatchStride: b_bs, bRowStride: b_rs, bColStride: b_cs,
+    c: { buffer: bc.buf, offset: bc.off }, cBatchStride: M * ldc, cRowStride: ldc, alpha, beta });
   const got = bc.read();
   const tag = `${dt} ${JSON.stringify(g)}`;
   expectClose(got, want, dt, tag, { f32: [1e-6 * Math.sqrt(K + 1) * 4, 1e-5], f64: [1e-14 * (K + 1), 1e-12] });

@@ -3,7 +3,7 @@
 // larger than one statistics block (2048), offsets into buffers with NaN guards, optional affine,
 // fused SiLU, float32 and float64, and a large-mean input that breaks E[x^2] - E[x]^2.
 import { describe, it, expect } from 'vitest';
-import { native } from '../../src/native.js';
+import { kernels } from '../../src/native.js';
 import { Buf, DTYPES, expectClose, rand, rounded, type FDType } from './helpers.js';
 
 const sig = (z: number) => 1 / (1 + Math.exp(-z));
@@ -62,10 +62,12 @@ function runGn(dt: FDType, N: number, C: number, HW: number, G: number, o: { sil
   const bx = Buf.from(dt, x, P), bgy = Buf.from(dt, gy, P), by = new Buf(dt, n, P), bgx = new Buf(dt, n, P);
   const bga = ga ? Buf.from(dt, ga, P) : null, bbe = be ? Buf.from(dt, be, P) : null;
   const bst = new Buf(dt, 2 * N * G, P), bgga = affine ? new Buf(dt, C, P) : null, bgbe = affine ? new Buf(dt, C, P) : null;
-  const opt = (b: Buf | null) => [b ? b.buf : null, b ? b.off : 0] as const;
-  native.groupNormForward(N, C, HW, G, eps, silu, bx.buf, bx.off, ...opt(bga), ...opt(bbe), by.buf, by.off, bst.buf, bst.off, bst.buf, bst.off + N * G);
-  native.groupNormBackward(N, C, HW, G, silu, bgy.buf, bgy.off, bx.buf, bx.off, bst.buf, bst.off, bst.buf, bst.off + N * G,
-    ...opt(bga), ...opt(bbe), bgx.buf, bgx.off, ...opt(bgga), ...opt(bgbe));
+  const arg = (b: Buf) => ({ buffer: b.buf, offset: b.off });
+  const opt = (b: Buf | null) => (b ? arg(b) : null);
+  const mean = arg(bst), rstd = { buffer: bst.buf, offset: bst.off + N * G };
+  kernels.groupNormForward({ N, C, HW, G, eps, silu, x: arg(bx), gamma: opt(bga), beta: opt(bbe), y: arg(by), mean, rstd });
+  kernels.groupNormBackward({ N, C, HW, G, silu, gy: arg(bgy), x: arg(bx), mean, rstd, gamma: opt(bga), beta: opt(bbe),
+    gx: arg(bgx), ggamma: opt(bgga), gbeta: opt(bgbe) });
   const what = `groupnorm N${N} C${C} HW${HW} G${G}${silu ? ' silu' : ''}${affine ? '' : ' no-affine'}`;
   const st = bst.read();
   // Inputs far from zero carry their own rounding: y can be no better than ulp(|mean|) * rstd.
@@ -140,10 +142,11 @@ describe('layernorm kernels', () => {
         const bx = Buf.from(dt, x, P), bgy = Buf.from(dt, gy, P), by = new Buf(dt, n, P), bgx = new Buf(dt, n, P);
         const bw = w ? Buf.from(dt, w, P) : null, bb = b ? Buf.from(dt, b, P) : null;
         const bst = new Buf(dt, 2 * R, P), bgw = affine ? new Buf(dt, D, P) : null, bgb = affine ? new Buf(dt, D, P) : null;
-        const opt = (q: Buf | null) => [q ? q.buf : null, q ? q.off : 0] as const;
-        native.layerNormForward(R, D, eps, bx.buf, bx.off, ...opt(bw), ...opt(bb), by.buf, by.off, bst.buf, bst.off, bst.buf, bst.off + R);
-        native.layerNormBackward(R, D, bgy.buf, bgy.off, bx.buf, bx.off, bst.buf, bst.off, bst.buf, bst.off + R, ...opt(bw),
-          bgx.buf, bgx.off, ...opt(bgw), ...opt(bgb));
+        const arg = (q: Buf) => ({ buffer: q.buf, offset: q.off });
+        const opt = (q: Buf | null) => (q ? arg(q) : null);
+        const mean = arg(bst), rstd = { buffer: bst.buf, offset: bst.off + R };
+        kernels.layerNormForward({ R, D, eps, x: arg(bx), w: opt(bw), b: opt(bb), y: arg(by), mean, rstd });
+        kernels.layerNormBackward({ R, D, gy: arg(bgy), x: arg(bx), mean, rstd, w: opt(bw), gx: arg(bgx), gw: opt(bgw), gb: opt(bgb) });
         expectClose(by.read(), ref.y, dt, 'layernorm y', { f32: [2e-5, 1e-4] });
         expectClose(bgx.read(), ref.gx, dt, 'layernorm gx', { f32: [2e-5 * maxAbs(ref.gx), 1e-4], f64: [1e-11 * maxAbs(ref.gx), 1e-9] });
         if (bgw && bgb) {

@@ -3,7 +3,7 @@
 // reduced dims that end in a contiguous run (bias gradients over [0, 2, 3]), and general strides;
 // sums of float32 accumulate in double (checked on a sum whose float32 running total would drift).
 import { describe, expect, it } from 'vitest';
-import { native, Reduce } from '../../src/native.js';
+import { native, kernels, Reduce } from '../../src/native.js';
 import { Buf, DTYPES, expectClose, rand, rounded } from './helpers.js';
 
 /** Reference: y[kept index] = op over reduced index of x at (perm) strides. */
@@ -54,7 +54,7 @@ describe('reduce kernels', () => {
           const want = ref(op, x, shape, strides, nkeep);
           const by = new Buf(dt, ny, 1);
           const ks = shape.slice(0, nkeep);
-          native.reduce(Reduce[op], nkeep, by.buf, by.off, ks, contiguous(ks), bx.buf, bx.off, shape, strides);
+          kernels.reduce({ op: Reduce[op], nkeep, y: { buffer: by.buf, offset: by.off, shape: ks, strides: contiguous(ks) }, x: { buffer: bx.buf, offset: bx.off, shape: shape, strides: strides } });
           expectClose(by.read(), want, dt, `${op} perm ${perm} nkeep ${nkeep}`, { f32: [1e-6, 1e-6], f64: [1e-13, 1e-13] });
           expect(by.guardsIntact()).toBe(true);
           by.free();
@@ -69,7 +69,7 @@ describe('reduce kernels', () => {
     x[0] = 2 ** 24;
     const bx = Buf.from('float32', x), by = new Buf('float64', 1);
     // float32 input summed into a float64 output: exact
-    native.reduce(Reduce.sum, 0, by.buf, 0, [], [], bx.buf, 0, [n], [1]);
+    kernels.reduce({ op: Reduce.sum, nkeep: 0, y: { buffer: by.buf, offset: 0, shape: [], strides: [] }, x: { buffer: bx.buf, offset: 0, shape: [n], strides: [1] } });
     expect(by.read()[0]).toBe(2 ** 24 + n - 1);
     bx.free(); by.free();
   });

@@ -5,8 +5,8 @@
 #pragma once
 #include <cstdint>
 
-#include "../core/threadpool.h"
-#include "../core/view.h"
+#include "threadpool.h"
+#include "view.h"
 
 namespace lcss {
 
