@@ -7,6 +7,7 @@ export { Tensor, type NestedArray } from './tensor/tensor.js';
 export { type DType, DTYPES, isFloat, promote } from './tensor/dtype.js';
 export { Device, device, cuda, CPU, defaultDevice, setDefaultDevice, withDefaultDevice, type DeviceLike } from './tensor/device.js';
 export { tidy, keep, dispose, numTensors, memory, emptyCache, resetPeakMemory, type MemoryInfo } from './tensor/scope.js';
+export type { Conv2dEpilogue } from './ops/conv.js';
 export { profile, startProfile, stopProfile, isProfiling, type ProfileReport, type KernelStat, type ProfileOptions } from './profile.js';
 export { LcssError, ShapeError, DTypeError, DeviceError, DisposedError, ArgumentError, AutogradError, IndexError, OutOfMemoryError, NativeError } from './errors.js';
 

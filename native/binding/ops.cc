@@ -69,11 +69,22 @@ const Backend& backend_for(bool cuda, const char* op) {
   return *b;
 }
 
+// A field the reader refuses names the op too ("softmaxForward: outer: expected an integer ..."),
+// added only on failure so the success path builds no strings.
+template <class A>
+void read_fields(const Napi::CallbackInfo& info, A& a) {
+  try {
+    A::visit(Reader{info, A::kName}, a);
+  } catch (const Error& e) {
+    throw Error(std::string(A::kName) + ": " + e.what(), e.kind);
+  }
+}
+
 template <class A>
 Napi::Value run_op(const Napi::CallbackInfo& info) {
   return guarded(info, A::kName, [&]() -> Napi::Value {
     A a;
-    A::visit(Reader{info, A::kName}, a);
+    read_fields(info, a);
     check(a);
     DeviceOf d{A::kName, A::kId == OpId::Copy};
     A::visit(d, a);

@@ -50,11 +50,11 @@ class ResBlock extends Module {
   forward(x: Tensor, tembAct: Tensor): Tensor {
     return tidy(() => {
       const [B] = x.shape;
-      let h = this.conv0.forward(this.gn0.forward(x, SILU));
-      h = add(h, reshape(this.temb.forward(tembAct), [B, -1, 1, 1]));
-      h = this.conv1.forward(this.gn1.forward(h, SILU));
+      // the time embedding and the skip connection are added inside the convolutions (their epilogue)
+      let h = this.conv0.forward(this.gn0.forward(x, SILU), { channel: this.temb.forward(tembAct) });
       const s = this.skip ? this.skip.forward(x) : x;
-      return mul(add(s, h), Math.SQRT1_2);
+      h = this.conv1.forward(this.gn1.forward(h, SILU), { residual: s });
+      return mul(h, Math.SQRT1_2);
     });
   }
 }

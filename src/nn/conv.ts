@@ -2,7 +2,7 @@
 // 2-D convolution layers and the helpers of the score_sde reference: ddpm_conv{1x1,3x3} (DDPM
 // variance-scaling init, zero bias) and ncsn_conv{1x1,3x3} (torch init scaled by init_scale).
 import { argError, checkFinite, checkInt } from '../errors.js';
-import { conv2d } from '../ops/conv.js';
+import { conv2d, type Conv2dEpilogue } from '../ops/conv.js';
 import { mul } from '../ops/binary.js';
 import { zeros } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -67,8 +67,9 @@ export class Conv2d extends Module {
     this.bias = b ? this.param('bias', b) : null;
   }
 
-  forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, this.opts);
+  /** `epilogue` adds a per-sample channel term and/or a residual inside the kernel (Conv2dEpilogue). */
+  forward(x: Tensor, epilogue?: Conv2dEpilogue): Tensor {
+    return conv2d(x, this.weight, this.bias, epilogue ? { ...this.opts, ...epilogue } : this.opts);
   }
 }
 

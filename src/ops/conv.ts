@@ -6,11 +6,11 @@ import { argError, ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
 import { native, kernels } from '../native.js';
 import { Tensor } from '../tensor/tensor.js';
-import { sum } from './reduce.js';
+import { sum, sumToShape } from './reduce.js';
 import { checkFloatTensor, checkSameDevice, checkSameDType, nc, ncOpt, pair } from './util.js';
 import { contiguous } from './view.js';
 
-/** [N, C, H, W, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw, groups] as native/cpu/conv.h's ConvShape. */
+/** [N, C, H, W, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw, groups]: a convolution's geometry. */
 type ConvShape = readonly number[];
 
 export interface Conv2dOptions {
@@ -18,6 +18,18 @@ export interface Conv2dOptions {
   padding?: number | [number, number];
   dilation?: number | [number, number];
   groups?: number;
+}
+
+/**
+ * conv2d's fused epilogue: terms added to the output inside the kernel, where each output element
+ * is written, instead of by separate ops that each read and write the whole output again (a U-Net
+ * block's time embedding and residual connection).
+ */
+export interface Conv2dEpilogue {
+  /** [N, O]: added to every pixel of sample n, channel o (a per-sample bias, e.g. a time embedding) */
+  channel?: Tensor | null;
+  /** [N, O, OH, OW]: added elementwise (a residual connection) */
+  residual?: Tensor | null;
 }
 
 export interface ConvTranspose2dOptions extends Conv2dOptions {
@@ -42,15 +54,25 @@ function withContiguous<T>(ts: Tensor[], fn: (cs: Tensor[]) => T): T {
   }
 }
 
-/** y = conv(x, w) (+ bias). */
-function convForward(x: Tensor, w: Tensor, bias: Tensor | null, s: ConvShape): Tensor {
+/** y = conv(x, w) (+ bias[O]) (+ channel[N, O]) (+ residual[N, O, OH, OW]), in one kernel. */
+function convForward(x: Tensor, w: Tensor, bias: Tensor | null, s: ConvShape, channel: Tensor | null = null,
+  residual: Tensor | null = null): Tensor {
   const y = Tensor.empty(yShape(s), x.dtype, x.device);
-  if (y.size)
-    withContiguous(bias ? [x, w, bias] : [x, w], ([xc, wc, bc]) => kernels.conv2dForward({ ...convFields(s), x: nc(xc), w: nc(wc), bias: ncOpt(bc), y: nc(y) }));
-  return attachGrad(y, 'conv2d', [x, w, bias], [x, w], (g, [x, w], ctx) => [
+  if (y.size) {
+    withContiguous([x, w, bias, channel, residual].filter((t): t is Tensor => t !== null), (cs) => {
+      const [xc, wc] = cs;
+      let i = 2;
+      const next = (t: Tensor | null) => (t ? nc(cs[i++]!) : null);
+      const b = next(bias), c = next(channel), r = next(residual);
+      kernels.conv2dForward({ ...convFields(s), x: nc(xc!), w: nc(wc!), bias: b, channel: c, residual: r, y: nc(y) });
+    });
+  }
+  return attachGrad(y, 'conv2d', [x, w, bias, channel, residual], [x, w], (g, [x, w], ctx) => [
     ctx.needsGrad[0] ? convInputGrad(g, w, s) : null,
     ctx.needsGrad[1] ? convWeightGrad(x, g, s) : null,
     ctx.needsGrad[2] ? sum(g, [0, 2, 3]) : null,
+    ctx.needsGrad[3] ? sum(g, [2, 3]) : null,
+    ctx.needsGrad[4] ? sumToShape(g, g.shape) : null,
   ]);
 }
 
@@ -84,8 +106,11 @@ function checkOperands(op: string, x: Tensor, w: Tensor, b: Tensor | null | unde
   return { t, W, B };
 }
 
-/** 2-D convolution: x [N, C, H, W], weight [O, C/groups, KH, KW], bias [O]. */
-export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+/**
+ * 2-D convolution: x [N, C, H, W], weight [O, C/groups, KH, KW], bias [O]. `opts.channel` [N, O] and
+ * `opts.residual` [N, O, OH, OW] are added to the output inside the kernel (see Conv2dEpilogue).
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions & Conv2dEpilogue = {}): Tensor {
   const op = 'conv2d';
   const { t, W, B } = checkOperands(op, x, weight, bias);
   const [sh, sw] = pair(op, 'stride', opts.stride ?? 1, 1);
@@ -100,7 +125,15 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   if (B && (B.ndim !== 1 || B.shape[0] !== O)) throw new ShapeError(`${op}: bias has shape ${show([...B.shape])}, expected [${O}]`);
   const OH = Math.floor((H + 2 * ph - dh * (KH - 1) - 1) / sh) + 1, OW = Math.floor((Wd + 2 * pw - dw * (KW - 1) - 1) / sw) + 1;
   if (OH <= 0 || OW <= 0) throw new ShapeError(`${op}: input ${H}x${Wd} is too small for kernel ${KH}x${KW} (padding ${ph},${pw}, dilation ${dh},${dw})`);
-  return convForward(t, W, B, [N, C, H, Wd, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw, groups]);
+  const ch = opts.channel ? checkFloatTensor(op, 'channel', opts.channel) : null;
+  const res = opts.residual ? checkFloatTensor(op, 'residual', opts.residual) : null;
+  checkSameDevice(op, t, ch, res);
+  checkSameDType(op, ['x', 'channel', 'residual'], [t, ch, res]);
+  if (ch && (ch.ndim !== 2 || ch.shape[0] !== N || ch.shape[1] !== O))
+    throw new ShapeError(`${op}: channel has shape ${show([...ch.shape])}, expected [${N}, ${O}]`);
+  if (res && (res.ndim !== 4 || res.shape[0] !== N || res.shape[1] !== O || res.shape[2] !== OH || res.shape[3] !== OW))
+    throw new ShapeError(`${op}: residual has shape ${show([...res.shape])}, expected [${N}, ${O}, ${OH}, ${OW}]`);
+  return convForward(t, W, B, [N, C, H, Wd, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw, groups], ch, res);
 }
 
 /**
