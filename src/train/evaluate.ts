@@ -18,13 +18,13 @@ import { ode } from '../sampling/ode.js';
 import { pc } from '../sampling/pc.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { ScoreFunction } from '../models/score.js';
+import type { ScoreFn } from '../score_types.js';
 import { buildSDE } from './build.js';
 import type { SamplingConfig, TrainConfig } from './config.js';
 
 export interface SampleRequest {
   sde: TrainConfig['sde'];
-  score: ScoreFunction;
+  score: ScoreFn;
   shape: number[];
   sampling: SamplingConfig;
   seed: number;
