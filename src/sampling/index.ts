@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Samplers (docs: SCORE_MATCHING.md section 4): predictor-corrector, probability-flow ODE with
+// Samplers (docs/OBJECTIVES.md, section 9): predictor-corrector, probability-flow ODE with
 // adaptive RK45, and annealed Langevin dynamics for noise-conditional models.
 export { type PCOptions } from './pc.js';
 export { type ODEOptions, type ODEResult } from './ode.js';

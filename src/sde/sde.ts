@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The SDE interface shared by losses, samplers and likelihoods (docs: SCORE_MATCHING.md section 3).
+// The SDE interface shared by losses, samplers and likelihoods (docs/OBJECTIVES.md, sections 7 and 9).
 // dx = f(x, t) dt + g(t) dw on t in [0, T]. Affine SDEs (VE, VP, subVP) have a Gaussian
 // perturbation kernel p_0t(x_t | x_0) = N(mean(x_0, t), std(t)^2 I); others only simulate.
 // Every tensor of times has shape [B] (one time per sample); x has shape [B, ...].

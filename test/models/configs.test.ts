@@ -15,7 +15,7 @@ function handCount(c: ModelConfig): number {
     case 'ncsnv2':
       return ncsnv2Count({ numChannels: c.options.numChannels, nf: c.options.nf ?? 128, conditionalNorm: c.options.conditionalNorm, numScales: c.options.numScales });
     case 'small_unet':
-      return 1_623_169; // the W4 definition (docs/PERFORMANCE.md; torch_peer.py prints it)
+      return 1_623_169; // the W4 definition (docs/PERFORMANCE.md; the PyTorch peer prints the same count)
     case 'mlp_score': {
       const o = c.options;
       return mlpScoreCount(o.dim, o.hidden ?? 128, o.layers ?? 3, o.embeddingDim ?? o.hidden ?? 128, o.embedding !== 'none');
