@@ -34,6 +34,14 @@ const work = mkdtempSync(join(tmpdir(), 'lcss-readme-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('README examples', () => {
+  it('finds ts blocks, their lines, and the no-typecheck marker right above a block', () => {
+    const md = 'a\n```ts\nconst x = 1;\n```\n<!-- no-typecheck: a fragment -->\n```ts\nfoo(\n```\n```sh\nls\n```\n';
+    expect(tsBlocks(md)).toEqual([
+      { line: 2, code: 'const x = 1;\n', skip: null },
+      { line: 6, code: 'foo(\n', skip: 'a fragment' },
+    ]);
+  });
+
   it('has examples to check, and every skipped one gives a reason', () => {
     expect(examples.length).toBeGreaterThan(0);
     for (const e of examples) if (e.skip !== null) expect(e.skip, `README.md:${e.line}`).not.toBe('');
