@@ -6,8 +6,9 @@
 #
 #   here (a dev machine with nvcc):  bash bench/gpu_check.sh --stage
 #       builds the CUDA addon into build-cuda/ (never touching build/), compiles the TypeScript to
-#       dist/ and stages .device/ with ../shared/device/stage.sh: Node (xz), dist/, the CUDA addon
-#       as .device/build/Release/lcss.node and the PyTorch peer script
+#       dist/ and stages .device/ with the device staging script ($LCSS_STAGE_SCRIPT): Node (xz),
+#       dist/, the CUDA addon as .device/build/Release/lcss.node and the PyTorch peer script
+#       ($LCSS_PEERS/torch_peer.py). Neither script is part of this repository.
 #   there (from the copied checkout, with .device carried):  bash bench/gpu_check.sh
 #       e.g. device run: {command: "bash bench/gpu_check.sh", carry: [".device"], timeout_s: 540}
 #   options after the mode are passed to dist/bench/gpu_check.js (--reps N, --workloads W1,W4, ...)
@@ -17,15 +18,17 @@ root=$PWD
 
 if [ "${1:-}" = "--stage" ]; then
   shift
-  shared=${LCSS_SHARED:-$root/../shared}
-  [ -f "$shared/device/stage.sh" ] || { echo "stage: $shared/device/stage.sh not found (set LCSS_SHARED)" >&2; exit 1; }
+  stage=${LCSS_STAGE_SCRIPT:-}
+  peers=${LCSS_PEERS:-}
+  [ -f "$stage" ] || { echo "stage: set LCSS_STAGE_SCRIPT to the device staging script (got '$stage')" >&2; exit 1; }
+  [ -f "$peers/torch_peer.py" ] || { echo "stage: set LCSS_PEERS to the folder holding torch_peer.py (got '$peers')" >&2; exit 1; }
   nvcc=${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
   echo "[stage] CUDA addon -> build-cuda/ ($nvcc)"
   LCSS_CUDA=1 node node_modules/cmake-js/bin/cmake-js compile --out build-cuda --parallel "${LCSS_BUILD_JOBS:-2}" \
     --CDLCSS_CUDA=ON --CDCMAKE_CUDA_COMPILER="$nvcc" --log-level warn
   echo "[stage] TypeScript -> dist/"
   npx tsc -p tsconfig.json
-  bash "$shared/device/stage.sh"
+  bash "$stage"
   # stage.sh copies build/ (the CPU build others test against, with its objects): ship only the
   # CUDA addon instead, xz-compressed (21 MB of device code for four targets -> ~3 MB)
   rm -rf .device/build && mkdir -p .device/build/Release .device/peers
@@ -33,7 +36,7 @@ if [ "${1:-}" = "--stage" ]; then
   # the one package dist/src needs at import time (src/data/png.ts loads pngjs eagerly); not all of
   # node_modules (stage.sh --node-modules would be 126 MB before compression)
   tar cJf .device/node_modules.tar.xz node_modules/pngjs
-  cp "$shared/peers/torch_peer.py" .device/peers/torch_peer.py
+  cp "$peers/torch_peer.py" .device/peers/torch_peer.py
   du -sh .device
   exit 0
 fi

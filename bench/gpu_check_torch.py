@@ -2,8 +2,8 @@
 """The PyTorch side of the GPU check: W1-W5 on the same GPU as bench/gpu_check.ts, timed with CUDA
 events, one JSON line per case (same workload/case names as ours, so gpu_check_table.py joins them).
 
-The models and losses are the PyTorch peer's own definitions (../shared/peers/torch_peer.py,
-staged to .device/peers/ by `bench/gpu_check.sh --stage`), run with torch.set_default_device('cuda')
+The models and losses are the PyTorch peer's own definitions (its torch_peer.py, which is not
+part of this repository, staged to .device/peers/ by `bench/gpu_check.sh --stage`), run with torch.set_default_device('cuda')
 so every tensor they create lands on the GPU. TF32 is off for matmul and cuDNN: both sides compute
 in strict float32.
 

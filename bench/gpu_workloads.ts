@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // W1-W5 of docs/PERFORMANCE.md on any device, for the GPU check (bench/gpu_check.ts). W4 and W5's cases,
-// shapes and loss formulas mirror ../shared/peers/torch_peer.py function for function (its case
+// shapes and loss formulas mirror the PyTorch peer's torch_peer.py function for function (its case
 // names too, so the table joins the two sides); W4's LCSS step uses the engine's fused Stein ops
 // (plain estimator, gamma 1: the peer's per-sample formula). Every step frees what it makes.
 import * as lc from '../src/index.js';

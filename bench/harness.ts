@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Timing with the same method as the PyTorch peer (../shared/peers/torch_peer.py), so ratios are
+// Timing with the same method as the PyTorch peer (docs/PERFORMANCE.md), so ratios are
 // like for like: untimed warm-up calls, then R timed repetitions (tinybench samples) of K
 // back-to-back calls each, K chosen so one repetition lasts >= minRepMs; per-call median/min/max.
 import { Bench } from 'tinybench';

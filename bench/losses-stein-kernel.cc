@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Development harness of the Stein kernels' noise regeneration (STYLE 7): how long a normal value
+// Development harness of the Stein kernels' noise regeneration (a kernel harness, docs/STYLE.md): how long a normal value
 // takes (Philox-4x32-10, then Box-Muller and the interleaved store), checked bit for bit against
 // the scalar reference of core/philox.h, and how close a stein_loss-style pass (regenerate e, dot
 // it with two score rows) gets to DRAM bandwidth. It includes the shipped native/cpu/random_impl.h.

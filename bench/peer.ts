@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
-// `npm run bench:peer`: our workloads and the PyTorch peer (../shared/peers/run_torch_peer.sh
-// openblas-omp) back to back, workload by workload, and the ratios against the targets of
+// `npm run bench:peer`: our workloads and the PyTorch peer (run_torch_peer.sh openblas-omp, from
+// the folder given by --peers or LCSS_PEERS; the peer is not part of this repository) back to back, workload by workload, and the ratios against the targets of
 // docs/PERFORMANCE.md. On a shared machine timings swing with other jobs, so each round first
 // waits (up to --quiet-wait seconds) for both cores to be idle, and rounds alternate ours/peer.
 //   node dist/bench/peer.js [--workloads W1,W2,W3,W4,W5] [--rounds 2] [--reps 7] [--d-list ...]
 //                           [--peers DIR] [--quiet-wait 120] [--json]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { runOurs, type Result } from './run.js';
 
 function arg(name: string, def: string): string {
@@ -61,8 +61,8 @@ function runPeer(peers: string, workloads: string[], reps: number, dims: string)
 }
 
 async function main() {
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const peers = arg('peers', join(root, '..', 'shared', 'peers'));
+  const peers = arg('peers', process.env.LCSS_PEERS ?? '');
+  if (!peers) throw new Error('bench:peer: pass --peers DIR (or set LCSS_PEERS): the folder that holds the PyTorch peer run_torch_peer.sh');
   const workloads = arg('workloads', 'W1,W2,W3,W4,W5').split(',');
   const rounds = +arg('rounds', '2'), reps = +arg('reps', '7'), quiet = +arg('quiet-wait', '120');
   const dims = arg('d-list', '2,16,64,256,784');

@@ -54,7 +54,7 @@ export async function runOurs(opts: RunOptions): Promise<Result[]> {
       if (c.case.startsWith('_')) { c.dispose(); continue; }
       const osBefore = lc.memory().cpu.osAllocs;
       const s: Stat = await measure(c.step, { reps: opts.reps });
-      // fresh pages inside the timed loop would mean the caching allocator missed (see PERFORMANCE.md)
+      // fresh pages inside the timed loop would mean the caching allocator missed (see docs/PERFORMANCE.md)
       const osAllocsTimed = lc.memory().cpu.osAllocs - osBefore;
       const extra: Record<string, unknown> = { ...(c.extra ?? {}) };
       if (c.workload.startsWith('W5')) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The fixed workloads W1-W5 of docs/PERFORMANCE.md, mirrored from ../shared/peers/torch_peer.py
+// The fixed workloads W1-W5 of docs/PERFORMANCE.md, mirrored from the PyTorch peer's torch_peer.py
 // (same shapes, same cases, same flop counts), for our engine. Each case is a step function that
 // frees everything it makes (tidy), so the allocator runs on recycled memory as in training.
 import * as lc from '../src/index.js';

@@ -68,6 +68,9 @@ export const { steinBlocks, steinLoss, steinLossComposite, steinNoise, steinNois
 export type { SteinEstimator, SteinOptions } from './ops/stein.js';
 export const { backward, grad } = guardAll(gradOps);
 
+/** The score vocabulary shared by lc.losses, lc.sampling, lc.likelihood, lc.sde and lc.models. */
+export type { ScoreFn, ScoreModel, ScoreNetwork } from './score_types.js';
+
 /** Score-matching objectives: lcss, dsm, ssm, ssmVr, fdssm, exact, and makeLoss(name, options). */
 export * as losses from './losses/index.js';
 /** Modules and layers: Module, Linear, Conv2d, GroupNorm, attention, embeddings, FIR resampling. */

@@ -64,7 +64,7 @@ abstract class DrawnToy implements ToyDistribution {
 const pmod = (a: number, m: number) => ((a % m) + m) % m;
 
 /**
- * The spec's checkerboard (SCORE_MATCHING.md §6, = FFJORD's): x1 ~ U(−2, 2);
+ * The checkerboard of FFJORD (docs/OBJECTIVES.md, section 9): x1 ~ U(−2, 2);
  * x2 = U(0, 1) − 2·Bernoulli(½) + (floor(x1) mod 2); output ×2. Density 1/32 on 8 cells of side 2
  * inside [−4, 4]²: a point y = x/2 is inside iff y ∈ [−2, 2)² and floor(y1) + floor(y2) is even.
  */

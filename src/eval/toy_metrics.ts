@@ -36,7 +36,7 @@ export function toPoints(fn: string, arg: string, x: PointsLike): Points {
   return p;
 }
 
-/** Fraction of 2-D samples inside the checkerboard's cells (SCORE_MATCHING.md §6). */
+/** Fraction of 2-D samples inside the checkerboard's cells (density 1/32 on 8 cells of side 2 in [-4, 4]^2; see Checkerboard in src/data/toy.ts). */
 export function insideFraction(samples: PointsLike): number {
   const p = toPoints('insideFraction', 'samples', samples);
   if (p.dim !== 2) throw new ShapeError(`insideFraction: samples are ${p.dim}-D, expected 2-D`);

@@ -12,14 +12,14 @@ import { zeros } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { SDE } from '../sde/sde.js';
 import { checkBatch, checkKeys, perSampleSize, timeLike } from '../sde/util.js';
-import { checkSamplerOptions, release, runStep, SAMPLER_KEYS, scoreFnOf, type SamplerOptions, type ScoreLike } from '../sampling/common.js';
+import { checkSamplerOptions, release, runStep, SAMPLER_KEYS, scoreFnOf, type SamplerOptions, type ScoreModel } from '../sampling/common.js';
 import { rk45 } from '../sampling/rk45.js';
 import { bpdOffset, checkRange, dequantize, type DataRange } from './dequantize.js';
 import { hutchinsonProbe, valueAndDivergence, type ProbeKind } from './divergence.js';
 
 export interface BPDOptions extends SamplerOptions {
   sde: SDE;
-  score: ScoreLike;
+  score: ScoreModel;
   /** Data [B, ...] in `range`; not modified. */
   data: Tensor;
   /** Start time of the ODE (default 1e-5, as score_sde). */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Likelihoods through the probability-flow ODE (docs: SCORE_MATCHING.md section 5).
+// Likelihoods through the probability-flow ODE (docs/OBJECTIVES.md, section 9).
 export { type BPDOptions, type BPDResult } from './bpd.js';
 export { type ProbeKind } from './divergence.js';
 export { type DataRange } from './dequantize.js';

@@ -16,11 +16,9 @@ import type { SDE } from '../sde/sde.js';
 import { isFloat } from '../tensor/dtype.js';
 import { sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import type { ScoreModel } from '../score_types.js';
 
-/** A score function: (x [B, ...], t [B] or null in the plain form) -> score, shaped like x. */
-export type ScoreFn = (x: Tensor, t: Tensor | null) => Tensor;
-/** Anything with forward(x, t) (an nn.Module score net) or a score function. */
-export type ScoreModel = ScoreFn | { forward(x: Tensor, t: Tensor | null): Tensor };
+export type { ScoreModel };
 /** An objective: the batch loss (a scalar, or [B] per-sample values with reduction 'none'). */
 export type ScoreLoss = (model: ScoreModel, x: Tensor) => Tensor;
 
@@ -122,7 +120,10 @@ function checkModel(op: string, model: unknown): void {
 
 /** Calls the model and checks that it returned a score shaped like its input. */
 export function callScore(op: string, model: ScoreModel, x: Tensor, t: Tensor | null): Tensor {
-  const s = typeof model === 'function' ? model(x, t) : model.forward(x, t);
+  // The plain form passes t = null (see ScoreFn): a model meant for it declares t nullable, and a
+  // time-conditioned one is only ever given a Tensor, because the loss has an sde then.
+  const m = model as ((x: Tensor, t: Tensor | null) => Tensor) | { forward(x: Tensor, t: Tensor | null): Tensor };
+  const s = typeof m === 'function' ? m(x, t) : m.forward(x, t);
   if (!(s instanceof Tensor)) throw new DTypeError(`${op}: the model returned ${show(s)}, expected a score Tensor shaped like its input ${show([...x.shape])}`);
   if (!sameShape(s.shape, x.shape))
     throw new ShapeError(`${op}: the model returned a score of shape ${show([...s.shape])} for input ${show([...x.shape])}; a score must be shaped like its input`);

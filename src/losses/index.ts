@@ -14,7 +14,8 @@ export { dsm, type DsmOptions } from './dsm.js';
 export { ssm, ssmVr, type SsmOptions } from './ssm.js';
 export { fdssm, type FdssmOptions } from './fdssm.js';
 export { exact, type ExactOptions } from './exact.js';
-export type { BaseLossOptions, ScoreFn, ScoreLoss, ScoreModel, Weighting } from './common.js';
+export type { BaseLossOptions, ScoreLoss, Weighting } from './common.js';
+export type { ScoreFn, ScoreModel } from '../score_types.js';
 
 /** Options of each objective, by registry name. */
 export interface LossOptionsByName {

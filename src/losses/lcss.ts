@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// LCSS: local curvature smoothing with Stein's identity (SCORE_MATCHING.md section 1). The trace
+// LCSS: local curvature smoothing with Stein's identity (docs/OBJECTIVES.md, section 3). The trace
 // term of score matching is replaced by its Gaussian average over a sigma-neighbourhood, which
 // Stein's identity turns into an inner product with the noise:
 //   l(x) = 1/2 |s(x)|^2 + (gamma / sigma) (1/K) sum_k e_k . (s(x + sigma e_k) - b_k)

@@ -11,7 +11,7 @@ import type { Module } from '../nn/module.js';
 import { MLP, MLPScore, type MLPOptions, type MLPScoreOptions } from './mlp.js';
 import { NCSNpp, type NCSNppConfig } from './ncsnpp.js';
 import { NCSNv2, type NCSNv2Config } from './ncsnv2.js';
-import type { ScoreNetwork } from './score.js';
+import type { ScoreNetwork } from '../score_types.js';
 import { SmallUNet, type SmallUNetOptions } from './small_unet.js';
 
 type NCSNppInput = Partial<NCSNppConfig> & Pick<NCSNppConfig, 'imageSize' | 'numChannels'>;
@@ -115,8 +115,6 @@ export interface CreateModelOptions {
   dropoutGenerator?: Generator;
 }
 
-export type ScoreModel = Module & ScoreNetwork;
-
 /** The config registered as `name` (with its name filled in); throws listing the known names. */
 export function getModelConfig(name: string): ModelConfig {
   if (typeof name !== 'string') throw argError('getModelConfig', 'name', name, `one of ${Object.keys(MODEL_CONFIGS).join(', ')}`);
@@ -126,7 +124,7 @@ export function getModelConfig(name: string): ModelConfig {
 }
 
 /** Builds a model from a registry name or a config. MLP configs give a net with forward(x) only. */
-export function createModel(config: string | ModelConfig, options: CreateModelOptions = {}): ScoreModel | MLP {
+export function createModel(config: string | ModelConfig, options: CreateModelOptions = {}): (Module & ScoreNetwork) | MLP {
   const o = checkOptions('createModel', 'options', options);
   const c = typeof config === 'string' ? getModelConfig(config) : checkOptions('createModel', 'config', config) as ModelConfig;
   const init = { generator: o.generator, dtype: o.dtype };
@@ -138,7 +136,7 @@ export function createModel(config: string | ModelConfig, options: CreateModelOp
     case 'small_unet':
       return new SmallUNet({ ...c.options, ...init });
     case 'mlp_score':
-      return new MLPScore({ ...c.options, ...init }) as ScoreModel;
+      return new MLPScore({ ...c.options, ...init }) as Module & ScoreNetwork;
     case 'mlp':
       return new MLP({ ...c.options, ...init });
     default:

@@ -10,14 +10,9 @@ import { reshape } from '../ops/view.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { SDE as SDEClass, type SDE } from '../sde/sde.js';
+import type { ScoreFn, ScoreNetwork } from '../score_types.js';
 
-/** Anything with forward(x, labels): every model of this folder. */
-export interface ScoreNetwork {
-  forward(x: Tensor, labels: Tensor): Tensor;
-  train?(on?: boolean): unknown;
-}
-
-export type ScoreFunction = (x: Tensor, t: Tensor) => Tensor;
+export type { ScoreFn, ScoreNetwork };
 
 /**
  * 'sigma': labels are sigmaBar(t) and the output is the score (VE, NCSN-style models).
@@ -51,7 +46,7 @@ export function scoreLabels(sde: Pick<SDE, 'sigmaBar'>, t: Tensor, p: Parameteri
  * accumulated diffusion scale otherwise), so the 'noise' form also gives non-affine SDEs a score
  * with the right magnitude.
  */
-export function scoreFn(sde: SDE, model: ScoreNetwork, options: ScoreFnOptions = {}): ScoreFunction {
+export function scoreFn(sde: SDE, model: ScoreNetwork, options: ScoreFnOptions = {}): ScoreFn {
   if (!(sde instanceof SDEClass)) throw argError('scoreFn', 'sde', sde, 'an SDE (VESDE, VPSDE, SubVPSDE, DoubleWellSDE)');
   const o = checkOptions('scoreFn', 'options', options);
   checkKnownKeys('scoreFn', 'options', o, ['parameterization', 'train']);

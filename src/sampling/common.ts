@@ -8,7 +8,7 @@ import { setGradEnabled } from '../autograd/mode.js';
 import { Generator as GeneratorClass, randn, type Generator } from '../ops/random.js';
 import { keep, tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { ScoreFn } from '../sde/sde.js';
+import type { ScoreFn, ScoreModel } from '../score_types.js';
 import { checkScore } from '../sde/util.js';
 
 /** Progress callback: `done` out of `total` (steps; for the ODE, time covered out of the interval). */
@@ -23,10 +23,9 @@ export interface SamplerOptions {
   signal?: AbortSignal;
 }
 
-/** Something that gives scores: a function (x, t) => s, or a module with forward(x, t). */
-export type ScoreLike = ScoreFn | { forward(x: Tensor, t: Tensor): Tensor };
+export type { ScoreModel };
 
-/** The score function of a ScoreLike, wrapped so that a wrong output shape is a clear error. */
+/** The score function of a ScoreModel, wrapped so that a wrong output shape is a clear error. */
 export function scoreFnOf(op: string, s: unknown): ScoreFn {
   let fn: ScoreFn;
   if (typeof s === 'function') fn = s as ScoreFn;

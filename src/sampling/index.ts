@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Samplers (docs: SCORE_MATCHING.md section 4): predictor-corrector, probability-flow ODE with
+// Samplers (docs/OBJECTIVES.md, section 9): predictor-corrector, probability-flow ODE with
 // adaptive RK45, and annealed Langevin dynamics for noise-conditional models.
 export { type PCOptions } from './pc.js';
 export { type ODEOptions, type ODEResult } from './ode.js';
@@ -10,7 +10,7 @@ export {
   type Predictor, type PredictorContext, type PredictorName, type StepResult,
 } from './predictors.js';
 export { type Corrector, type CorrectorContext, type CorrectorName } from './correctors.js';
-export { type SamplerOptions, type ProgressFn, type ScoreLike } from './common.js';
+export { type SamplerOptions, type ProgressFn, type ScoreModel } from './common.js';
 
 // Every function above runs behind the public-boundary guard (src/api.ts), so an error names the
 // function called; functions that run user callbacks rename only LcssErrors.

@@ -8,14 +8,14 @@ import type { DeviceLike } from '../tensor/device.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { SDE } from '../sde/sde.js';
 import { checkKeys, timeLike } from '../sde/util.js';
-import { checkSamplerOptions, release, runStep, SAMPLER_KEYS, scoreFnOf, type SamplerOptions, type ScoreLike } from './common.js';
+import { checkSamplerOptions, release, runStep, SAMPLER_KEYS, scoreFnOf, type SamplerOptions, type ScoreModel } from './common.js';
 import { initialState } from './pc.js';
 import { reverseDiffusion } from './predictors.js';
 import { rk45 } from './rk45.js';
 
 export interface ODEOptions extends SamplerOptions {
   sde: SDE;
-  score: ScoreLike;
+  score: ScoreModel;
   /** Shape [B, ...] of the batch to draw (or give the latent `z`). */
   shape?: number[];
   /** Latent at time T (default: a prior sample); not modified. */

@@ -10,7 +10,7 @@ import type { SDE } from '../sde/sde.js';
 import { checkKeys, timeLike } from '../sde/util.js';
 import {
   checkInit, checkSamplerOptions, release, runStep, SAMPLER_KEYS, scoreFnOf, throwIfAborted, yieldToEventLoop,
-  type SamplerOptions, type ScoreLike,
+  type SamplerOptions, type ScoreModel,
 } from './common.js';
 import { resolveCorrector, type Corrector, type CorrectorContext, type CorrectorName } from './correctors.js';
 import { resolvePredictor, type Predictor, type PredictorName } from './predictors.js';
@@ -18,7 +18,7 @@ import { resolvePredictor, type Predictor, type PredictorName } from './predicto
 export interface PCOptions extends SamplerOptions {
   sde: SDE;
   /** The score s(x, t): any function, or a module with forward(x, t). */
-  score: ScoreLike;
+  score: ScoreModel;
   /** Shape of the batch to draw, [B, ...] (or give `x`). */
   shape?: number[];
   /** Initial state at time T (default: a prior sample of `shape`); not modified. */

@@ -29,7 +29,8 @@ import type { DeviceLike } from '../tensor/device.js';
 import { Tensor } from '../tensor/tensor.js';
 import { AffineSDE } from './affine.js';
 import { symEig } from './eig.js';
-import type { ScoreFn, SDE } from './sde.js';
+import type { SDE } from './sde.js';
+import type { ScoreFn } from '../score_types.js';
 import { checkBatch, checkKeys } from './util.js';
 
 /** A covariance: a variance (isotropic), a length-D diagonal, or a D x D symmetric PSD matrix. */

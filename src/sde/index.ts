@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // SDEs (VE, VP, subVP, double-well), their reverse-time forms, and analytic Gaussian-mixture
-// oracles (docs: SCORE_MATCHING.md section 3).
+// oracles (the maths: docs/OBJECTIVES.md, section 9).
 export { SDE, ReverseSDE, NotAffineError, type PriorOptions, type ScoreFn, type DriftDiffusion, type Marginal, type Discretized, type SampleXtOptions } from './sde.js';
 export { AffineSDE, type KernelCoef } from './affine.js';
 export { VESDE, type VESDEOptions } from './ve.js';

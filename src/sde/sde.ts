@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The SDE interface shared by losses, samplers and likelihoods (docs: SCORE_MATCHING.md section 3).
+// The SDE interface shared by losses, samplers and likelihoods (docs/OBJECTIVES.md, sections 7 and 9).
 // dx = f(x, t) dt + g(t) dw on t in [0, T]. Affine SDEs (VE, VP, subVP) have a Gaussian
 // perturbation kernel p_0t(x_t | x_0) = N(mean(x_0, t), std(t)^2 I); others only simulate.
 // Every tensor of times has shape [B] (one time per sample); x has shape [B, ...].
 import { ArgumentError, argError, checkBool, checkFunction, LcssError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { ScoreFn } from '../score_types.js';
 import type { Generator } from '../ops/random.js';
 import type { DeviceLike } from '../tensor/device.js';
 import { mul, sub } from '../ops/binary.js';
@@ -15,8 +16,7 @@ import { checkBatch, checkScore, perSample, validateTime } from './util.js';
 // Layers above the ops use the method forms (x.add(y)); attach them however this module is loaded.
 import '../tensor/methods.js';
 
-/** A score function s(x, t) ~ grad_x log p_t(x): a model wrapper, an analytic score, anything. */
-export type ScoreFn = (x: Tensor, t: Tensor) => Tensor;
+export type { ScoreFn };
 
 export interface DriftDiffusion {
   /** f(x, t), same shape as x */

@@ -38,7 +38,3 @@ export function checkDType(op: string, arg: string, d: unknown): DType {
     throw new DTypeError(`${op}: argument '${arg}' got dtype ${show(d)}, expected one of ${DTYPES.join(', ')}`);
   return d as DType;
 }
-
-export function requireFloat(op: string, arg: string, d: DType): void {
-  if (!isFloat(d)) throw new DTypeError(`${op}: argument '${arg}' has dtype ${d}, expected float32 or float64`);
-}

@@ -13,7 +13,8 @@ import { TOY_NAMES, toyDistribution, ToyStream, type ToyDistribution, type ToyNa
 import { makeLoss, LOSS_NAMES, type LossName } from '../losses/index.js';
 import type { ScoreLoss } from '../losses/common.js';
 import { createModel, getModelConfig, type ModelConfig } from '../models/configs.js';
-import { scoreFn, type ScoreFunction, type ScoreNetwork } from '../models/score.js';
+import { scoreFn } from '../models/score.js';
+import type { ScoreFn, ScoreNetwork } from '../score_types.js';
 import type { Module } from '../nn/module.js';
 import { Generator } from '../ops/random.js';
 import { Adam } from '../optim/adam.js';
@@ -104,7 +105,7 @@ export function buildData(c: TrainConfig): DataSource {
 export interface Components {
   sde: SDE;
   model: Module & ScoreNetwork;
-  score: ScoreFunction;
+  score: ScoreFn;
   loss: ScoreLoss;
   data: DataSource;
   opt: Adam;
@@ -114,7 +115,7 @@ export interface Components {
 }
 
 /** The SDE, model and score function of a config (what sampling from a checkpoint needs). */
-export function buildScoreModel(c: TrainConfig, dropout?: Generator): { sde: SDE; model: Module & ScoreNetwork; score: ScoreFunction } {
+export function buildScoreModel(c: TrainConfig, dropout?: Generator): { sde: SDE; model: Module & ScoreNetwork; score: ScoreFn } {
   validateConfig(c as unknown as Record<string, unknown>);
   if (dropout !== undefined && !(dropout instanceof Generator)) throw argError('buildScoreModel', 'dropout', dropout, 'a Generator');
   const sde = buildSDE(c.sde);

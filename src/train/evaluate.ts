@@ -16,16 +16,15 @@ import { Generator } from '../ops/random.js';
 import { ald } from '../sampling/ald.js';
 import { ode } from '../sampling/ode.js';
 import { pc } from '../sampling/pc.js';
-import type { SDE } from '../sde/sde.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { ScoreFunction } from '../models/score.js';
+import type { ScoreFn } from '../score_types.js';
 import { buildSDE } from './build.js';
 import type { SamplingConfig, TrainConfig } from './config.js';
 
 export interface SampleRequest {
   sde: TrainConfig['sde'];
-  score: ScoreFunction;
+  score: ScoreFn;
   shape: number[];
   sampling: SamplingConfig;
   seed: number;
@@ -117,8 +116,4 @@ export function evaluateDigits(samples: Tensor, range: '[-1,1]' | '[0,1]'): Eval
   } finally {
     model.dispose();
   }
-}
-
-export function samplingSDE(c: TrainConfig): SDE {
-  return buildSDE(c.sde, c.sampling.steps);
 }

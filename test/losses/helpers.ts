@@ -127,7 +127,9 @@ export class Mixture {
 /** E |s(x) - grad log p(x)|^2 / D over the rows of x, with per-row extra noise s. */
 export function scoreError(model: lc.losses.ScoreModel, x: Tensor, t: Tensor | null, mix: Mixture, s: ArrayLike<number>): number {
   return lc.tidy(() => lc.noGrad(() => {
-    const pred = toArray(typeof model === 'function' ? model(x, t) : model.forward(x, t));
+    // t is null for the plain form, as the losses call it (see callScore in src/losses/common.ts)
+    const m = model as ((x: Tensor, t: Tensor | null) => Tensor) | { forward(x: Tensor, t: Tensor | null): Tensor };
+    const pred = toArray(typeof m === 'function' ? m(x, t) : m.forward(x, t));
     const truth = mix.scoreArray(toArray(x), s);
     let e = 0;
     for (let i = 0; i < pred.length; i++) e += (pred[i] - truth[i]) ** 2;

@@ -3,8 +3,9 @@
 // reference code (reference_counts.ts) and the count of the built model; the CIFAR-10 models run
 // one forward at batch 1.
 import { describe, expect, it } from 'vitest';
-import { createModel, getModelConfig, MODEL_CONFIGS, NCSNPP_DEFAULTS, type ModelConfig, type ScoreModel } from '../../src/models/index.js';
+import { createModel, getModelConfig, MODEL_CONFIGS, NCSNPP_DEFAULTS, type ModelConfig, type ScoreNetwork } from '../../src/models/index.js';
 import { ArgumentError, Generator, numTensors, rand, tidy } from '../../src/index.js';
+import type { Module } from '../../src/nn/module.js';
 import { mlpScoreCount, ncsnppCount, ncsnv2Count } from './reference_counts.js';
 
 function handCount(c: ModelConfig): number {
@@ -14,7 +15,7 @@ function handCount(c: ModelConfig): number {
     case 'ncsnv2':
       return ncsnv2Count({ numChannels: c.options.numChannels, nf: c.options.nf ?? 128, conditionalNorm: c.options.conditionalNorm, numScales: c.options.numScales });
     case 'small_unet':
-      return 1_623_169; // the W4 definition (docs/PERFORMANCE.md; torch_peer.py prints it)
+      return 1_623_169; // the W4 definition (docs/PERFORMANCE.md; the PyTorch peer prints the same count)
     case 'mlp_score': {
       const o = c.options;
       return mlpScoreCount(o.dim, o.hidden ?? 128, o.layers ?? 3, o.embeddingDim ?? o.hidden ?? 128, o.embedding !== 'none');
@@ -55,7 +56,7 @@ describe('model configs', () => {
         tidy(() => {
           const x = rand([1, o.numChannels, o.imageSize, o.imageSize], { generator: gen });
           const label = c.sde === 've' ? rand([1], { low: 0.01, high: 50, generator: gen }) : rand([1], { low: 0, high: 999, generator: gen });
-          const y = (m as ScoreModel).forward(x, label);
+          const y = (m as ScoreNetwork).forward(x, label);
           expect([...y.shape]).toEqual([...x.shape]);
           expect(Number.isFinite(y.abs().sum().item())).toBe(true);
         });
@@ -71,7 +72,7 @@ describe('model configs', () => {
     const gen = new Generator(7);
     for (const name of small) {
       const c = getModelConfig(name);
-      const m = createModel(name, { generator: gen }) as ScoreModel;
+      const m = createModel(name, { generator: gen }) as ScoreNetwork & Module;
       const n0 = numTensors();
       tidy(() => {
         const shape = c.model === 'mlp_score' ? [2, c.options.dim] : (() => {

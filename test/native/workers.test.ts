@@ -74,7 +74,7 @@ describe('worker threads', () => {
     expect(res.afterTerminate).toBeGreaterThan(0);
   });
 
-  it('the issue reproducer: main allocates, a worker loads lcss and allocates, main allocates again', async () => {
+  it('the reported reproducer: main allocates, a worker loads lcss and allocates, main allocates again', async () => {
     const lc = await import('../../src/index.js');
     const a = lc.randn([64, 64]);
     const { worker, result } = runWorker({ steps: 5, seed: 1 });

@@ -97,7 +97,7 @@ describe('std and variance at zero variance', () => {
         if (h) expect(Array.from(h.dataSync()).every((v) => v === 0)).toBe(true);
       });
     }
-    // the example: a [5, 1] input, one element per row
+    // the reported failing case: a [5, 1] input, one element per row
     lc.tidy(() => {
       const x = lc.randn([5, 1]);
       x.requiresGrad = true;
