@@ -115,7 +115,7 @@ async function sampleOn(opts: Record<string, unknown>): Promise<number> {
     x = r.x;
     progress.done();
     const range = m.cfg.data.range ?? '[-1,1]';
-    const plot = toy ? scatterPlot({ points: x }, { range: [-4.5, 4.5], title: `${n} samples, step ${m.step}` }) : imageGrid(x, { range });
+    const plot = toy ? await scatterPlot({ points: x }, { range: [-4.5, 4.5], title: `${n} samples, step ${m.step}` }) : imageGrid(x, { range });
     atomicWriteFile(String(opts.out), plot.png, 'lcss sample --out');
     if (opts.tensors) writeSafetensors(String(opts.tensors), { samples: x }, { metadata: { checkpoint: path, sampler: JSON.stringify(sampling) } });
     if (!opts.quiet) console.error(`wrote ${opts.out} (${n} samples from ${path}, ${sampling.method ?? 'pc'} sampler, ${r.nfe} score evaluations)`);

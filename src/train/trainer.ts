@@ -7,7 +7,8 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'nod
 import { join } from 'node:path';
 import { argError, ArgumentError, checkBool, checkFunction, checkInt, checkKnownKeys, checkOptions, show } from '../errors.js';
 import { backward } from '../autograd/engine.js';
-import { lineChart } from '../eval/plot.js';
+import { renderChart } from '../eval/plot.js';
+import { lossChartSpec } from '../eval/run_charts.js';
 import { noGrad } from '../autograd/mode.js';
 import { copy_ } from '../ops/inplace.js';
 import { tidy } from '../tensor/scope.js';
@@ -189,10 +190,10 @@ function readMetrics(file: string, upTo = Infinity): Record<string, unknown>[] {
   return out;
 }
 
-function plotLoss(file: string, records: Record<string, unknown>[], title: string): void {
-  const pts = records.filter((r) => typeof r.loss === 'number');
-  if (pts.length < 2) return;
-  lineChart({ name: 'loss', x: pts.map((r) => r.step as number), y: pts.map((r) => r.loss as number) }, { title, xLabel: 'step', yLabel: 'loss' }).save(file);
+/** loss.png: the dashboard's loss chart of this run, as a PNG. */
+async function plotLoss(file: string, records: Record<string, unknown>[], title: string): Promise<void> {
+  if (records.filter((r) => typeof r.loss === 'number').length < 2) return;
+  (await renderChart(lossChartSpec([{ name: 'loss', records }], { title }))).save(file);
 }
 
 /** Draws samples with the EMA weights and evaluates them; writes samples PNG. */
@@ -210,7 +211,7 @@ export async function evaluateRun(cfg: TrainConfig, c: Components, step: number,
     const t0 = Date.now();
     const { x, nfe } = await drawSamples({ sde: cfg.sde, score: c.score, shape, sampling: cfg.sampling, seed: cfg.seed * 7919 + 5 + step, signal });
     try {
-      const r = c.data.kind === 'toy' ? evaluateToy(x, c.data.toy!) : c.data.images && cfg.data.name === 'mnist' ? evaluateDigits(x, c.data.range) : null;
+      const r = c.data.kind === 'toy' ? await evaluateToy(x, c.data.toy!) : c.data.images && cfg.data.name === 'mnist' ? evaluateDigits(x, c.data.range) : null;
       const name = join(cfg.out, `samples-${String(step).padStart(7, '0')}.png`);
       if (r) r.plot.save(name);
       else {
@@ -318,7 +319,7 @@ async function trainOnDefaultDevice(cfg: TrainConfig, o: TrainOptions): Promise<
         lastEval = await evaluateRun(cfg, c, step, o.signal);
         record({ step, eval: lastEval });
         progress.log(`eval ${Object.entries(lastEval).map(([k, v]) => `${k} ${fmt(v)}`).join('  ')}`);
-        plotLoss(join(cfg.out, 'loss.png'), kept, `${cfg.loss.name} on ${cfg.data.name}`);
+        await plotLoss(join(cfg.out, 'loss.png'), kept, `${cfg.loss.name} on ${cfg.data.name}`);
       }
       await new Promise<void>((r) => setImmediate(r));
     }
@@ -329,7 +330,7 @@ async function trainOnDefaultDevice(cfg: TrainConfig, o: TrainOptions): Promise<
   } finally {
     progress.done();
   }
-  plotLoss(join(cfg.out, 'loss.png'), kept, `${cfg.loss.name} on ${cfg.data.name}`);
+  await plotLoss(join(cfg.out, 'loss.png'), kept, `${cfg.loss.name} on ${cfg.data.name}`);
   const seconds = (Date.now() - t0) / 1000;
   const summary = { step, loss: lastLoss, seconds, itPerSec: (step - start) / Math.max(seconds, 1e-9), lastEval };
   atomicWriteFile(join(cfg.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n', 'train');
