@@ -44,6 +44,8 @@ export interface TrainOptions {
   noEval?: boolean;
   /** called with every metrics record as it is written */
   onMetrics?: (record: Record<string, unknown>) => void;
+  /** called after every step (a spawned training forwards it to the host thread) */
+  onProgress?: (p: { step: number; total: number; loss: number; itPerSec: number }) => void;
   /**
    * Device of the run ('cpu', 'cuda', 'cuda:N'; default: the current default device): the model,
    * optimiser state, batches and noise are created there. Not part of the config, so a checkpoint
@@ -233,11 +235,12 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
   const fn = 'train';
   validateConfig(cfg as unknown as Record<string, unknown>);
   const opts = checkOptions(fn, 'options', o) as TrainOptions;
-  checkKnownKeys(fn, 'options', opts, ['resume', 'restart', 'signal', 'quiet', 'plain', 'noEval', 'onMetrics', 'device']);
+  checkKnownKeys(fn, 'options', opts, ['resume', 'restart', 'signal', 'quiet', 'plain', 'noEval', 'onMetrics', 'onProgress', 'device']);
   if (opts.resume !== undefined && typeof opts.resume !== 'boolean' && (typeof opts.resume !== 'string' || !opts.resume))
     throw argError(fn, 'resume', opts.resume, 'true, false or a checkpoint path');
   for (const k of ['restart', 'quiet', 'plain', 'noEval'] as const) if (opts[k] !== undefined) checkBool(fn, k, opts[k]);
   if (opts.onMetrics !== undefined) checkFunction(fn, 'onMetrics', opts.onMetrics);
+  if (opts.onProgress !== undefined) checkFunction(fn, 'onProgress', opts.onProgress);
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw argError(fn, 'signal', opts.signal, 'an AbortSignal');
   return withDefaultDevice(opts.device ?? defaultDevice(), () => trainOnDefaultDevice(cfg, opts));
 }
@@ -303,6 +306,7 @@ async function trainOnDefaultDevice(cfg: TrainConfig, o: TrainOptions): Promise<
       winN++;
       const itps = winN / Math.max((Date.now() - winStart) / 1000, 1e-9);
       progress.update(step, value, itps);
+      o.onProgress?.({ step, total: cfg.steps, loss: value, itPerSec: itps });
       if (step % cfg.logEvery === 0 || step === cfg.steps) {
         lastLoss = winSum / winN;
         const rec = { step, loss: lastLoss, lr: c.opt.currentLr(), gradNorm: c.opt.lastGradNorm, itPerSec: itps, seconds: (Date.now() - t0) / 1000 };
