@@ -107,7 +107,6 @@ export function helpText(spec: CommandSpec): string {
   });
   const w = Math.max(...rows.map(([l]) => l.length)) + 2;
   for (const [l, r] of rows) lines.push(l.padEnd(w) + r);
-  if (Object.values(spec.options).some((o) => o.multiple)) lines.push('', `options marked (repeatable) may be given several times`);
   if (spec.dotted) lines.push(`  --a.b VALUE`.padEnd(w) + 'any config field, e.g. --loss.gamma 1.2 --sampling.steps 200');
   if (spec.examples?.length) lines.push('', 'examples:', ...spec.examples.map((e) => `  ${e}`));
   return lines.join('\n');

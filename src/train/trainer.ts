@@ -282,6 +282,7 @@ async function trainOnDefaultDevice(cfg: TrainConfig, o: TrainOptions): Promise<
   const t0 = Date.now();
   let winSum = 0, winN = 0, winStart = Date.now(), lastLoss = NaN, lastEval: Record<string, number> | undefined;
   let step = start;
+  let tFirst = 0, announced = false;
   progress.log(`training ${cfg.loss.name} on ${cfg.data.name} (${cfg.model}, ${cfg.sde.name} SDE): steps ${start + 1}..${cfg.steps}, ${c.model.numParameters().toLocaleString('en-US')} parameters, out ${cfg.out}`);
   try {
     while (step < cfg.steps) {
@@ -307,6 +308,15 @@ async function trainOnDefaultDevice(cfg: TrainConfig, o: TrainOptions): Promise<
       const itps = winN / Math.max((Date.now() - winStart) / 1000, 1e-9);
       progress.update(step, value, itps);
       o.onProgress?.({ step, total: cfg.steps, loss: value, itPerSec: itps });
+      // the expected duration, said once the speed is known: a run of hours must not start silently
+      if (step === start + 1) tFirst = Date.now();
+      else if (!announced && step < cfg.steps && (step - start > 10 || Date.now() - tFirst > 15_000)) {
+        announced = true;
+        const measured = step - start - 1; // the first step (allocation, warm-up) is not typical
+        const rate = measured / Math.max((Date.now() - tFirst) / 1000, 1e-9);
+        const evals = o.noEval ? 0 : cfg.evalEvery > 0 ? Math.floor(cfg.steps / cfg.evalEvery) - Math.floor(step / cfg.evalEvery) + (cfg.steps % cfg.evalEvery ? 1 : 0) : 1;
+        progress.log(`expected duration: about ${formatDuration((cfg.steps - step) / rate)} for the remaining ${cfg.steps - step} steps at ${rate.toFixed(1)} it/s (measured over ${measured} steps)${evals ? `, plus ${evals} evaluation${evals > 1 ? 's' : ''}` : ''}`);
+      }
       if (step % cfg.logEvery === 0 || step === cfg.steps) {
         lastLoss = winSum / winN;
         const rec = { step, loss: lastLoss, lr: c.opt.currentLr(), gradNorm: c.opt.lastGradNorm, itPerSec: itps, seconds: (Date.now() - t0) / 1000 };
