@@ -6,7 +6,7 @@ export { type TrainOptions, type TrainResult } from './trainer.js';
 export { type SampleRequest, type EvalResult } from './evaluate.js';
 export { type Checkpoint, type CheckpointState } from './checkpoint.js';
 export { Progress } from './progress.js';
-export { SpawnedJob, JobError, type JobEvent, type SpawnTrainOptions, type SpawnedTrainResult } from './spawn.js';
+export { SpawnedJob, JobError, type JobEvent, type SpawnTrainOptions, type SpawnedTrainResult, type SpawnSampleOptions, type SpawnedSamples, type SpawnedEvaluation } from './spawn.js';
 
 // Every function above runs behind the public-boundary guard (src/api.ts), so an error names the
 // function called; functions that run user callbacks rename only LcssErrors.
@@ -42,6 +42,8 @@ export const inspectSafetensors = guard('inspectSafetensors', _safetensors.inspe
 export const formatDuration = guard('formatDuration', _progress.formatDuration);
 /** train() in a worker thread: events and a result promise, the calling thread stays free. */
 export const spawn = guard('spawn', _spawn.spawn);
+export const spawnSample = guard('spawnSample', _spawn.spawnSample);
+export const spawnEvaluate = guard('spawnEvaluate', _spawn.spawnEvaluate);
 
 // Methods of the public classes behind the guard too (named Class.method).
 guardMethods(_progress.Progress);

@@ -64,3 +64,37 @@ describe('train.spawn', () => {
     await expect(lc.train.spawn(config('small', { steps: 30 })).result).rejects.toThrow(/already holds a run/);
   });
 });
+
+describe('train.spawnSample / spawnEvaluate', () => {
+  it('samples and evaluates a checkpoint in a worker, and cancels', async () => {
+    const trained = lc.train.spawn(config('cp', { steps: 10, evalEvery: 0 }), { noEval: true });
+    const r = await trained.result;
+    const path = lc.train.latestCheckpoint(r.out)!;
+    expect(path).toBeTruthy();
+
+    const job = lc.train.spawnSample(path, { n: 50, seed: 3, sampling: { steps: 30 } });
+    const progress: JobEvent[] = [];
+    job.on('progress', (e: JobEvent) => progress.push(e));
+    const s = await job.result;
+    expect(s.shape).toEqual([50, 2]);
+    expect(s.samples).toBeInstanceOf(Float32Array);
+    expect(s.samples.length).toBe(100);
+    expect(s.samples.every(Number.isFinite)).toBe(true);
+    expect(s.step).toBe(10);
+    expect(progress.at(-1)).toMatchObject({ type: 'progress', step: 30, total: 30 });
+    expect(progress.every((e) => e.type === 'progress' && e.loss === undefined)).toBe(true);
+
+    const ev = await lc.train.spawnEvaluate(path, { n: 100, sampling: { steps: 30 } }).result;
+    expect(Object.keys(ev.metrics)).toEqual(expect.arrayContaining(['mmd2', 'sw', 'inside', 'nfe']));
+    expect(Array.from(ev.png.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]); // "PNG"
+
+    const ac = new AbortController();
+    const slow = lc.train.spawnSample(path, { n: 2000, sampling: { steps: 2000 }, signal: ac.signal });
+    slow.once('progress', () => ac.abort());
+    await expect(slow.result).rejects.toThrow(/^spawnSample: cancelled/);
+
+    await expect(lc.train.spawnSample(join(dir, 'nope.safetensors')).result).rejects.toThrow(lc.LcssError);
+    expect(() => lc.train.spawnSample(path, { n: 0 })).toThrow(/spawnSample: argument 'n'/);
+    expect(() => lc.train.spawnEvaluate(path, { sampling: { stepz: 3 } as never })).toThrow(/spawnEvaluate: argument 'sampling.stepz'/);
+  });
+});
