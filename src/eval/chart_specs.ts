@@ -158,6 +158,7 @@ export function scatterSpec(sets: ScatterSet | readonly ScatterSet[] | Tensor, o
   const rows: { x: number; y: number; set: string }[] = [];
   let outside = 0;
   list.forEach((s, i) => {
+    if (!s || typeof s !== 'object') throw argError(fn, `sets[${i}]`, s, 'a { points, label? } set');
     const pts = flatPoints(fn, s.points);
     const set = s.label ?? `set ${i}`;
     for (let k = 0; k < pts.length; k += 2) {

@@ -8,26 +8,34 @@
 // same specs run unchanged in the dashboard's browser page. Loaded on first use, so commands that
 // draw nothing do not pay for them.
 import type { Spec as VegaSpec } from 'vega';
-import { argError } from '../errors.js';
+import { argError, ArgumentError } from '../errors.js';
 import type { ChartSpec } from './chart_specs.js';
 
 /** Vega-Lite → Vega (what the dashboard's page hands to vega in the browser). */
-export async function compileChart(spec: ChartSpec): Promise<VegaSpec> {
-  if (!spec || typeof spec !== 'object') throw argError('compileChart', 'spec', spec, 'a Vega-Lite specification object');
+export async function compileChart(spec: ChartSpec, fn = 'compileChart'): Promise<VegaSpec> {
+  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) throw argError(fn, 'spec', spec, 'a Vega-Lite specification object');
   const vl = await import('vega-lite');
   // warnings (an option Vega-Lite drops) are not the user's concern: a quiet logger
   const quiet = { level: () => quiet, warn: () => quiet, info: () => quiet, debug: () => quiet, error: (...m: unknown[]) => { throw new Error(String(m[0])); } };
-  return vl.compile(spec, { logger: quiet as never }).spec;
+  try {
+    return vl.compile(spec, { logger: quiet as never }).spec;
+  } catch (e) {
+    throw new ArgumentError(`${fn}: argument 'spec' is not a Vega-Lite specification Vega-Lite can compile (${(e as Error)?.message ?? String(e)})`);
+  }
 }
 
 /** The chart as an SVG document. */
-export async function chartSvg(spec: ChartSpec): Promise<string> {
+export async function chartSvg(spec: ChartSpec, fn = 'renderChart'): Promise<string> {
   const vega = await import('vega');
-  const view = new vega.View(vega.parse(await compileChart(spec)), { renderer: 'none' });
+  const compiled = await compileChart(spec, fn);
+  let view;
   try {
+    view = new vega.View(vega.parse(compiled), { renderer: 'none' });
     return await view.toSVG();
+  } catch (e) {
+    throw new ArgumentError(`${fn}: argument 'spec' compiles but Vega cannot draw it (${(e as Error)?.message ?? String(e)})`);
   } finally {
-    view.finalize();
+    view?.finalize();
   }
 }
 

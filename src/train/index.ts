@@ -6,7 +6,7 @@ export { type TrainOptions, type TrainResult } from './trainer.js';
 export { type SampleRequest, type EvalResult } from './evaluate.js';
 export { type Checkpoint, type CheckpointState } from './checkpoint.js';
 export { Progress } from './progress.js';
-export { SpawnedJob, JobError, type JobEvent, type SpawnTrainOptions, type SpawnedTrainResult, type SpawnSampleOptions, type SpawnedSamples, type SpawnedEvaluation } from './spawn.js';
+export { type SpawnedJob, JobError, type JobEvent, type SpawnTrainOptions, type SpawnedTrainResult, type SpawnSampleOptions, type SpawnedSamples, type SpawnedEvaluation } from './spawn.js';
 
 // Every function above runs behind the public-boundary guard (src/api.ts), so an error names the
 // function called; functions that run user callbacks rename only LcssErrors.
