@@ -18,6 +18,8 @@ export interface OptionSpec {
   min?: number;
   /** strings: a file the command writes; its folder is checked before any work is done */
   writes?: boolean;
+  /** strings: may be given several times (--run a --run b); the value is the list, joined by '\n' */
+  multiple?: boolean;
 }
 
 export interface CommandSpec {
@@ -87,7 +89,8 @@ export function parseArgs(spec: CommandSpec, argv: string[]): Parsed {
       if (o.integer && !Number.isSafeInteger(n)) throw new ArgumentError(`lcss ${spec.name}: --${key} expects an integer, got ${JSON.stringify(value)}`);
       if (o.min !== undefined && n < o.min) throw new ArgumentError(`lcss ${spec.name}: --${key} expects ${o.integer ? 'an integer' : 'a number'} >= ${o.min}, got ${JSON.stringify(value)}`);
       opts[key] = n;
-    } else opts[key] = value;
+    } else if (o.multiple && typeof opts[key] === 'string') opts[key] = `${opts[key]}\n${value}`;
+    else opts[key] = value;
   }
   for (const [k, o] of Object.entries(spec.options)) if (opts[k] === undefined && o.default !== undefined) opts[k] = o.default;
   // an output that cannot be written is reported now, not after minutes of sampling
@@ -99,7 +102,7 @@ export function helpText(spec: CommandSpec): string {
   const lines = [`lcss ${spec.name}: ${spec.summary}`, '', `usage: ${spec.usage}`, '', 'options:'];
   const rows = Object.entries(spec.options).map(([k, o]) => {
     const left = `  --${k}${o.type === 'boolean' ? '' : ` ${o.arg ?? o.type.toUpperCase()}`}`;
-    const def = o.default !== undefined ? ` (default ${o.default})` : '';
+    const def = (o.default !== undefined ? ` (default ${o.default})` : '') + (o.multiple ? ' (repeatable)' : '');
     return [left, o.help + def] as const;
   });
   const w = Math.max(...rows.map(([l]) => l.length)) + 2;

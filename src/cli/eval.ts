@@ -65,7 +65,7 @@ async function evalOn(opts: Record<string, unknown>): Promise<number> {
     metrics.nfe = nfe;
     try {
       let r;
-      if (toy) r = evaluateToy(x, toyDistribution(m.cfg.data.name as ToyName));
+      if (toy) r = await evaluateToy(x, toyDistribution(m.cfg.data.name as ToyName));
       else if (m.cfg.data.name === 'mnist') r = evaluateDigits(x, m.cfg.data.range ?? '[-1,1]');
       else throw new ArgumentError(`lcss eval: sample metrics exist for the toy sets and MNIST, not ${m.cfg.data.name} (use lcss sample for pictures)`);
       Object.assign(metrics, r.metrics);

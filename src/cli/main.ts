@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-// The `lcss` command: train, sample, eval, bench, study. Errors are printed as one clear line
+// The `lcss` command: train, sample, eval, bench, study, dashboard. Errors are printed as one clear line
 // (the typed error's message) with exit code 2 for usage errors and 1 for failures; no stack trace
 // unless --debug (anywhere on the command line) asks for one.
 import { LcssError } from '../errors.js';
 import '../tensor/methods.js';
 import { helpText, type CommandSpec } from './args.js';
 import { benchSpec, runBench } from './bench.js';
+import { dashboardSpec, runDashboard } from './dashboard.js';
 import { evalSpec, runEval } from './eval.js';
 import { runSample, sampleSpec } from './sample.js';
 import { runStudy, studySpec } from './study.js';
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, { spec: CommandSpec; run: (argv: string[]) => Pro
   eval: { spec: evalSpec, run: runEval },
   bench: { spec: benchSpec, run: runBench },
   study: { spec: studySpec, run: runStudy },
+  dashboard: { spec: dashboardSpec, run: (argv) => runDashboard(argv) },
 };
 
 function usage(): string {

@@ -105,17 +105,22 @@ async function sampleOn(opts: Record<string, unknown>): Promise<number> {
   const toy = shape.length === 1;
   const n = Number(opts.n ?? (toy ? 2000 : 64));
   const sampling = samplingWithOverrides(m.cfg.sampling, opts);
-  const progress = new Progress(1, { quiet: !!opts.quiet });
+  // its own bar, counting sampler steps (a sampler has no loss)
+  let progress: Progress | null = null;
+  const t0 = Date.now();
   let x: Tensor | null = null;
   try {
     const r = await drawSamples({
       sde: m.cfg.sde, score: m.score, shape: [n, ...shape], sampling, seed: Number(opts.seed),
-      onProgress: (d, t) => progress.update(d / t, NaN, 0),
+      onProgress: (d, t) => {
+        progress ??= new Progress(t, { quiet: !!opts.quiet, label: 'sampler step', showLoss: false });
+        progress.update(d, NaN, d / Math.max((Date.now() - t0) / 1000, 1e-9));
+      },
     });
     x = r.x;
-    progress.done();
+    (progress as Progress | null)?.done(); // assigned in the callback: TypeScript cannot see it
     const range = m.cfg.data.range ?? '[-1,1]';
-    const plot = toy ? scatterPlot({ points: x }, { range: [-4.5, 4.5], title: `${n} samples, step ${m.step}` }) : imageGrid(x, { range });
+    const plot = toy ? await scatterPlot({ points: x }, { range: [-4.5, 4.5], title: `${n} samples, step ${m.step}` }) : imageGrid(x, { range });
     atomicWriteFile(String(opts.out), plot.png, 'lcss sample --out');
     if (opts.tensors) writeSafetensors(String(opts.tensors), { samples: x }, { metadata: { checkpoint: path, sampler: JSON.stringify(sampling) } });
     if (!opts.quiet) console.error(`wrote ${opts.out} (${n} samples from ${path}, ${sampling.method ?? 'pc'} sampler, ${r.nfe} score evaluations)`);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { ArgumentError } from '../errors.js';
 import { PRESET_NAMES, resolveConfig, parseValue, TOP_KEYS, type TrainConfig } from '../train/config.js';
 import { train } from '../train/trainer.js';
 import { device } from '../tensor/device.js';
+import { startDashboard, type Dashboard } from '../dashboard/server.js';
+import { fileError } from '../train/atomic.js';
 import { parseArgs, type CommandSpec } from './args.js';
 
 export const trainSpec: CommandSpec = {
@@ -30,6 +32,8 @@ export const trainSpec: CommandSpec = {
     'no-eval': { type: 'boolean', help: 'skip sampling evaluations' },
     plain: { type: 'boolean', help: 'plain log lines instead of a progress bar' },
     quiet: { type: 'boolean', help: 'no progress output' },
+    dashboard: { type: 'boolean', help: 'serve the live dashboard of this run on 127.0.0.1 while it trains (URL printed)' },
+    'dashboard-port': { type: 'number', arg: 'N', integer: true, min: 0, help: 'port of --dashboard (default: a free one)' },
     'dry-run': { type: 'boolean', help: 'print the resolved config and exit' },
   },
   examples: [
@@ -114,6 +118,19 @@ export async function runTrain(argv: string[]): Promise<number> {
   };
   // a missing GPU is reported now, before anything is written
   const dev = opts.device === undefined ? undefined : device(String(opts.device));
+  if (opts['dashboard-port'] !== undefined && !opts.dashboard) throw new ArgumentError('lcss train: --dashboard-port needs --dashboard');
+  let dash: Dashboard | undefined;
+  if (opts.dashboard) {
+    try {
+      mkdirSync(cfg.out, { recursive: true });
+    } catch (e) {
+      throw fileError('lcss train --out', cfg.out, e);
+    }
+    dash = await startDashboard({ runs: [cfg.out], port: Number(opts['dashboard-port'] ?? 0) }).catch((e: unknown) => {
+      throw e instanceof ArgumentError ? new ArgumentError(e.message.replace(/^startDashboard: port/, 'lcss train: --dashboard-port')) : e;
+    });
+    console.error(`dashboard: ${dash.url}`);
+  }
   process.on('SIGINT', onSig);
   try {
     const r = await train(cfg, { device: dev, resume: !!opts.resume, restart: !!opts.restart, signal: ac.signal, plain: !!opts.plain, quiet: !!opts.quiet, noEval: !!opts['no-eval'] });
@@ -125,5 +142,6 @@ export async function runTrain(argv: string[]): Promise<number> {
     return 0;
   } finally {
     process.off('SIGINT', onSig);
+    await dash?.close();
   }
 }

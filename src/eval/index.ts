@@ -1,22 +1,26 @@
 // SPDX-License-Identifier: MIT
-// lcss/eval: PNG plots (line charts, scatter plots, image grids) and sample-quality metrics for
+// lcss/eval: charts (Vega-Lite specs rendered to PNG: line charts, scatter plots), image grids and sample-quality metrics for
 // toy data against known densities.
 export { type Plot, type Series, type LineChartOptions, type ScatterSet, type ScatterOptions, type ImageGridOptions } from './plot.js';
-export { Canvas, PALETTE, type RGB } from './canvas.js';
+export { type ChartSpec } from './chart_specs.js';
 export { type NllOptions, type NllResult, type MmdOptions, type SlicedWassersteinOptions, type ToyMetrics, type ToyMetricsOptions, type PointsLike } from './toy_metrics.js';
 export { type FeatureMatrix, type GaussianFit } from './fid.js';
 export { MnistClassifier, type ClassifierOutputs, type TrainClassifierOptions } from './mnist_classifier.js';
 
 // Every function above runs behind the public-boundary guard (src/api.ts), so an error names the
 // function called; functions that run user callbacks rename only LcssErrors.
-import { guard, guardMethods } from '../api.js';
+import { guard } from '../api.js';
 import * as _plot from './plot.js';
+import * as _chart_specs from './chart_specs.js';
 import * as _toy_metrics from './toy_metrics.js';
 import * as _fid from './fid.js';
 import * as _mnist_classifier from './mnist_classifier.js';
 export const lineChart = guard('lineChart', _plot.lineChart);
 export const scatterPlot = guard('scatterPlot', _plot.scatterPlot);
 export const imageGrid = guard('imageGrid', _plot.imageGrid);
+export const renderChart = guard('renderChart', _plot.renderChart);
+export const lineChartSpec = guard('lineChartSpec', _chart_specs.lineChartSpec);
+export const scatterSpec = guard('scatterSpec', _chart_specs.scatterSpec);
 export const insideFraction = guard('insideFraction', _toy_metrics.insideFraction);
 export const nll = guard('nll', _toy_metrics.nll, true);
 export const mmd2 = guard('mmd2', _toy_metrics.mmd2);
@@ -36,7 +40,3 @@ export const mnistSplit = guard('mnistSplit', _mnist_classifier.mnistSplit);
 export const heldOutDigits = guard('heldOutDigits', _mnist_classifier.heldOutDigits);
 export const evaluateAccuracy = guard('evaluateAccuracy', _mnist_classifier.evaluateAccuracy, true);
 export const classifierWeightsPath = guard('classifierWeightsPath', _mnist_classifier.classifierWeightsPath);
-
-// Methods of the public classes behind the guard too (named Class.method).
-import { Canvas as _Canvas } from './canvas.js';
-guardMethods(_Canvas);

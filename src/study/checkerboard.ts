@@ -68,10 +68,10 @@ export async function checkerboardStudy(o: StudyOptions = {}): Promise<{ rows: S
   // The objectives have different offsets (LCSS and SSM are unbounded below, DSM is >= its noise
   // floor): compare how fast each converges by scaling every curve to [0, 1] between its first
   // and last logged value.
-  lineChart(curves.map((c) => {
+  (await lineChart(curves.map((c) => {
     const a = c.y[0], b = c.y[c.y.length - 1];
     return { name: c.name, x: c.x, y: c.y.map((v) => (b === a ? 0 : (v - b) / (a - b))) };
-  }), { title: 'Checkerboard: training loss, each scaled to 1 at the start and 0 at the end', xLabel: 'step', yLabel: 'scaled loss', yRange: [-0.2, 1.2] }).save(join(out, 'losses.png'));
+  }), { title: 'Checkerboard: training loss, each scaled to 1 at the start and 0 at the end', xLabel: 'step', yLabel: 'scaled loss', yRange: [-0.2, 1.2] })).save(join(out, 'losses.png'));
   const table = studyTable(rows, steps);
   atomicWriteFile(join(out, 'results.md'), table + '\n', 'checkerboardStudy');
   atomicWriteFile(join(out, 'results.json'), JSON.stringify({ steps, rows }, null, 2) + '\n', 'checkerboardStudy');

@@ -83,7 +83,7 @@ export interface EvalResult {
 }
 
 /** Metrics and a picture of samples of a toy run. */
-export function evaluateToy(samples: Tensor, dist: ToyDistribution, seed = 12345): EvalResult {
+export async function evaluateToy(samples: Tensor, dist: ToyDistribution, seed = 12345): Promise<EvalResult> {
   checkInt('evaluateToy', 'seed', seed, 0);
   const m: ToyMetrics = toyMetrics(samples, dist, { seed });
   const metrics: Record<string, number> = { mmd2: m.mmd2, sw: m.sw };
@@ -91,7 +91,7 @@ export function evaluateToy(samples: Tensor, dist: ToyDistribution, seed = 12345
   if (m.nll !== undefined) metrics.nll = m.nll;
   if (m.nllFloored !== undefined) metrics.nllFloored = m.nllFloored;
   if (m.referenceNll !== undefined) metrics.referenceNll = m.referenceNll;
-  const plot = scatterPlot({ points: samples }, { range: [-4.5, 4.5], title: `${samples.shape[0]} samples` });
+  const plot = await scatterPlot({ points: samples }, { range: [-4.5, 4.5], title: `${samples.shape[0]} samples` });
   return { metrics, plot };
 }
 

@@ -6,6 +6,7 @@ export { type TrainOptions, type TrainResult } from './trainer.js';
 export { type SampleRequest, type EvalResult } from './evaluate.js';
 export { type Checkpoint, type CheckpointState } from './checkpoint.js';
 export { Progress } from './progress.js';
+export { type SpawnedJob, JobError, type JobEvent, type SpawnTrainOptions, type SpawnedTrainResult, type SpawnSampleOptions, type SpawnedSamples, type SpawnedEvaluation } from './spawn.js';
 
 // Every function above runs behind the public-boundary guard (src/api.ts), so an error names the
 // function called; functions that run user callbacks rename only LcssErrors.
@@ -17,6 +18,7 @@ import * as _evaluate from './evaluate.js';
 import * as _checkpoint from './checkpoint.js';
 import * as _safetensors from './safetensors.js';
 import * as _progress from './progress.js';
+import * as _spawn from './spawn.js';
 export const resolveConfig = guard('resolveConfig', _config.resolveConfig);
 export const validateConfig = guard('validateConfig', _config.validateConfig);
 export const mergeConfig = guard('mergeConfig', _config.mergeConfig);
@@ -38,6 +40,10 @@ export const readSafetensors = guard('readSafetensors', _safetensors.readSafeten
 export const writeSafetensors = guard('writeSafetensors', _safetensors.writeSafetensors);
 export const inspectSafetensors = guard('inspectSafetensors', _safetensors.inspectSafetensors);
 export const formatDuration = guard('formatDuration', _progress.formatDuration);
+/** train() in a worker thread: events and a result promise, the calling thread stays free. */
+export const spawn = guard('spawn', _spawn.spawn);
+export const spawnSample = guard('spawnSample', _spawn.spawnSample);
+export const spawnEvaluate = guard('spawnEvaluate', _spawn.spawnEvaluate);
 
 // Methods of the public classes behind the guard too (named Class.method).
 guardMethods(_progress.Progress);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Progress for humans: a single redrawn line on a TTY (step, loss, it/s, ETA), plain log lines
-// otherwise (CI logs, files).
+// Progress for humans: on a TTY, log lines stay and a single bar line (step, loss, it/s, ETA)
+// is redrawn under them; log lines alone otherwise (CI logs, files). The bar is erased, not left
+// behind, before each log line, so a terminal shows one line per logged step, as a log file does.
 import { argError, checkFinite, checkInt, checkOptions } from '../errors.js';
 
 export function formatDuration(s: number): string {
@@ -16,6 +17,10 @@ export interface ProgressOptions {
   /** force the plain-line mode */
   plain?: boolean;
   quiet?: boolean;
+  /** what is counted (default 'step'; sampling says 'sampler step') */
+  label?: string;
+  /** show the loss on the bar (default true; false for sampling, which has none) */
+  showLoss?: boolean;
 }
 
 export class Progress {
@@ -43,7 +48,8 @@ export class Progress {
     const width = 24;
     const done = Math.round((width * step) / this.total);
     const eta = itPerSec > 0 ? (this.total - step) / itPerSec : NaN;
-    const line = `step ${step}/${this.total} [${'='.repeat(done)}${done < width ? '>' : ''}${' '.repeat(Math.max(0, width - done - 1))}] loss ${fmt(loss)} | ${itPerSec.toFixed(1)} it/s | ETA ${formatDuration(eta)}`;
+    const loss_ = this.o.showLoss === false ? '' : ` loss ${fmt(loss)} |`;
+    const line = `${this.o.label ?? 'step'} ${step}/${this.total} [${'='.repeat(done)}${done < width ? '>' : ''}${' '.repeat(Math.max(0, width - done - 1))}]${loss_} ${itPerSec.toFixed(1)} it/s | ETA ${formatDuration(eta)}`;
     this.out.write(`\r${line}\x1b[K`);
     this.lineOpen = true;
   }
@@ -53,14 +59,16 @@ export class Progress {
     if (typeof line !== 'string') throw argError('Progress.log', 'line', line, 'a string');
     if (this.o.quiet) return;
     if (this.lineOpen) {
-      this.out.write('\n');
+      // erase the bar (its loss is one step's, the log line's a window mean: one line, not two)
+      this.out.write('\r\x1b[K');
       this.lineOpen = false;
+      this.last = 0; // redraw it under the log line at the next update
     }
     this.out.write(line + '\n');
   }
 
   done(): void {
-    if (this.lineOpen) this.out.write('\n');
+    if (this.lineOpen) this.out.write('\r\x1b[K');
     this.lineOpen = false;
   }
 }

@@ -7,7 +7,8 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'nod
 import { join } from 'node:path';
 import { argError, ArgumentError, checkBool, checkFunction, checkInt, checkKnownKeys, checkOptions, show } from '../errors.js';
 import { backward } from '../autograd/engine.js';
-import { lineChart } from '../eval/plot.js';
+import { renderChart } from '../eval/plot.js';
+import { lossChartSpec } from '../eval/run_charts.js';
 import { noGrad } from '../autograd/mode.js';
 import { copy_ } from '../ops/inplace.js';
 import { tidy } from '../tensor/scope.js';
@@ -43,6 +44,8 @@ export interface TrainOptions {
   noEval?: boolean;
   /** called with every metrics record as it is written */
   onMetrics?: (record: Record<string, unknown>) => void;
+  /** called after every step (a spawned training forwards it to the host thread) */
+  onProgress?: (p: { step: number; total: number; loss: number; itPerSec: number }) => void;
   /**
    * Device of the run ('cpu', 'cuda', 'cuda:N'; default: the current default device): the model,
    * optimiser state, batches and noise are created there. Not part of the config, so a checkpoint
@@ -189,10 +192,10 @@ function readMetrics(file: string, upTo = Infinity): Record<string, unknown>[] {
   return out;
 }
 
-function plotLoss(file: string, records: Record<string, unknown>[], title: string): void {
-  const pts = records.filter((r) => typeof r.loss === 'number');
-  if (pts.length < 2) return;
-  lineChart({ name: 'loss', x: pts.map((r) => r.step as number), y: pts.map((r) => r.loss as number) }, { title, xLabel: 'step', yLabel: 'loss' }).save(file);
+/** loss.png: the dashboard's loss chart of this run, as a PNG. */
+async function plotLoss(file: string, records: Record<string, unknown>[], title: string): Promise<void> {
+  if (records.filter((r) => typeof r.loss === 'number').length < 2) return;
+  (await renderChart(lossChartSpec([{ name: 'loss', records }], { title }))).save(file);
 }
 
 /** Draws samples with the EMA weights and evaluates them; writes samples PNG. */
@@ -210,7 +213,7 @@ export async function evaluateRun(cfg: TrainConfig, c: Components, step: number,
     const t0 = Date.now();
     const { x, nfe } = await drawSamples({ sde: cfg.sde, score: c.score, shape, sampling: cfg.sampling, seed: cfg.seed * 7919 + 5 + step, signal });
     try {
-      const r = c.data.kind === 'toy' ? evaluateToy(x, c.data.toy!) : c.data.images && cfg.data.name === 'mnist' ? evaluateDigits(x, c.data.range) : null;
+      const r = c.data.kind === 'toy' ? await evaluateToy(x, c.data.toy!) : c.data.images && cfg.data.name === 'mnist' ? evaluateDigits(x, c.data.range) : null;
       const name = join(cfg.out, `samples-${String(step).padStart(7, '0')}.png`);
       if (r) r.plot.save(name);
       else {
@@ -232,11 +235,12 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
   const fn = 'train';
   validateConfig(cfg as unknown as Record<string, unknown>);
   const opts = checkOptions(fn, 'options', o) as TrainOptions;
-  checkKnownKeys(fn, 'options', opts, ['resume', 'restart', 'signal', 'quiet', 'plain', 'noEval', 'onMetrics', 'device']);
+  checkKnownKeys(fn, 'options', opts, ['resume', 'restart', 'signal', 'quiet', 'plain', 'noEval', 'onMetrics', 'onProgress', 'device']);
   if (opts.resume !== undefined && typeof opts.resume !== 'boolean' && (typeof opts.resume !== 'string' || !opts.resume))
     throw argError(fn, 'resume', opts.resume, 'true, false or a checkpoint path');
   for (const k of ['restart', 'quiet', 'plain', 'noEval'] as const) if (opts[k] !== undefined) checkBool(fn, k, opts[k]);
   if (opts.onMetrics !== undefined) checkFunction(fn, 'onMetrics', opts.onMetrics);
+  if (opts.onProgress !== undefined) checkFunction(fn, 'onProgress', opts.onProgress);
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw argError(fn, 'signal', opts.signal, 'an AbortSignal');
   return withDefaultDevice(opts.device ?? defaultDevice(), () => trainOnDefaultDevice(cfg, opts));
 }
@@ -278,6 +282,7 @@ async function trainOnDefaultDevice(cfg: TrainConfig, o: TrainOptions): Promise<
   const t0 = Date.now();
   let winSum = 0, winN = 0, winStart = Date.now(), lastLoss = NaN, lastEval: Record<string, number> | undefined;
   let step = start;
+  let tFirst = 0, announced = false;
   progress.log(`training ${cfg.loss.name} on ${cfg.data.name} (${cfg.model}, ${cfg.sde.name} SDE): steps ${start + 1}..${cfg.steps}, ${c.model.numParameters().toLocaleString('en-US')} parameters, out ${cfg.out}`);
   try {
     while (step < cfg.steps) {
@@ -302,6 +307,16 @@ async function trainOnDefaultDevice(cfg: TrainConfig, o: TrainOptions): Promise<
       winN++;
       const itps = winN / Math.max((Date.now() - winStart) / 1000, 1e-9);
       progress.update(step, value, itps);
+      o.onProgress?.({ step, total: cfg.steps, loss: value, itPerSec: itps });
+      // the expected duration, said once the speed is known: a run of hours must not start silently
+      if (step === start + 1) tFirst = Date.now();
+      else if (!announced && step < cfg.steps && (step - start > 10 || Date.now() - tFirst > 15_000)) {
+        announced = true;
+        const measured = step - start - 1; // the first step (allocation, warm-up) is not typical
+        const rate = measured / Math.max((Date.now() - tFirst) / 1000, 1e-9);
+        const evals = o.noEval ? 0 : cfg.evalEvery > 0 ? Math.floor(cfg.steps / cfg.evalEvery) - Math.floor(step / cfg.evalEvery) + (cfg.steps % cfg.evalEvery ? 1 : 0) : 1;
+        progress.log(`expected duration: about ${formatDuration((cfg.steps - step) / rate)} for the remaining ${cfg.steps - step} steps at ${rate.toFixed(1)} it/s (measured over ${measured} steps)${evals ? `, plus ${evals} evaluation${evals > 1 ? 's' : ''}` : ''}`);
+      }
       if (step % cfg.logEvery === 0 || step === cfg.steps) {
         lastLoss = winSum / winN;
         const rec = { step, loss: lastLoss, lr: c.opt.currentLr(), gradNorm: c.opt.lastGradNorm, itPerSec: itps, seconds: (Date.now() - t0) / 1000 };
@@ -318,7 +333,7 @@ async function trainOnDefaultDevice(cfg: TrainConfig, o: TrainOptions): Promise<
         lastEval = await evaluateRun(cfg, c, step, o.signal);
         record({ step, eval: lastEval });
         progress.log(`eval ${Object.entries(lastEval).map(([k, v]) => `${k} ${fmt(v)}`).join('  ')}`);
-        plotLoss(join(cfg.out, 'loss.png'), kept, `${cfg.loss.name} on ${cfg.data.name}`);
+        await plotLoss(join(cfg.out, 'loss.png'), kept, `${cfg.loss.name} on ${cfg.data.name}`);
       }
       await new Promise<void>((r) => setImmediate(r));
     }
@@ -329,7 +344,7 @@ async function trainOnDefaultDevice(cfg: TrainConfig, o: TrainOptions): Promise<
   } finally {
     progress.done();
   }
-  plotLoss(join(cfg.out, 'loss.png'), kept, `${cfg.loss.name} on ${cfg.data.name}`);
+  await plotLoss(join(cfg.out, 'loss.png'), kept, `${cfg.loss.name} on ${cfg.data.name}`);
   const seconds = (Date.now() - t0) / 1000;
   const summary = { step, loss: lastLoss, seconds, itPerSec: (step - start) / Math.max(seconds, 1e-9), lastEval };
   atomicWriteFile(join(cfg.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n', 'train');

@@ -2,96 +2,81 @@
 import { describe, expect, it } from 'vitest';
 import * as lc from '../../src/index.js';
 import { decodePng } from '../../src/data/png.js';
-import { Canvas, PALETTE, type RGB } from '../../src/eval/canvas.js';
-import { glyph, hasGlyph } from '../../src/eval/font.js';
-import { formatTick, imageGrid, lineChart, linearTicks, logTicks, scatterPlot, type Plot } from '../../src/eval/plot.js';
+import { imageGrid, lineChart, scatterPlot } from '../../src/eval/plot.js';
+import { lineChartSpec, scatterSpec } from '../../src/eval/chart_specs.js';
+import { evalChartSpec, lossChartSpec } from '../../src/eval/run_charts.js';
+import { compileChart } from '../../src/eval/render.js';
 
-/** Decoded RGB pixel of a plot. */
-function pixels(p: Plot) {
-  const img = decodePng(p.png);
-  expect([img.width, img.height]).toEqual([p.width, p.height]);
-  return (x: number, y: number): RGB => {
-    const i = (y * img.width + x) * 4;
-    return [img.rgba[i], img.rgba[i + 1], img.rgba[i + 2]];
-  };
-}
+type Layer = { mark: { type: string; invalid?: string }; encoding: Record<string, { field?: string; scale?: { type?: string; domain?: unknown } }> };
+type Spec = { data: { values: Record<string, unknown>[] }; layer: Layer[]; title?: unknown; encoding?: Layer['encoding'] };
 
-describe('line charts', () => {
-  const blue = PALETTE[0];
-
-  it('draws a series where the axes say it is, with frame and background', () => {
-    const p = lineChart({ x: [0, 1], y: [0.5, 0.5] }, { width: 300, height: 200, xRange: [0, 1], yRange: [0, 1], lineWidth: 1, title: 'loss', xLabel: 'step', yLabel: 'value' });
-    const px = pixels(p);
-    const f = p.frame!;
-    const midY = Math.round(f.bottom - 0.5 * (f.bottom - f.top));
-    expect(px(Math.round((f.left + f.right) / 2), midY)).toEqual(blue);
-    expect(px(Math.round((f.left + f.right) / 2), midY - 3)).not.toEqual(blue);
-    expect(px(0, 0)).toEqual([255, 255, 255]);
-    expect(px(f.left, midY + 7)).toEqual([0, 0, 0]); // frame
-    expect(px(f.right, midY + 7)).toEqual([0, 0, 0]);
+describe('chart specs (Vega-Lite)', () => {
+  it('puts every series in the data, breaks lines at NaN and draws bands', () => {
+    const s = lineChartSpec([{ name: 'lcss', x: [0, 10, 20], y: [1, NaN, 0.5], lo: [0.8, 0.7, 0.4], hi: [1.2, 1.1, 0.6] }, { name: 'dsm', y: [2, 2] }], { logY: true, title: 't' }) as unknown as Spec;
+    expect(s.data.values.filter((r) => r.series === 'lcss').map((r) => r.y)).toEqual([1, null, 0.5]);
+    expect(s.data.values.filter((r) => r.series === 'dsm').map((r) => r.x)).toEqual([0, 1]);
+    expect(s.layer.map((l) => l.mark.type)).toEqual(['area', 'line']);
+    expect(s.layer[1].mark.invalid).toBe('break-paths-show-domains');
+    expect(s.layer[1].encoding.y.scale!.type).toBe('log');
+    expect(s.layer[0].encoding.y2.field).toBe('hi');
   });
 
-  it('places points on log scales and breaks lines at NaN', () => {
-    const p = lineChart({ x: [0, 1, 2], y: [1, 10, 100] }, { width: 300, height: 240, logY: true, xRange: [0, 2], yRange: [1, 100], lineWidth: 1 });
-    const px = pixels(p), f = p.frame!;
-    // (1, 10) is the centre of the frame on a log y axis
-    expect(px(Math.round((f.left + f.right) / 2), Math.round((f.top + f.bottom) / 2))).toEqual(blue);
-    const q = lineChart({ x: [0, 1, 2, 3], y: [0.5, NaN, 0.5, 0.5] }, { width: 300, height: 200, xRange: [0, 3], yRange: [0, 1], lineWidth: 1 });
-    const qx = pixels(q), g = q.frame!;
-    const row = Math.round(g.bottom - 0.5 * (g.bottom - g.top)), col = (v: number) => Math.round(g.left + (v / 3) * (g.right - g.left));
-    expect(qx(col(0.5), row)).not.toEqual(blue); // the gap around the NaN
-    expect(qx(col(1.5), row)).not.toEqual(blue);
-    expect(qx(col(2.5), row)).toEqual(blue); // drawn again after it
+  it('keeps scatter points inside the window and says how many fell outside', () => {
+    const t = lc.tensor([[0, 0], [2, -2], [10, 10]]);
+    const s = scatterSpec({ points: t }, { title: 'x' }) as unknown as Spec & { title: { subtitle: string } };
+    t.dispose();
+    expect(s.data.values.map((r) => [r.x, r.y])).toEqual([[0, 0], [2, -2]]);
+    expect(s.title.subtitle).toBe('1 outside the window');
+    expect(s.encoding!.x.scale!.domain).toEqual([-4, 4]);
   });
 
-  it('draws a legend with each series colour and rejects malformed input', () => {
-    const p = lineChart([{ name: 'lcss', y: [3, 2, 1] }, { name: 'dsm', y: [2, 2, 2] }], { width: 400, height: 300 });
-    const px = pixels(p), f = p.frame!;
-    let found = 0;
-    for (let y = f.top; y < f.top + 40; y++) for (let x = f.right - 120; x < f.right; x++) {
-      const c = px(x, y);
-      if (c.join() === PALETTE[1].join()) found++;
-    }
-    expect(found).toBeGreaterThan(10); // the second series' legend swatch
-    expect(() => lineChart([])).toThrow(/lineChart: argument 'series'/);
-    expect(() => lineChart({ x: [1, 2], y: [1] })).toThrow(/2 x values and 1 y values/);
-    expect(() => lineChart({ y: [1, 2] }, { logY: true, yRange: [0, 1] })).toThrow(/yRange.*lo > 0/);
-    expect(() => lineChart({ y: [1, 2] }, { width: 30, height: 30 })).toThrow(/large enough/);
+  it('rejects malformed input naming the function', () => {
+    expect(() => lineChartSpec([])).toThrow(/lineChart: argument 'series'/);
+    expect(() => lineChartSpec({ x: [1, 2], y: [1] })).toThrow(/2 x values and 1 y values/);
+    expect(() => lineChartSpec({ y: [1, 2] }, { logY: true, yRange: [0, 1] })).toThrow(/yRange.*lo > 0/);
+    expect(() => lineChartSpec({ y: [1, 2], lo: [0, 1] })).toThrow(/both lo and hi/);
+    expect(() => lineChartSpec({ y: [1, 2] }, { width: 3 })).toThrow(/width/);
+    expect(() => scatterSpec({ points: [1, 2, 3] })).toThrow(/flat array of x, y pairs/);
+    expect(() => scatterSpec({ points: [0, 0] }, { alpha: 0 })).toThrow(/alpha/);
+    expect(() => lc.eval.lineChartSpec([])).toThrow(/^lineChart|lineChartSpec/);
   });
 
-  it('chooses nice ticks and compact labels', () => {
-    expect(linearTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
-    expect(linearTicks(-8, 208)).toEqual([0, 50, 100, 150, 200]);
-    expect(logTicks(1e-3, 100)).toEqual([1e-3, 1e-2, 0.1, 1, 10, 100]);
-    expect(logTicks(1, 30)).toEqual([1, 2, 5, 10, 20]);
-    expect([0, 0.25, 40, 1e-4, 250000, -2.5e-7].map(formatTick)).toEqual(['0', '0.25', '40', '1e-4', '2.5e5', '-2.5e-7']);
+  it('charts runs from metrics records: a curve per run, eval metrics faceted', async () => {
+    const a = { name: 'a', records: [{ step: 1, loss: -1 }, { step: 2, loss: -2 }, { step: 2, eval: { mmd2: 0.1, nfe: 10 } }] };
+    const b = { name: 'b', records: [{ step: 1, loss: 3 }] };
+    const loss = lossChartSpec([a, b]) as unknown as Spec;
+    expect(loss.data.values.map((r) => [r.series, r.x, r.y])).toEqual([['a', 1, -1], ['a', 2, -2], ['b', 1, 3]]);
+    const ev = evalChartSpec([a, b]) as unknown as Spec;
+    expect(ev.data.values).toEqual([{ run: 'a', step: 2, metric: 'mmd2', value: 0.1 }]);
+    // both compile to Vega (what the dashboard's page draws)
+    expect((await compileChart(loss as never)).marks?.length).toBeGreaterThan(0);
+    expect((await compileChart(ev as never)).marks?.length).toBeGreaterThan(0);
   });
 });
 
-describe('scatter plots', () => {
-  it('maps points into the fixed window and counts those outside', () => {
-    const start = lc.numTensors();
-    const p = lc.tidy(() => scatterPlot({ points: lc.tensor([[0, 0], [2, -2], [10, 10]]), color: [255, 0, 0] }, { width: 250, height: 250, pointSize: 3, alpha: 1 }));
-    expect(lc.numTensors()).toBe(start);
-    const px = pixels(p), f = p.frame!;
-    const at = (x: number, y: number) => px(Math.round(f.left + ((x + 4) / 8) * (f.right - f.left)), Math.round(f.bottom - ((y + 4) / 8) * (f.bottom - f.top)));
-    expect(at(0, 0)).toEqual([255, 0, 0]);
-    expect(at(2, -2)).toEqual([255, 0, 0]);
-    expect(at(-2, 2)).not.toEqual([255, 0, 0]);
-    // "1 outside" in red-ish text in the top-left corner of the frame
-    let red = 0;
-    for (let y = f.top + 2; y < f.top + 14; y++) for (let x = f.left + 2; x < f.left + 70; x++) if (px(x, y).join() === '200,0,0') red++;
-    expect(red).toBeGreaterThan(10);
+describe('rendered charts', () => {
+  it('renders a line chart with axes, legend and text to a PNG', async () => {
+    const p = await lineChart([{ name: 'lcss', y: [3, 2, 1] }, { name: 'dsm', y: [2, 2, 2] }], { width: 300, height: 200, title: 'loss', xLabel: 'step', yLabel: 'value' });
+    const img = decodePng(p.png);
+    expect([img.width, img.height]).toEqual([p.width, p.height]);
+    expect(p.width).toBeGreaterThan(300); // plot area + axes + legend
+    expect(p.svg).toMatch(/<text[^>]*>lcss<\/text>/); // legend entry
+    expect(p.svg).toMatch(/>step</);
+    // not a blank image: white background and some dark (text, axes) pixels
+    let dark = 0;
+    for (let i = 0; i < img.rgba.length; i += 4) if (img.rgba[i] < 100 && img.rgba[i + 1] < 100 && img.rgba[i + 2] < 100) dark++;
+    expect(img.rgba.slice(0, 3)).toEqual(new Uint8Array([255, 255, 255]));
+    expect(dark).toBeGreaterThan(200);
   });
 
-  it('blends overlapping translucent dots and validates options', () => {
-    const p = scatterPlot({ points: [0, 0, 0, 0], color: [0, 0, 0] }, { width: 200, height: 200, alpha: 0.5, pointSize: 1 });
-    const px = pixels(p), f = p.frame!;
-    const c = px(Math.round((f.left + f.right) / 2), Math.round((f.top + f.bottom) / 2));
-    // two dots of alpha 1/2 over a grid line (225) or white: 225 → 113 → 57, or 255 → 128 → 64
-    expect([57, 64]).toContain(c[0]);
-    expect(() => scatterPlot({ points: [1, 2, 3] })).toThrow(/flat array of x, y pairs/);
-    expect(() => scatterPlot({ points: [0, 0] }, { alpha: 0 })).toThrow(/alpha/);
+  it('renders a scatter plot without leaking tensors', async () => {
+    const start = lc.numTensors();
+    const t = lc.tensor([[0, 0], [1, 1]]);
+    const p = await scatterPlot({ points: t }, { width: 200, height: 200 });
+    t.dispose();
+    expect(lc.numTensors()).toBe(start);
+    expect(p.svg).toMatch(/<path/);
+    expect(decodePng(p.png).width).toBe(p.width);
   });
 });
 
@@ -120,22 +105,5 @@ describe('image grids', () => {
     expect(() => imageGrid(lc.tidy(() => lc.keep(lc.zeros([2, 2, 4, 4]))))).toThrow(/C = 1 \(gray\) or C = 3 \(RGB\)/);
     expect(() => imageGrid(x, { nrow: 0 })).toThrow(/nrow/);
     lc.dispose(x);
-  });
-});
-
-describe('bitmap font and canvas', () => {
-  it('covers printable ASCII and draws text pixels in the glyph pattern', () => {
-    for (let c = 32; c < 127; c++) expect(hasGlyph(String.fromCharCode(c))).toBe(true);
-    expect(glyph('A')).toEqual([0x0e, 0x11, 0x11, 0x1f, 0x11, 0x11, 0x11, 0]);
-    expect(glyph('é')).toEqual([0x1f, 0x11, 0x11, 0x11, 0x11, 0x11, 0x1f, 0]); // visible box
-    const cv = new Canvas(10, 10);
-    cv.text(1, 1, 'T', [0, 0, 0]);
-    expect(cv.get(1, 1)).toEqual([0, 0, 0]); // top bar of T
-    expect(cv.get(3, 5)).toEqual([0, 0, 0]); // stem
-    expect(cv.get(1, 5)).toEqual([255, 255, 255]);
-    cv.line(0, 9, 9, 9, [1, 2, 3]);
-    expect(cv.get(5, 9)).toEqual([1, 2, 3]);
-    cv.line(0, 0, 1e9, 1e9, [4, 5, 6]); // far endpoints are cut, not looped over
-    expect(cv.get(8, 8)).toEqual([4, 5, 6]);
   });
 });
