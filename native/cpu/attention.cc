@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Argument checks of the fused attention kernels; the kernels themselves are per ISA
 // (attention_impl.h).
+#include "../contract/backend.h"
 #include "../core/error.h"
 #include "kernels.h"
 #include "nn.h"
@@ -25,6 +26,14 @@ void attention_backward(DType t, const AttnShape& s, const void* q, const void* 
   if (s.B == 0) return;
   LCSS_CHECK(s.Lk > 0 || s.Lq == 0, "attention_backward: no keys (Lk = 0)");
   kernels().nn->attention_backward(t, s, q, k, v, lse, go, gq, gk, gv);
+}
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+LCSS_BACKEND_OP(Cpu, AttentionForward, 0) {
+  attention_forward(a.q.dtype, attn_shape(a), a.q.p, a.k.p, a.v.p, a.o.p, a.lse.p);
+}
+LCSS_BACKEND_OP(Cpu, AttentionBackward, 0) {
+  attention_backward(a.q.dtype, attn_shape(a), a.q.p, a.k.p, a.v.p, a.lse.p, a.go.p, a.gq.p, a.gk.p, a.gv.p);
 }
 
 }  // namespace lcss

@@ -303,4 +303,12 @@ LCSS_BACKEND_OP(Cpu, Conv2dForward, 0) {
                             a.y.as<double>());
 }
 
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+LCSS_BACKEND_OP(Cpu, Conv2dBackwardInput, 0) {
+  conv2d_backward_input(a.gy.dtype, conv_shape(a), a.gy.p, a.w.p, a.gx.p);
+}
+LCSS_BACKEND_OP(Cpu, Conv2dBackwardWeight, 0) {
+  conv2d_backward_weight(a.x.dtype, conv_shape(a), a.x.p, a.gy.p, a.gw.p);
+}
+
 }  // namespace lcss

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "../contract/backend.h"
 #include "elementwise.h"
 
 #include "../core/checked.h"
@@ -32,5 +33,12 @@ void ew_fill(const View& y, double v) {
     case DType::Bool: return fill_t<uint8_t>(y, uint8_t(v != 0));
   }
 }
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+LCSS_BACKEND_OP(Cpu, Unary, 0) { elementwise().unary(int(a.op), a.y, a.x, a.p1, a.p2); }
+LCSS_BACKEND_OP(Cpu, Binary, 0) { elementwise().binary(int(a.op), a.y, a.a, a.b, a.p1, a.p2); }
+LCSS_BACKEND_OP(Cpu, Where, 0) { elementwise().where(a.y, a.cond, a.a, a.b); }
+LCSS_BACKEND_OP(Cpu, Copy, 0) { elementwise().copy(a.y, a.x); }
+LCSS_BACKEND_OP(Cpu, Fill, 0) { ew_fill(a.y, a.value); }
 
 }  // namespace lcss

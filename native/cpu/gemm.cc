@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "../contract/backend.h"
 #include "gemm.h"
 
 #include "../core/error.h"
@@ -36,5 +37,8 @@ void gemm_reference(DType dtype, const GemmArgs& g) {
   if (dtype == DType::F64) return ref_t<double>(g);
   LCSS_CHECK(false, "gemm_reference: unsupported dtype");
 }
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+LCSS_BACKEND_OP(Cpu, Gemm, 0) { gemm(a.a.dtype, gemm_args(a)); }
 
 }  // namespace lcss

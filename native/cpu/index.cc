@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Indexing kernels. Every index is checked: a bad one raises an error naming it, never a crash.
+#include "../contract/backend.h"
 #include <cstring>
 
 #include "../core/error.h"
@@ -87,6 +88,16 @@ void gather(DType t, int64_t outer, int64_t D, int64_t inner, const void* x, con
 }
 void scatter_add(DType t, int64_t outer, int64_t D, int64_t inner, void* y, const int32_t* idx, int64_t M, const void* src) {
   LCSS_IDX("scatter_add", (sca<T>(outer, D, inner, (T*)y, idx, M, (const T*)src)));
+}
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+LCSS_BACKEND_OP(Cpu, IndexSelect, 0) {
+  index_select(a.x.dtype, a.outer, a.D, a.inner, a.x.p, a.index.as<int32_t>(), a.M, a.y.p);
+}
+LCSS_BACKEND_OP(Cpu, IndexAdd, 0) { index_add(a.y.dtype, a.outer, a.D, a.inner, a.y.p, a.index.as<int32_t>(), a.M, a.src.p); }
+LCSS_BACKEND_OP(Cpu, Gather, 0) { gather(a.x.dtype, a.outer, a.D, a.inner, a.x.p, a.index.as<int32_t>(), a.M, a.y.p); }
+LCSS_BACKEND_OP(Cpu, ScatterAdd, 0) {
+  scatter_add(a.y.dtype, a.outer, a.D, a.inner, a.y.p, a.index.as<int32_t>(), a.M, a.src.p);
 }
 
 }  // namespace lcss

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Argument checks of the normalisation kernels; the kernels themselves are per ISA (norm_impl.h).
+#include "../contract/backend.h"
 #include "norm.h"
 
 #include "../core/error.h"
@@ -40,6 +41,22 @@ void layernorm_backward(DType t, int64_t R, int64_t D, const void* gy, const voi
   check_float(t, "layer_norm_backward");
   LCSS_CHECK(R >= 0 && D >= 0, "layer_norm_backward: negative size");
   kernels().nn->norm.ln_backward(t, R, D, gy, x, mean, rstd, w, gx, gw, gb);
+}
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+LCSS_BACKEND_OP(Cpu, GroupNormForward, 0) {
+  groupnorm_forward(a.x.dtype, a.N, a.C, a.HW, a.G, a.eps, a.silu, a.x.p, a.gamma.p, a.beta.p, a.y.p, a.mean.p,
+                    a.rstd.p);
+}
+LCSS_BACKEND_OP(Cpu, GroupNormBackward, 0) {
+  groupnorm_backward(a.x.dtype, a.N, a.C, a.HW, a.G, a.silu, a.gy.p, a.x.p, a.mean.p, a.rstd.p, a.gamma.p, a.beta.p,
+                     a.gx.p, a.ggamma.p, a.gbeta.p);
+}
+LCSS_BACKEND_OP(Cpu, LayerNormForward, 0) {
+  layernorm_forward(a.x.dtype, a.R, a.D, a.eps, a.x.p, a.w.p, a.b.p, a.y.p, a.mean.p, a.rstd.p);
+}
+LCSS_BACKEND_OP(Cpu, LayerNormBackward, 0) {
+  layernorm_backward(a.x.dtype, a.R, a.D, a.gy.p, a.x.p, a.mean.p, a.rstd.p, a.w.p, a.gx.p, a.gw.p, a.gb.p);
 }
 
 }  // namespace lcss

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Pooling and nearest upsampling: one parallel task per (n, c) plane, so backward passes that
 // scatter into gx never race.
+#include "../contract/backend.h"
 #include <cmath>
 #include <cstring>
 
@@ -165,6 +166,24 @@ void upsample_nearest_forward(DType t, int64_t NC, int64_t H, int64_t W, int64_t
 }
 void upsample_nearest_backward(DType t, int64_t NC, int64_t H, int64_t W, int64_t fh, int64_t fw, const void* gy, void* gx) {
   LCSS_FD("upsample_nearest_backward", (up_b<float>(NC, H, W, fh, fw, (const float*)gy, (float*)gx)), (up_b<double>(NC, H, W, fh, fw, (const double*)gy, (double*)gx)));
+}
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+LCSS_BACKEND_OP(Cpu, AvgPool2dForward, 0) { avgpool2d_forward(a.x.dtype, pool_shape(a), a.countIncludePad, a.x.p, a.y.p); }
+LCSS_BACKEND_OP(Cpu, AvgPool2dBackward, 0) {
+  avgpool2d_backward(a.gy.dtype, pool_shape(a), a.countIncludePad, a.gy.p, a.gx.p);
+}
+LCSS_BACKEND_OP(Cpu, MaxPool2dForward, 0) {
+  maxpool2d_forward(a.x.dtype, pool_shape(a), a.x.p, a.y.p, a.indices.as<int32_t>());
+}
+LCSS_BACKEND_OP(Cpu, MaxPool2dBackward, 0) {
+  maxpool2d_backward(a.gy.dtype, pool_shape(a), a.gy.p, a.indices.as<int32_t>(), a.gx.p);
+}
+LCSS_BACKEND_OP(Cpu, UpsampleNearestForward, 0) {
+  upsample_nearest_forward(a.x.dtype, a.NC, a.H, a.W, a.factorH, a.factorW, a.x.p, a.y.p);
+}
+LCSS_BACKEND_OP(Cpu, UpsampleNearestBackward, 0) {
+  upsample_nearest_backward(a.gy.dtype, a.NC, a.H, a.W, a.factorH, a.factorW, a.gy.p, a.gx.p);
 }
 
 }  // namespace lcss

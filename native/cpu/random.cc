@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "../contract/backend.h"
 #include "random.h"
 
 #include <vector>
@@ -100,6 +101,11 @@ void random_fill(int kind, const View& y, uint64_t seed, uint64_t offset, double
     }
   }
   LCSS_CHECK(false, "random_fill: kind %d does not support dtype %s", kind, dtype_name(y.dtype));
+}
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+LCSS_BACKEND_OP(Cpu, RandomFill, 0) {
+  random_fill(int(a.kind), a.y, uint64_t(a.seed), uint64_t(a.offset), a.a, a.b);
 }
 
 }  // namespace lcss

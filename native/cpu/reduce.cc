@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "../contract/backend.h"
 #include "reduce.h"
 
 #include <cmath>
@@ -238,5 +239,8 @@ void reduce(int op, const View& y, const View& x, int nkeep) {
     case DType::Bool: return reduce_in<uint8_t>(op, y, x, nkeep);
   }
 }
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+LCSS_BACKEND_OP(Cpu, Reduce, 0) { reduce(int(a.op), a.y, a.x, int(a.nkeep)); }
 
 }  // namespace lcss

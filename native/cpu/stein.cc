@@ -7,6 +7,7 @@
 // D of them (32x the work at D = 2).
 // Dot products keep kLanes independent partial sums so the compiler vectorises them without
 // reassociation flags; per-row totals are combined in double.
+#include "../contract/backend.h"
 #include "stein.h"
 
 #include <algorithm>
@@ -201,6 +202,13 @@ void stein_loss_backward(DType t, const SteinArgs& a, const void* gout, const vo
   if (t == DType::F32) return backward_t<float>(a, (const float*)gout, (const float*)s, (const float*)sigma, (float*)gs);
   if (t == DType::F64) return backward_t<double>(a, (const double*)gout, (const double*)s, (const double*)sigma, (double*)gs);
   LCSS_CHECK(false, "stein_loss_backward: dtype %s not supported", dtype_name(t));
+}
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+LCSS_BACKEND_OP(Cpu, SteinPerturb, 0) { stein_perturb(a.x.dtype, stein_args(a), a.x.p, a.sigma.p, a.y.p); }
+LCSS_BACKEND_OP(Cpu, SteinLossForward, 0) { stein_loss_forward(a.s.dtype, stein_args(a), a.s.p, a.sigma.p, a.out.p); }
+LCSS_BACKEND_OP(Cpu, SteinLossBackward, 0) {
+  stein_loss_backward(a.s.dtype, stein_args(a), a.gout.p, a.s.p, a.sigma.p, a.gs.p);
 }
 
 }  // namespace lcss

@@ -8,6 +8,7 @@
 //   weight gradient  gw[o, (c,kh,kw)] = sum_(n,oh,ow)  gy[n, o, oh, ow] * x[n, c, oh*sh-ph+kh*dh, ...]
 // The im2col operand is gathered straight into shared memory; each output element is written once
 // (no atomics), so results do not depend on scheduling.
+#include "../contract/backend.h"
 #include "../contract/shapes.h"
 #include "gemm_run.cuh"
 
@@ -279,6 +280,17 @@ void cuda_conv2d_backward_weight(int dev, DType t, const ConvShape& s, const voi
   if (t == DType::F32) return backward_weight_t<float>(dev, s, x, gy, gw);
   if (t == DType::F64) return backward_weight_t<double>(dev, s, x, gy, gw);
   LCSS_CHECK(false, "conv2d_backward_weight: dtype %s not supported", dtype_name(t));
+}
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+LCSS_BACKEND_OP(Cuda, Conv2dForward, 0) {
+  cuda_conv2d_forward(a.x.device_index, a.x.dtype, conv_shape(a), a.x.p, a.w.p, a.bias.p, a.channel.p, a.residual.p, a.y.p);
+}
+LCSS_BACKEND_OP(Cuda, Conv2dBackwardInput, 0) {
+  cuda_conv2d_backward_input(a.gy.device_index, a.gy.dtype, conv_shape(a), a.gy.p, a.w.p, a.gx.p);
+}
+LCSS_BACKEND_OP(Cuda, Conv2dBackwardWeight, 0) {
+  cuda_conv2d_backward_weight(a.x.device_index, a.x.dtype, conv_shape(a), a.x.p, a.gy.p, a.gw.p);
 }
 
 }  // namespace lcss

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Elementwise kernels (unary, binary, where, copy with dtype conversion, fill) on any strides,
 // broadcasting as stride 0, and the copies between host and device memory for strided views.
+#include "../contract/backend.h"
 #include <cstring>
 
 #include "../contract/op_codes.h"
@@ -9,6 +10,15 @@
 #include "strided.cuh"
 
 namespace lcss {
+
+// A strided copy between two host views, by the CPU backend through the backend table (the CUDA
+// backend includes no CPU header): the host side of a copy to or from a non-contiguous host view.
+static void host_copy(const View& y, const View& x) {
+  Copy c;
+  c.y = y;
+  c.x = x;
+  find_backend(DeviceKind::Cpu)->run[int(OpId::Copy)](&c);
+}
 namespace {
 
 constexpr int kThreads = 256;
@@ -252,7 +262,7 @@ void cuda_copy(const View& y, const View& x) {
     void* host = cpu_alloc(xb);
     struct Free { void* p; size_t n; ~Free() { cpu_free(p, n); } } hf{host, xb};
     View hv = contiguous_like(x, host, x.dtype);
-    elementwise().copy(hv, x);
+    host_copy(hv, x);
     if (direct) {
       LCSS_CU("copy", cudaMemcpyAsync(y.data, host, xb, cudaMemcpyHostToDevice, s));
     } else {
@@ -282,7 +292,14 @@ void cuda_copy(const View& y, const View& x) {
   void* host = cpu_alloc(xb);
   struct Free { void* p; size_t n; ~Free() { cpu_free(p, n); } } hf{host, xb};
   cuda_copy_d2h(dev, host, src, xb);
-  elementwise().copy(y, contiguous_like(x, host, x.dtype));
+  host_copy(y, contiguous_like(x, host, x.dtype));
 }
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+LCSS_BACKEND_OP(Cuda, Unary, 0) { cuda_unary(int(a.op), a.y, a.x, a.p1, a.p2); }
+LCSS_BACKEND_OP(Cuda, Binary, 0) { cuda_binary(int(a.op), a.y, a.a, a.b, a.p1, a.p2); }
+LCSS_BACKEND_OP(Cuda, Where, 0) { cuda_where(a.y, a.cond, a.a, a.b); }
+LCSS_BACKEND_OP(Cuda, Copy, 0) { cuda_copy(a.y, a.x); }  // either side may be on the host
+LCSS_BACKEND_OP(Cuda, Fill, 0) { cuda_fill(a.y, a.value); }
 
 }  // namespace lcss

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Batched strided GEMM (native/cpu/gemm.h contract): any row/column strides for A and B (transposes
 // are strides), batch strides that may be 0, C with unit column stride; beta == 0 never reads C.
+#include "../contract/backend.h"
 #include "../contract/shapes.h"
 #include "gemm_run.cuh"
 
@@ -40,5 +41,8 @@ void cuda_gemm(int dev, DType t, const GemmArgs& g) {
   if (t == DType::F64) return gemm_t<double>(dev, g);
   LCSS_CHECK(false, "gemm: dtype %s is not supported (float32 or float64 expected)", dtype_name(t));
 }
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+LCSS_BACKEND_OP(Cuda, Gemm, 0) { cuda_gemm(a.a.device_index, a.a.dtype, gemm_args(a)); }
 
 }  // namespace lcss

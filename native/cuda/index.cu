@@ -4,6 +4,7 @@
 // record (the first one wins) and skips the element; the op's error is raised at the next
 // synchronisation. The accumulating ops use atomics, so float sums over repeated indices may
 // round differently from run to run (int32 sums are exact).
+#include "../contract/backend.h"
 #include "../contract/shapes.h"
 #include "common.cuh"
 #include "ops.cuh"
@@ -94,6 +95,25 @@ void cuda_adam_step(int dev, DType t, int64_t n, void* p, const void* g, void* m
                       static_cast<double*>(m), static_cast<double*>(v), lr / bc1, 1.0 / sqrt(bc2), b1, b2, 1.0 - b1,
                       1.0 - b2, eps, wd, 1.0 - lr * wd, adamw);
   LCSS_CHECK(false, "adam: dtype %s not supported", dtype_name(t));
+}
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+// index kinds of cuda_index_op: 0 index_select, 1 index_add, 2 gather, 3 scatter_add
+LCSS_BACKEND_OP(Cuda, IndexSelect, 0) {
+  cuda_index_op(a.x.device_index, a.x.dtype, 0, a.outer, a.D, a.inner, a.M, a.x.p, a.index.as<int32_t>(), a.y.p);
+}
+LCSS_BACKEND_OP(Cuda, IndexAdd, 0) {
+  cuda_index_op(a.y.device_index, a.y.dtype, 1, a.outer, a.D, a.inner, a.M, a.y.p, a.index.as<int32_t>(), a.src.p);
+}
+LCSS_BACKEND_OP(Cuda, Gather, 0) {
+  cuda_index_op(a.x.device_index, a.x.dtype, 2, a.outer, a.D, a.inner, a.M, a.x.p, a.index.as<int32_t>(), a.y.p);
+}
+LCSS_BACKEND_OP(Cuda, ScatterAdd, 0) {
+  cuda_index_op(a.y.device_index, a.y.dtype, 3, a.outer, a.D, a.inner, a.M, a.y.p, a.index.as<int32_t>(), a.src.p);
+}
+LCSS_BACKEND_OP(Cuda, AdamStep, 0) {
+  cuda_adam_step(a.p.device_index, a.p.dtype, a.n, a.p.p, a.g.p, a.m.p, a.v.p, a.lr, a.beta1, a.beta2, a.eps, a.weightDecay,
+                 a.bc1, a.bc2, a.adamw);
 }
 
 }  // namespace lcss

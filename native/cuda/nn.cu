@@ -3,6 +3,7 @@
 // Backward passes that the CPU writes as scatters (avg/max pooling, upsampling) are gathers here:
 // one thread per input element visits the outputs whose windows contain it, in the CPU's order,
 // so there are no atomics and float32 sums match the CPU's rounding.
+#include "../contract/backend.h"
 #include "../contract/shapes.h"
 #include "common.cuh"
 #include "ops.cuh"
@@ -307,6 +308,33 @@ void cuda_upsample_nearest(int dev, DType t, bool backward, int64_t NC, int64_t 
       cu::launch("upsample_nearest", k_up_f<T>, cu::grid_for(NC * H * W * fh * fw, kThreads, dev), kThreads, 0, s, NC,
                  H, W, fh, fw, static_cast<const T*>(in), static_cast<T*>(out));
   });
+}
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+LCSS_BACKEND_OP(Cuda, SoftmaxForward, 0) {
+  cuda_softmax_forward(a.x.device_index, a.x.dtype, a.outer, a.D, a.inner, a.log, a.x.p, a.y.p);
+}
+LCSS_BACKEND_OP(Cuda, SoftmaxBackward, 0) {
+  cuda_softmax_backward(a.y.device_index, a.y.dtype, a.outer, a.D, a.inner, a.log, a.y.p, a.gy.p, a.gx.p);
+}
+// pooling kinds of cuda_pool2d: 0 avg forward, 1 avg backward, 2 max forward, 3 max backward
+LCSS_BACKEND_OP(Cuda, AvgPool2dForward, 0) {
+  cuda_pool2d(a.x.device_index, a.x.dtype, 0, pool_shape(a), a.countIncludePad, a.x.p, a.y.p, nullptr);
+}
+LCSS_BACKEND_OP(Cuda, AvgPool2dBackward, 0) {
+  cuda_pool2d(a.gy.device_index, a.gy.dtype, 1, pool_shape(a), a.countIncludePad, a.gy.p, a.gx.p, nullptr);
+}
+LCSS_BACKEND_OP(Cuda, MaxPool2dForward, 0) {
+  cuda_pool2d(a.x.device_index, a.x.dtype, 2, pool_shape(a), false, a.x.p, a.y.p, a.indices.as<int32_t>());
+}
+LCSS_BACKEND_OP(Cuda, MaxPool2dBackward, 0) {
+  cuda_pool2d(a.gy.device_index, a.gy.dtype, 3, pool_shape(a), false, a.gy.p, a.gx.p, a.indices.as<int32_t>());
+}
+LCSS_BACKEND_OP(Cuda, UpsampleNearestForward, 0) {
+  cuda_upsample_nearest(a.x.device_index, a.x.dtype, false, a.NC, a.H, a.W, a.factorH, a.factorW, a.x.p, a.y.p);
+}
+LCSS_BACKEND_OP(Cuda, UpsampleNearestBackward, 0) {
+  cuda_upsample_nearest(a.gy.device_index, a.gy.dtype, true, a.NC, a.H, a.W, a.factorH, a.factorW, a.gy.p, a.gx.p);
 }
 
 }  // namespace lcss

@@ -7,6 +7,7 @@
 //  [N, C] that a second kernel reduces over n for the affine gradients (no atomics).
 //  LayerNorm: one warp per row; the affine gradients reduce columns with 32 x 8 thread blocks,
 //  recomputing xhat (no scratch the size of the input).
+#include "../contract/backend.h"
 #include "../contract/shapes.h"
 #include "common.cuh"
 #include "ops.cuh"
@@ -279,6 +280,23 @@ void cuda_layernorm_backward(int dev, DType t, int64_t R, int64_t D, const void*
                  static_cast<const T*>(gy), static_cast<const T*>(x), static_cast<const T*>(mean),
                  static_cast<const T*>(rstd), static_cast<T*>(gw), static_cast<T*>(gb));
   });
+}
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+LCSS_BACKEND_OP(Cuda, GroupNormForward, 0) {
+  cuda_groupnorm_forward(a.x.device_index, a.x.dtype, a.N, a.C, a.HW, a.G, a.eps, a.silu, a.x.p, a.gamma.p, a.beta.p, a.y.p,
+                         a.mean.p, a.rstd.p);
+}
+LCSS_BACKEND_OP(Cuda, GroupNormBackward, 0) {
+  cuda_groupnorm_backward(a.x.device_index, a.x.dtype, a.N, a.C, a.HW, a.G, a.silu, a.gy.p, a.x.p, a.mean.p, a.rstd.p,
+                          a.gamma.p, a.beta.p, a.gx.p, a.ggamma.p, a.gbeta.p);
+}
+LCSS_BACKEND_OP(Cuda, LayerNormForward, 0) {
+  cuda_layernorm_forward(a.x.device_index, a.x.dtype, a.R, a.D, a.eps, a.x.p, a.w.p, a.b.p, a.y.p, a.mean.p, a.rstd.p);
+}
+LCSS_BACKEND_OP(Cuda, LayerNormBackward, 0) {
+  cuda_layernorm_backward(a.x.device_index, a.x.dtype, a.R, a.D, a.gy.p, a.x.p, a.mean.p, a.rstd.p, a.w.p, a.gx.p, a.gw.p,
+                          a.gb.p);
 }
 
 }  // namespace lcss

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Random fills (native/cpu/random.h contract): one thread per Philox counter block, writing the
 // block's four elements, so element i of a draw is the CPU's element i.
+#include "../contract/backend.h"
 #include "../contract/op_codes.h"
 #include "../contract/shapes.h"
 #include "random.cuh"
@@ -83,6 +84,11 @@ void cuda_random_fill(int kind, const View& y, uint64_t seed, uint64_t offset, d
     case DType::I32: return cu::launch("random", k_random<int32_t>, g, kThreads, 0, s, kind, seed, offset, n, a, b, y.ptr<int32_t>());
     case DType::Bool: return cu::launch("random", k_random<uint8_t>, g, kThreads, 0, s, kind, seed, offset, n, a, b, y.ptr<uint8_t>());
   }
+}
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+LCSS_BACKEND_OP(Cuda, RandomFill, 0) {
+  cuda_random_fill(int(a.kind), a.y, uint64_t(a.seed), uint64_t(a.offset), a.a, a.b);
 }
 
 }  // namespace lcss

@@ -7,6 +7,7 @@
 // Two kernels: a group of threads per output (a warp, or a whole block when there are few outputs
 // and long rows) striding along the reduced index, for contiguous rows; and a thread per output
 // with 8 threads splitting the reduced range, for columns (kept dims innermost) and short rows.
+#include "../contract/backend.h"
 #include "../contract/op_codes.h"
 #include "common.cuh"
 
@@ -220,5 +221,8 @@ void cuda_reduce(int op, const View& y, const View& x, int nkeep) {
     }
   });
 }
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+LCSS_BACKEND_OP(Cuda, Reduce, 0) { cuda_reduce(int(a.op), a.y, a.x, int(a.nkeep)); }
 
 }  // namespace lcss

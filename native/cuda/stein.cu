@@ -3,6 +3,7 @@
 // is element (k*B + b)*D .. +D of the normal draw (seed, offset), regenerated here (never stored).
 // perturb and backward are one thread per output element (each regenerates the normals it needs);
 // forward is one warp per sample, accumulating the norm and Stein terms in double.
+#include "../contract/backend.h"
 #include "../contract/shapes.h"
 #include "random.cuh"
 
@@ -117,6 +118,19 @@ void cuda_stein(int dev, DType t, int kind, const SteinArgs& sa, const void* sig
   };
   if (t == DType::F32) run(float{});
   else run(double{});
+}
+
+// --- the backend table's entries for these kernels (contract/ops.h) ---
+// stein kinds of cuda_stein: 0 perturb (p0 = x, p1 = y), 1 forward (p0 = s, p1 = out),
+// 2 backward (p0 = s, p1 = gout, p2 = gs)
+LCSS_BACKEND_OP(Cuda, SteinPerturb, 0) {
+  cuda_stein(a.x.device_index, a.x.dtype, 0, stein_args(a), a.sigma.p, a.x.p, a.y.p, nullptr);
+}
+LCSS_BACKEND_OP(Cuda, SteinLossForward, 0) {
+  cuda_stein(a.s.device_index, a.s.dtype, 1, stein_args(a), a.sigma.p, a.s.p, a.out.p, nullptr);
+}
+LCSS_BACKEND_OP(Cuda, SteinLossBackward, 0) {
+  cuda_stein(a.s.device_index, a.s.dtype, 2, stein_args(a), a.sigma.p, a.s.p, a.gout.p, a.gs.p);
 }
 
 }  // namespace lcss
