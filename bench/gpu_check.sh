@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The GPU check in one command on a GPU machine that has CUDA 13 and PyTorch but no Node tooling:
-# the CUDA suites of test/cuda (the whole op case table and more) on the GPU against the CPU, then
+# the CUDA check suites of checks/cuda (the whole op case table and more) on the GPU against the CPU, then
 # W1-W5 timed on our engine and on PyTorch on the same GPU, logs under $OUT, the table last.
 #
 #   here (a dev machine with nvcc):  bash bench/gpu_check.sh --stage

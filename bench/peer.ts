@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runOurs, type Result } from './run.js';
+import { runOurs, type Result } from '../src/bench/kernels.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
