@@ -30,7 +30,7 @@ if [ "${1:-}" = "--stage" ]; then
   # CUDA addon instead, xz-compressed (21 MB of device code for four targets -> ~3 MB)
   rm -rf .device/build && mkdir -p .device/build/Release .device/peers
   xz -T2 -6 -c build-cuda/Release/lcss.node > .device/build/Release/lcss.node.xz
-  # the one package dist/src needs at import time (src/data/png.ts loads pngjs eagerly); not all of
+  # the one package dist/src needs at import time (src/io/png.ts loads pngjs eagerly); not all of
   # node_modules (stage.sh --node-modules would be 126 MB before compression)
   tar cJf .device/node_modules.tar.xz node_modules/pngjs
   cp "$shared/peers/torch_peer.py" .device/peers/torch_peer.py

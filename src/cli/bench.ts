@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `lcss bench`: the project's benchmarks from the command line (the suites live in src/bench; bench/ holds
 // the dev-only peer comparisons and the GPU check).
-import { atomicWriteFile } from '../train/atomic.js';
+import { atomicWriteFile } from '../io/atomic.js';
 import { ArgumentError } from '../errors.js';
 import { parseArgs, type CommandSpec } from './args.js';
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { atomicWriteFile } from '../train/atomic.js';
+import { atomicWriteFile } from '../io/atomic.js';
 import { ArgumentError } from '../errors.js';
 import { classifierWeightsPath, trainMnistClassifier } from '../eval/mnist_classifier.js';
 import { heldOutDigits } from '../eval/mnist_classifier.js';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { atomicWriteFile } from '../train/atomic.js';
+import { atomicWriteFile } from '../io/atomic.js';
 import { ArgumentError } from '../errors.js';
 import { imageGrid, scatterPlot } from '../eval/plot.js';
 import { noGrad } from '../autograd/mode.js';
@@ -8,7 +8,7 @@ import { buildScoreModel, modelConfigOf } from '../train/build.js';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint.js';
 import { validateConfig, type TrainConfig } from '../train/config.js';
 import { drawSamples } from '../train/evaluate.js';
-import { writeSafetensors } from '../train/safetensors.js';
+import { writeSafetensors } from '../io/safetensors.js';
 import { Progress } from '../train/progress.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { parseArgs, type CommandSpec } from './args.js';

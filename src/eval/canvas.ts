@@ -3,7 +3,7 @@
 // and bitmap text, encoded to PNG with the project's codec. Integer pixel coordinates, origin top
 // left; everything is clipped to the canvas.
 import { argError } from '../errors.js';
-import { encodePng } from '../data/png.js';
+import { encodePng } from '../io/png.js';
 import { ADVANCE, glyph, GLYPH_H, GLYPH_W, textWidth } from './font.js';
 
 export type RGB = readonly [number, number, number];

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { argError, ArgumentError, checkFinite, checkFunction, checkInt, checkKnownKeys, checkOneOf, checkOptions, ShapeError, show } from '../errors.js';
 import { checkFloatTensor } from '../ops/util.js';
-import { checkWritable } from '../train/atomic.js';
+import { checkWritable } from '../io/atomic.js';
 import { noGrad } from '../autograd/mode.js';
 import { mnist, MNIST_TRAIN_FRACTION } from '../data/mnist.js';
 import type { ImageDataset } from '../data/dataset.js';
@@ -32,7 +32,7 @@ import { cast } from '../ops/cast.js';
 import { Adam } from '../optim/adam.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { readSafetensors, writeSafetensors } from '../train/safetensors.js';
+import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { featureMatrix, type FeatureMatrix } from './fid.js';
 
 /** The package's digits split per class into training and held-out sets (src/data/mnist.ts). */

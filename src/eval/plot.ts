@@ -3,9 +3,9 @@
 // optional log scales, ticks, labels, legend), 2-D scatter plots on a fixed window (samples of toy
 // data on [−4, 4]²) and image grids (samples [N, C, H, W] in [−1, 1] or [0, 1], like torchvision's
 // make_grid + save_image).
-import { atomicWriteFile } from '../train/atomic.js';
+import { atomicWriteFile } from '../io/atomic.js';
 import { argError, checkOptions, ShapeError } from '../errors.js';
-import { encodePng } from '../data/png.js';
+import { encodePng } from '../io/png.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BLACK, Canvas, GRID, PALETTE, WHITE, type RGB } from './canvas.js';
 import { GLYPH_H, textWidth } from './font.js';

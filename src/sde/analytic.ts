@@ -28,7 +28,7 @@ import { keep, tidy } from '../tensor/scope.js';
 import type { DeviceLike } from '../tensor/device.js';
 import { Tensor } from '../tensor/tensor.js';
 import { AffineSDE } from './affine.js';
-import { symEig } from './eig.js';
+import { symEig } from '../linalg/eig.js';
 import type { ScoreFn, SDE } from './sde.js';
 import { checkBatch, checkKeys } from './util.js';
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { describe, expect, it } from 'vitest';
 import * as lc from '../../src/index.js';
-import { decodePng } from '../../src/data/png.js';
+import { decodePng } from '../../src/io/png.js';
 import { Canvas, PALETTE, type RGB } from '../../src/eval/canvas.js';
 import { glyph, hasGlyph } from '../../src/eval/font.js';
 import { formatTick, imageGrid, lineChart, linearTicks, logTicks, scatterPlot, type Plot } from '../../src/eval/plot.js';

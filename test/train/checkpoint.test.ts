@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as lc from '../../src/index.js';
 import { checkpointPath, latestCheckpoint, listCheckpoints, loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
-import { writeSafetensors } from '../../src/train/safetensors.js';
+import { writeSafetensors } from '../../src/io/safetensors.js';
 import { addonPath, transpileSrc } from './helpers/transpile.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lcss-ckpt-'));

@@ -24,7 +24,7 @@ import { argError, checkKnownKeys, checkOptions, DTypeError, ShapeError } from '
 import { tensor } from '../ops/creation.js';
 import { typedArrayFor, type AnyTypedArray, type DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { DataFormatError } from '../data/errors.js';
+import { DataFormatError } from './errors.js';
 import { atomicWrite } from './atomic.js';
 
 export type SafetensorsDType = 'F32' | 'F64' | 'I32' | 'BOOL';
