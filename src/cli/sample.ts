@@ -3,7 +3,7 @@ import { atomicWriteFile } from '../io/atomic.js';
 import { ArgumentError } from '../errors.js';
 import { imageGrid, scatterPlot } from '../eval/plot.js';
 import { noGrad } from '../autograd/mode.js';
-import { copy_ } from '../ops/inplace.js';
+import { copy_ } from '../ops/index.js';
 import { buildScoreModel, modelConfigOf } from '../train/build.js';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint.js';
 import { validateConfig, type TrainConfig } from '../train/config.js';

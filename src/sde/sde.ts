@@ -5,15 +5,10 @@
 // Every tensor of times has shape [B] (one time per sample); x has shape [B, ...].
 import { ArgumentError, argError, checkBool, checkFunction, LcssError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { Generator } from '../ops/random.js';
+import { type Generator, mul, sub, zerosLike, square } from '../ops/index.js';
 import type { DeviceLike } from '../tensor/device.js';
-import { mul, sub } from '../ops/binary.js';
-import { zerosLike } from '../ops/creation.js';
-import { square } from '../ops/unary.js';
 import { tidy } from '../tensor/scope.js';
 import { checkBatch, checkScore, perSample, validateTime } from './util.js';
-// Layers above the ops use the method forms (x.add(y)); attach them however this module is loaded.
-import '../tensor/methods.js';
 
 /** A score function s(x, t) ~ grad_x log p_t(x): a model wrapper, an analytic score, anything. */
 export type ScoreFn = (x: Tensor, t: Tensor) => Tensor;

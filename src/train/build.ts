@@ -15,7 +15,7 @@ import type { ScoreLoss } from '../losses/common.js';
 import { createModel, getModelConfig, type ModelConfig } from '../models/configs.js';
 import { scoreFn, type ScoreFunction, type ScoreNetwork } from '../models/score.js';
 import type { Module } from '../nn/module.js';
-import { Generator } from '../ops/random.js';
+import { Generator } from '../ops/index.js';
 import { Adam } from '../optim/adam.js';
 import { EMA } from '../optim/ema.js';
 import { DoubleWellSDE } from '../sde/doublewell.js';

@@ -7,7 +7,7 @@
 import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { argError, checkFunction, checkInt, checkKnownKeys, checkOptions, show } from '../errors.js';
-import type { RandomKey } from '../ops/random.js';
+import type { RandomKey } from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { DataFormatError } from '../io/errors.js';
 import { fileError, removeOrphanTemps } from '../io/atomic.js';

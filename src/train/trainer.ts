@@ -9,7 +9,7 @@ import { argError, ArgumentError, checkBool, checkFunction, checkInt, checkKnown
 import { backward } from '../autograd/engine.js';
 import { lineChart } from '../eval/plot.js';
 import { noGrad } from '../autograd/mode.js';
-import { copy_ } from '../ops/inplace.js';
+import { copy_ } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import { defaultDevice, withDefaultDevice, type DeviceLike } from '../tensor/device.js';
 import type { Tensor } from '../tensor/tensor.js';
