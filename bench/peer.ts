@@ -44,7 +44,7 @@ const TARGETS: Target[] = [
   { workload: 'W4_unet_b32', case: 'dsm', max: 0.8, note: '<= 0.8x PyTorch' },
 ];
 
-// The peer's case name -> ours, where they differ (the same computation: see bench/workloads.ts)
+// The peer's case name -> ours, where they differ (the same computation: see src/bench/workloads.ts)
 const PEER_TO_OURS: Record<string, string> = {
   'W4_unet_b32/train_step_dsm': 'dsm',
   'W4_unet_b32/train_step_lcss_fused_b64': 'lcss_cat',
