@@ -8,7 +8,7 @@
 #   3. it installs as a dependency of a fresh project (the install script builds the addon there,
 #      CPU backend only: LCSS_CUDA=0);
 #   4. README's first example runs there as plain JavaScript and prints the right values;
-#   5. the `lcss` command works there.
+#   5. the `lcss` command works there, `lcss bench` included (library code, runtime dependencies only).
 # Prints one line per check and, with LCSS_PACK_JSON=FILE, writes the counts in vitest's JSON
 # report format so .ci/run adds them to its total. LCSS_PACK_KEEP=1 keeps the temporary folder.
 set -uo pipefail
@@ -89,5 +89,13 @@ fi
 
 if (cd "$app" && npx --no-install lcss --help 2>&1 | grep -q 'usage: lcss'); then ok "npx lcss --help in the fresh project"
 else bad "npx lcss --help in the fresh project"; fi
+
+# `lcss bench` runs library code only (src/bench), with the package's runtime dependencies alone
+if out=$(cd "$app" && npx --no-install lcss bench losses --dims 2 --reps 1 2>&1) && grep -q 'D=2' <<<"$out"; then
+  ok "npx lcss bench losses in the fresh project"
+else
+  echo "$out" | tail -n 20 >&2
+  bad "npx lcss bench losses in the fresh project"
+fi
 
 report
