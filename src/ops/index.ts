@@ -57,5 +57,8 @@ export * from './stein.js';
 export * from './unary.js';
 export * from './util.js';
 export * from './view.js';
+// Re-exported so the declaration file of this entry loads methods.d.ts, whose augmentation of
+// Tensor gives TypeScript users the method forms (a plain import would be dropped from it).
+export { installTensorMethods };
 // Each family as a namespace too, for the package entry (src/index.ts), which guards them family by family.
 export { attentionOps, binaryOps, castOps, convOps, creationOps, dropoutOps, indexingOps, inplaceOps, joinOps, linalgOps, normOps, poolOps, randomOps, reduceOps, softmaxOps, steinOps, unaryOps, utilOps, viewOps };

@@ -7,7 +7,8 @@
 #      builds from, and the classifier weights eval loads at run time;
 #   3. it installs as a dependency of a fresh project (the install script builds the addon there,
 #      CPU backend only: LCSS_CUDA=0);
-#   4. README's first example runs there as plain JavaScript and prints the right values;
+#   4. README's first example runs there as plain JavaScript and prints the right values, and
+#      type-checks as TypeScript against the installed declarations;
 #   5. the `lcss` command works there, `lcss bench` included (library code, runtime dependencies only).
 # Prints one line per check and, with LCSS_PACK_JSON=FILE, writes the counts in vitest's JSON
 # report format so .ci/run adds them to its total. LCSS_PACK_KEEP=1 keeps the temporary folder.
@@ -85,6 +86,18 @@ elif out=$(cd "$app" && node first_example.mjs 2>&1); then
 else
   echo "$out" >&2
   bad "README's first example failed in the fresh project"
+fi
+
+# The same example as TypeScript against the installed declarations: the Tensor methods it calls
+# (backward, add_) come from a module augmentation that the declaration files must carry along.
+tsc=$root/node_modules/typescript/bin/tsc
+if [ ! -f "$tsc" ]; then
+  log "skip: type check of README's first example (no typescript in node_modules)"
+else
+  awk '/^## A first example/ { s = 1 } s && /^```ts/ { c = 1; next } c && /^```/ { exit } c' README.md > "$app/first_example.mts"
+  if out=$(cd "$app" && node "$tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext \
+      --lib es2022,dom --skipLibCheck first_example.mts 2>&1); then ok "README's first example type-checks against the installed declarations"
+  else echo "$out" >&2; bad "README's first example type-checks against the installed declarations"; fi
 fi
 
 if (cd "$app" && npx --no-install lcss --help 2>&1 | grep -q 'usage: lcss'); then ok "npx lcss --help in the fresh project"
