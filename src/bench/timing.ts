@@ -42,8 +42,7 @@ export async function measure(fn: () => void, o: MeasureOptions = {}): Promise<S
     times.push(now() - t0);
   }
   const sorted = [...times].sort((a, b) => a - b);
-  const lat = { p50: median(sorted), min: sorted[0], max: sorted[sorted.length - 1] };
-  return { median: lat.p50 / inner, min: lat.min / inner, max: lat.max / inner, reps, inner };
+  return { median: median(sorted) / inner, min: sorted[0] / inner, max: sorted[sorted.length - 1] / inner, reps, inner };
 }
 
 export const gflops = (flop: number, ms: number) => flop / (ms * 1e-3) / 1e9;
