@@ -5,7 +5,7 @@
 // forward, and forward + backward of every operand. Ratios are fused / unfused in the same run.
 //   npm run build:ts && node dist/bench/conv_epilogue.js [--reps 7]
 import * as lc from '../src/index.js';
-import { measure } from './harness.js';
+import { measure } from '../src/bench/timing.js';
 
 const reps = Number(process.argv[process.argv.indexOf('--reps') + 1] || 7);
 

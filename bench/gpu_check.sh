@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The GPU check in one command on a GPU machine that has CUDA 13 and PyTorch but no Node tooling:
-# the CUDA suites of test/cuda (the whole op case table and more) on the GPU against the CPU, then
+# the CUDA check suites of checks/cuda (the whole op case table and more) on the GPU against the CPU, then
 # W1-W5 timed on our engine and on PyTorch on the same GPU, logs under $OUT, the table last.
 #
 #   here (a dev machine with nvcc):  bash bench/gpu_check.sh --stage
@@ -33,7 +33,7 @@ if [ "${1:-}" = "--stage" ]; then
   # CUDA addon instead, xz-compressed (21 MB of device code for four targets -> ~3 MB)
   rm -rf .device/build && mkdir -p .device/build/Release .device/peers
   xz -T2 -6 -c build-cuda/Release/lcss.node > .device/build/Release/lcss.node.xz
-  # the one package dist/src needs at import time (src/data/png.ts loads pngjs eagerly); not all of
+  # the one package dist/src needs at import time (src/io/png.ts loads pngjs eagerly); not all of
   # node_modules (stage.sh --node-modules would be 126 MB before compression)
   tar cJf .device/node_modules.tar.xz node_modules/pngjs
   cp "$peers/torch_peer.py" .device/peers/torch_peer.py

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The GPU check: one run on a machine with a GPU (and no Node tooling: bench/gpu_check.sh unpacks
 // a staged Node and the CUDA-built addon) that
-//   1. runs every CUDA check suite of test/cuda (the whole op case table, values and first and
+//   1. runs every CUDA check suite of checks/cuda (the whole op case table, values and first and
 //      second order gradients, plus the kernel, runtime and model suites) on CUDA against the CPU;
 //   2. times W1-W5 (bench/gpu_workloads.ts) on the GPU, synchronising around each repetition
 //      (bench/gpu_check_torch.py times the same cases in PyTorch with CUDA events);
@@ -15,13 +15,13 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as lc from '../src/index.js';
-import { modelSuites } from '../test/cuda/checks_models.js';
-import { runtimeSuites } from '../test/cuda/checks_runtime.js';
-import { kernelSuites } from '../test/cuda/checks_kernels.js';
-import { tableSuites } from '../test/cuda/checks_table.js';
-import { HAVE_CUDA, relErr, type Suite } from '../test/cuda/helpers.js';
-import { toNd, toTensor, values } from '../test/helpers/inputs.js';
-import { cases } from '../test/ops/cases.js';
+import { modelSuites } from '../checks/cuda/checks_models.js';
+import { runtimeSuites } from '../checks/cuda/checks_runtime.js';
+import { kernelSuites } from '../checks/cuda/checks_kernels.js';
+import { tableSuites } from '../checks/cuda/checks_table.js';
+import { HAVE_CUDA, relErr, type Suite } from '../checks/cuda/helpers.js';
+import { toNd, toTensor, values } from '../checks/helpers/inputs.js';
+import { cases } from '../checks/ops/cases.js';
 import { w1, w2, w3, w4, w5, type Workload } from './gpu_workloads.js';
 
 function arg(name: string, def: string): string {
@@ -64,7 +64,7 @@ async function runSuites(suites: Suite[], tally: Tally): Promise<void> {
 }
 
 // CPU half of the table: every case on the CPU (float32 and float64) against the float64
-// reference of test/helpers/ref.ts, with |got - ref| <= atol + rtol |ref|.
+// reference of checks/helpers/ref.ts, with |got - ref| <= atol + rtol |ref|.
 async function cpuTable(tally: Tally): Promise<void> {
   const checks = cases.map((c) => ({
     name: c.name,

@@ -8,7 +8,7 @@ import type { Tensor } from '../src/index.js';
 import { SmallUNet } from '../src/models/small_unet.js';
 import { Linear } from '../src/nn/linear.js';
 import { Adam } from '../src/optim/adam.js';
-import * as cpuBench from './workloads.js';
+import * as cpuBench from '../src/bench/workloads.js';
 
 export interface Workload {
   workload: string;

@@ -7,9 +7,9 @@
 //                           [--peers DIR] [--quiet-wait 120] [--json]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { runOurs, type Result } from './run.js';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runOurs, type Result } from '../src/bench/kernels.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,7 +44,7 @@ const TARGETS: Target[] = [
   { workload: 'W4_unet_b32', case: 'dsm', max: 0.8, note: '<= 0.8x PyTorch' },
 ];
 
-// The peer's case name -> ours, where they differ (the same computation: see bench/workloads.ts)
+// The peer's case name -> ours, where they differ (the same computation: see src/bench/workloads.ts)
 const PEER_TO_OURS: Record<string, string> = {
   'W4_unet_b32/train_step_dsm': 'dsm',
   'W4_unet_b32/train_step_lcss_fused_b64': 'lcss_cat',

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The public API of lcss: tensors, ops and autograd, and (as namespaces) the score-based
 // diffusion stack built on them.
-import './tensor/methods.js';
 
 export { Tensor, type NestedArray } from './tensor/tensor.js';
 export { type DType, DTYPES, isFloat, promote } from './tensor/dtype.js';
 export { Device, device, cuda, CPU, defaultDevice, setDefaultDevice, withDefaultDevice, type DeviceLike } from './tensor/device.js';
 export { tidy, keep, dispose, numTensors, memory, emptyCache, resetPeakMemory, type MemoryInfo } from './tensor/scope.js';
-export type { Conv2dEpilogue } from './ops/conv.js';
+export type { Conv2dEpilogue } from './ops/index.js';
 export { profile, startProfile, stopProfile, isProfiling, type ProfileReport, type KernelStat, type ProfileOptions } from './profile.js';
 export { LcssError, ShapeError, DTypeError, DeviceError, DisposedError, ArgumentError, AutogradError, IndexError, OutOfMemoryError, NativeError } from './errors.js';
 
@@ -17,55 +16,38 @@ export { gradcheck, gradgradcheck, type GradcheckOptions } from './autograd/grad
 
 // The ops, each behind the guard of src/api.ts (errors name the function called). Internal helpers
 // of the op files (unaryKernel, embedInto, scalar comparison kernels...) are not part of the API.
-import * as creationOps from './ops/creation.js';
-import * as randomOps from './ops/random.js';
-import * as unaryOps from './ops/unary.js';
-import * as binaryOps from './ops/binary.js';
-import * as castOps from './ops/cast.js';
-import * as viewOps from './ops/view.js';
-import * as joinOps from './ops/join.js';
-import * as reduceOps from './ops/reduce.js';
-import * as softmaxOps from './ops/softmax.js';
-import * as linalgOps from './ops/linalg.js';
-import * as convOps from './ops/conv.js';
-import * as poolOps from './ops/pool.js';
-import * as normOps from './ops/norm.js';
-import * as indexingOps from './ops/indexing.js';
-import * as dropoutOps from './ops/dropout.js';
-import * as attentionOps from './ops/attention.js';
-import * as inplaceOps from './ops/inplace.js';
-import * as steinOps from './ops/stein.js';
+import { creationOps, randomOps, unaryOps, binaryOps, castOps, viewOps, joinOps, reduceOps, softmaxOps, linalgOps, convOps, poolOps, normOps, indexingOps, dropoutOps, attentionOps, inplaceOps, steinOps } from './ops/index.js';
 import * as gradOps from './autograd/engine.js';
 import { guardAll } from './api.js';
 
 export const { arange, empty, emptyLike, eye, fromArray, full, fullLike, linspace, ones, onesLike, scalar, tensor, zeros, zerosLike } = guardAll(creationOps);
-export type { CreateOptions } from './ops/creation.js';
+export type { CreateOptions } from './ops/index.js';
 export const { bernoulli, manualSeed, rand, randLike, randint, randn, randnLike, randperm } = guardAll(randomOps);
-export { Generator, defaultGenerator, type RandomKey, type RandomOptions } from './ops/random.js';
+export { Generator, defaultGenerator, type RandomKey, type RandomOptions } from './ops/index.js';
 export const { abs, sign, exp, log, log1p, expm1, sqrt, rsqrt, square, reciprocal, sin, cos, tan, atan, tanh, sigmoid, silu, logSigmoid, softplus,
   relu, elu, gelu, erf, floor, ceil, round, clamp, isnan, isfinite } = guardAll(unaryOps);
 export const { add, atan2, div, eq, ge, gt, le, logicalAnd, logicalNot, logicalOr, logicalXor, lt, maximum, minimum, mul, ne, neg, pow, sub, where } = guardAll(binaryOps);
-export type { TensorOrNumber } from './ops/binary.js';
+export type { TensorOrNumber } from './ops/index.js';
 export const { cast, clone, detach, to } = guardAll(castOps);
 export const { broadcastTo, contiguous, expand, flatten, flip, narrow, permute, reshape, select, slice, squeeze, transpose, unsqueeze, view } = guardAll(viewOps);
 export const { cat, chunk, pad, split, stack } = guardAll(joinOps);
 export const { argmax, argmin, logsumexp, max, mean, min, norm, std, sum, variance } = guardAll(reduceOps);
-export type { Dims, VarOptions } from './ops/reduce.js';
+export type { Dims, VarOptions } from './ops/index.js';
 export const { logSoftmax, softmax } = guardAll(softmaxOps);
 export const { bmm, linear, matmul } = guardAll(linalgOps);
 export const { conv2d, convTranspose2d } = guardAll(convOps);
-export type { Conv2dOptions, ConvTranspose2dOptions } from './ops/conv.js';
+export type { Conv2dOptions, ConvTranspose2dOptions } from './ops/index.js';
 export const { avgPool2d, maxPool2d, upsampleNearest } = guardAll(poolOps);
-export type { PoolOptions } from './ops/pool.js';
+export type { PoolOptions } from './ops/index.js';
 export const { groupNorm, groupNormComposite, instanceNorm, layerNorm, layerNormComposite } = guardAll(normOps);
-export type { GroupNormOptions } from './ops/norm.js';
+export type { GroupNormOptions } from './ops/index.js';
 export const { embedding, gather, indexSelect, scatterAdd } = guardAll(indexingOps);
 export const { dropout } = guardAll(dropoutOps);
 export const { attentionComposite, scaledDotProductAttention } = guardAll(attentionOps);
 export const { adamStep_, add_, copy_, fill_, lerp_, mul_, zero_ } = guardAll(inplaceOps);
-export type { AdamStepOptions } from './ops/inplace.js';
+export type { AdamStepOptions } from './ops/index.js';
 export const { steinBlocks, steinLoss, steinLossComposite, steinNoise, steinNoiseCount, steinPerturb } = guardAll(steinOps);
-export type { SteinEstimator, SteinOptions } from './ops/stein.js';
+export type { SteinEstimator, SteinOptions } from './ops/index.js';
 export const { backward, grad } = guardAll(gradOps);
 
 /** The score vocabulary shared by lc.losses, lc.sampling, lc.likelihood, lc.sde and lc.models. */

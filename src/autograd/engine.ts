@@ -7,7 +7,7 @@ import { keep, tidy } from '../tensor/scope.js';
 import { sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { setGradEnabled } from './mode.js';
-import { LeafNode, type Node } from './node.js';
+import { LeafNode, type Node } from '../tensor/node.js';
 import { addGrads, cloneTensor, onesLikeNoGrad } from './helpers.js';
 
 export interface GradOptions {

@@ -3,9 +3,7 @@
 // the analytic Jacobian (one backward per output element) against central differences.
 import { ArgumentError, argError, AutogradError, checkBool, checkFinite, checkFunction, checkKnownKeys, checkOptions, DTypeError } from '../errors.js';
 import { native, kernels } from '../native.js';
-import { zeros } from '../ops/creation.js';
-import { cat } from '../ops/join.js';
-import { reshape } from '../ops/view.js';
+import { cat, reshape, zeros } from './ops.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { grad } from './engine.js';

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The few ops the backward engine itself needs.
-import { add } from '../ops/binary.js';
-import { clone, detach } from '../ops/cast.js';
-import { onesLike } from '../ops/creation.js';
+import { add, clone, detach, onesLike } from './ops.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export function addGrads(a: Tensor, b: Tensor): Tensor {

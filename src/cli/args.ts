@@ -2,7 +2,7 @@
 // A small, strict argument parser: `--key value`, `--key=value`, boolean `--flag` / `--no-flag`.
 // Each command declares its options; anything else is an error naming the option and the command.
 import { ArgumentError } from '../errors.js';
-import { checkWritable } from '../train/atomic.js';
+import { checkWritable } from '../io/atomic.js';
 import { closestName } from '../train/config.js';
 
 export interface OptionSpec {

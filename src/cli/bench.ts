@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// `lcss bench`: the project's benchmarks from the command line (the suites live in bench/).
-import { atomicWriteFile } from '../train/atomic.js';
+// `lcss bench`: the project's benchmarks from the command line (the suites live in src/bench; bench/ holds
+// the dev-only peer comparisons and the GPU check).
+import { atomicWriteFile } from '../io/atomic.js';
 import { ArgumentError } from '../errors.js';
 import { parseArgs, type CommandSpec } from './args.js';
 
@@ -27,7 +28,7 @@ export async function runBench(argv: string[]): Promise<number> {
   if (dims?.some((d) => !Number.isInteger(d) || d < 1)) throw new ArgumentError(`lcss bench: --dims expects positive integers, got ${opts.dims}`);
   const reps = opts.reps === undefined ? undefined : Number(opts.reps);
   if (which === 'losses') {
-    const { runLossBench } = await import('../../bench/losses.js');
+    const { runLossBench } = await import('../bench/losses.js');
     const budget = opts['memory-budget'] === undefined ? undefined : Number(opts['memory-budget']);
     if (budget !== undefined && !(budget > 0)) throw new ArgumentError(`lcss bench: --memory-budget expects a positive number of GiB, got ${opts['memory-budget']}`);
     const r = await runLossBench({ dims, reps, jsonPath: opts.json ? String(opts.json) : undefined, maxStepSeconds: Number(opts['max-step-seconds']),
@@ -37,7 +38,7 @@ export async function runBench(argv: string[]): Promise<number> {
     return 0;
   }
   if (which === 'kernels') {
-    const { runOurs, describe } = await import('../../bench/run.js');
+    const { runOurs, describe } = await import('../bench/kernels.js');
     const res = await runOurs({ workloads: String(opts.workloads).split(','), reps: reps ?? 7, dims: dims ?? [2, 16, 64, 256, 784], onResult: (r: unknown) => console.log(describe(r as never)),
       profileSteps: opts.profile === undefined ? undefined : Number(opts.profile),
       onProfile: (tag: string, rep: { table(top?: number): string }) => console.log(`\n# profile: ${tag}\n${rep.table(20)}\n`) });
@@ -45,7 +46,7 @@ export async function runBench(argv: string[]): Promise<number> {
     return 0;
   }
   if (which === 'stein') {
-    const { runSteinKernelBench, formatSteinKernelTable } = await import('../../bench/losses-stein.js');
+    const { runSteinKernelBench, formatSteinKernelTable } = await import('../bench/stein.js');
     const rows = await runSteinKernelBench({});
     console.log(formatSteinKernelTable(rows));
     if (opts.json) atomicWriteFile(String(opts.json), JSON.stringify(rows, null, 2) + '\n', 'lcss bench --json');

@@ -1,22 +1,19 @@
 // SPDX-License-Identifier: MIT
-import { atomicWriteFile } from '../train/atomic.js';
+import { atomicWriteFile } from '../io/atomic.js';
 import { ArgumentError } from '../errors.js';
 import { classifierWeightsPath, trainMnistClassifier } from '../eval/mnist_classifier.js';
 import { heldOutDigits } from '../eval/mnist_classifier.js';
 import { bpd } from '../likelihood/bpd.js';
-import { mul, sub } from '../ops/binary.js';
-import { tensor } from '../ops/creation.js';
-import { Generator } from '../ops/random.js';
-import { mean } from '../ops/reduce.js';
+import { mul, sub, tensor, Generator, mean, pad } from '../ops/index.js';
 import { toyDistribution, TOY_NAMES, type ToyName } from '../data/toy.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { pad } from '../ops/join.js';
 import { drawSamples, evaluateDigits, evaluateToy } from '../train/evaluate.js';
 import { buildSDE } from '../train/build.js';
 import { parseArgs, type CommandSpec } from './args.js';
 import { defaultDevice, withDefaultDevice } from '../tensor/device.js';
-import { checkpointArg, itemShape, modelFromCheckpoint, samplerOptions, samplingWithOverrides } from './sample.js';
+import { checkpointArg, samplerOptions, samplingWithOverrides } from './sample.js';
+import { itemShape, modelFromCheckpoint } from '../train/from_checkpoint.js';
 
 export const evalSpec: CommandSpec = {
   name: 'eval',

@@ -3,7 +3,6 @@
 // (the typed error's message) with exit code 2 for usage errors and 1 for failures; no stack trace
 // unless --debug (anywhere on the command line) asks for one.
 import { LcssError } from '../errors.js';
-import '../tensor/methods.js';
 import { helpText, type CommandSpec } from './args.js';
 import { benchSpec, runBench } from './bench.js';
 import { dashboardSpec, runDashboard } from './dashboard.js';

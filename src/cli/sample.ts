@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: MIT
-import { atomicWriteFile } from '../train/atomic.js';
+import { atomicWriteFile } from '../io/atomic.js';
 import { ArgumentError } from '../errors.js';
 import { imageGrid, scatterPlot } from '../eval/plot.js';
 import { noGrad } from '../autograd/mode.js';
-import { copy_ } from '../ops/inplace.js';
+import { copy_ } from '../ops/index.js';
 import { buildScoreModel, modelConfigOf } from '../train/build.js';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint.js';
 import { validateConfig, type TrainConfig } from '../train/config.js';
 import { drawSamples } from '../train/evaluate.js';
-import { writeSafetensors } from '../train/safetensors.js';
+import { writeSafetensors } from '../io/safetensors.js';
 import { Progress } from '../train/progress.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { parseArgs, type CommandSpec } from './args.js';
 import { defaultDevice, withDefaultDevice } from '../tensor/device.js';
-import { TOY_NAMES } from '../data/toy.js';
+import { itemShape, modelFromCheckpoint } from '../train/from_checkpoint.js';
 
 /** Overrides of the run's sampler, shared by `sample` and `eval`. */
 export const samplerOptions: CommandSpec['options'] = {
@@ -50,30 +50,6 @@ export const sampleSpec: CommandSpec = {
   examples: ['lcss sample --run runs/checkerboard --n 5000 --out cb.png', 'lcss sample --ckpt runs/mnist/ckpt-0020000.safetensors --n 64 --method ode'],
 };
 
-/** The model of a checkpoint with its (EMA) weights loaded. */
-export function modelFromCheckpoint(path: string, ema = true) {
-  // 'any': a run saved by an older lcss (a data-only checksum) can still be sampled and evaluated
-  const ck = loadCheckpoint(path, { verify: 'any' });
-  try {
-    const cfg = validateConfig(ck.config as Record<string, unknown>);
-    const built = buildScoreModel(cfg);
-    built.model.loadStateDict(ck.model);
-    if (ema) {
-      noGrad(() => {
-        for (const [n, p] of built.model.namedParameters()) {
-          const s = ck.ema.get(n);
-          if (!s) throw new ArgumentError(`sample: ${path} has no EMA weights for ${n}; use --no-ema`);
-          copy_(p, s);
-        }
-      });
-    }
-    built.model.train(false);
-    return { cfg, ...built, step: ck.step };
-  } finally {
-    ck.dispose();
-  }
-}
-
 export function checkpointArg(opts: Record<string, unknown>, cmd: string): string {
   if (opts.ckpt) return String(opts.ckpt);
   if (opts.run) {
@@ -82,14 +58,6 @@ export function checkpointArg(opts: Record<string, unknown>, cmd: string): strin
     return p;
   }
   throw new ArgumentError(`lcss ${cmd}: give --ckpt FILE or --run DIR`);
-}
-
-/** Shape of one sample: [2] for toy sets, else [C, S, S] from the model config (no data needed). */
-export function itemShape(cfg: TrainConfig): number[] {
-  if ((TOY_NAMES as readonly string[]).includes(cfg.data.name)) return [2];
-  const o = modelConfigOf(cfg.model).options as { numChannels?: number; imageSize?: number; inCh?: number; img?: number };
-  const C = o.numChannels ?? o.inCh ?? 1, S = o.imageSize ?? o.img ?? 28;
-  return [C, S, S];
 }
 
 export async function runSample(argv: string[]): Promise<number> {

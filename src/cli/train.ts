@@ -5,7 +5,7 @@ import { PRESET_NAMES, resolveConfig, parseValue, TOP_KEYS, type TrainConfig } f
 import { train } from '../train/trainer.js';
 import { device } from '../tensor/device.js';
 import { startDashboard, type Dashboard } from '../dashboard/server.js';
-import { fileError } from '../train/atomic.js';
+import { fileError } from '../io/atomic.js';
 import { parseArgs, type CommandSpec } from './args.js';
 
 export const trainSpec: CommandSpec = {

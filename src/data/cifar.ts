@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { argError, checkKnownKeys, checkOptions } from '../errors.js';
 import { imageDataset, type ImageDataset } from './dataset.js';
-import { DataFormatError, formatError, readDataFile } from './errors.js';
+import { DataFormatError, formatError, readDataFile } from '../io/errors.js';
 
 const RECORD = 1 + 3 * 32 * 32;
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;

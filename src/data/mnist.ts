@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ArgumentError, checkInt, checkOptions, show } from '../errors.js';
 import { imageDataset, padImages, type ImageDataset } from './dataset.js';
-import { DataFormatError } from './errors.js';
+import { DataFormatError } from '../io/errors.js';
 
 export const MNIST_PACKAGE_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978] as const;
 

@@ -7,8 +7,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { argError, checkInt, checkKnownKeys, checkOptions } from '../errors.js';
 import { imageDataset, type ImageDataset } from './dataset.js';
-import { DataFormatError, readDataFile } from './errors.js';
-import { decodePng } from './png.js';
+import { DataFormatError, readDataFile } from '../io/errors.js';
+import { decodePng } from '../io/png.js';
 
 export type PngMode = 'L' | 'RGB' | 'RGBA';
 

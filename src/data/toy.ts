@@ -9,8 +9,7 @@
 // Every random number comes from the caller's Generator (Philox, keyed by seed and offset), so a
 // stream is reproduced exactly from its state.
 import { argError, checkInt, checkKnownKeys, checkOptions } from '../errors.js';
-import { tensor } from '../ops/creation.js';
-import { defaultGenerator, Generator, type RandomKey } from '../ops/random.js';
+import { tensor, defaultGenerator, Generator, type RandomKey } from '../ops/index.js';
 import { keep } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { drawArray, eightGaussians, GaussianMixture, type SampleOptions } from './gmm.js';

@@ -3,7 +3,7 @@
 // (unbiased MMD² with the cubic polynomial kernel, averaged over subsets) and the Inception-style
 // score exp(E_x KL(p(y|x) || p(y))). Plain float64 JS: the feature matrices are small (N x 128).
 import { argError, checkInt, checkKnownKeys, checkOptions } from '../errors.js';
-import { symEig } from '../sde/eig.js';
+import { symEig } from '../linalg/eig.js';
 
 /** Features as an N x D row-major matrix. */
 export interface FeatureMatrix {

@@ -3,9 +3,9 @@
 // legend) and 2-D scatter plots on a fixed window are Vega-Lite specs (chart_specs.ts) rendered by
 // vega + resvg (render.ts); image grids (samples [N, C, H, W] in [−1, 1] or [0, 1], like
 // torchvision's make_grid + save_image) are raster images, encoded directly as PNG.
-import { atomicWriteFile } from '../train/atomic.js';
+import { atomicWriteFile } from '../io/atomic.js';
 import { argError } from '../errors.js';
-import { encodePng } from '../data/png.js';
+import { encodePng } from '../io/png.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { lineChartSpec, scatterSpec, type ChartSpec, type LineChartOptions, type ScatterOptions, type ScatterSet, type Series } from './chart_specs.js';
 import { chartSvg, svgToPng } from './render.js';

@@ -8,8 +8,7 @@
 // All are computed in float64 in plain JS: toy sets are small (a few thousand 2-D points) and the
 // O(N²) kernel sums are exact this way, with no N×N tensor.
 import { argError, checkFinite, checkFunction, checkInt, checkOptions, ShapeError } from '../errors.js';
-import { checkFloatTensor } from '../ops/util.js';
-import { Generator } from '../ops/random.js';
+import { checkFloatTensor, Generator } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { drawArray } from '../data/gmm.js';

@@ -6,9 +6,7 @@
 // offset 7 for data in [-1, 1], 8 for [0, 1] (the change of units to 256 levels). The divergence
 // is Hutchinson's, with one probe per sample fixed for the whole solve, or exact for small D.
 import { argError, checkFinite } from '../errors.js';
-import { add, mul } from '../ops/binary.js';
-import { clone } from '../ops/cast.js';
-import { zeros } from '../ops/creation.js';
+import { add, mul, clone, zeros } from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { SDE } from '../sde/sde.js';
 import { checkBatch, checkKeys, perSampleSize, timeLike } from '../sde/util.js';

@@ -2,9 +2,7 @@
 // Uniform dequantisation of 8-bit data (score_sde's datasets: (k + u) / 256 with u ~ U(0, 1)),
 // so that a continuous density on the dequantised data bounds the discrete likelihood.
 import { argError } from '../errors.js';
-import { add, div, mul, sub } from '../ops/binary.js';
-import { randLike, type Generator } from '../ops/random.js';
-import { round } from '../ops/unary.js';
+import { add, div, mul, sub, randLike, type Generator, round } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkBatch, checkKeys } from '../sde/util.js';

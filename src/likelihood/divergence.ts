@@ -6,12 +6,7 @@
 import { argError, checkFunction, ShapeError, show } from '../errors.js';
 import { grad } from '../autograd/engine.js';
 import { enableGrad } from '../autograd/mode.js';
-import { add, mul, sub } from '../ops/binary.js';
-import { detach } from '../ops/cast.js';
-import { tensor, zeros } from '../ops/creation.js';
-import { bernoulli, Generator as GeneratorClass, randn, type Generator } from '../ops/random.js';
-import { sum } from '../ops/reduce.js';
-import { contiguous, expand, reshape, select } from '../ops/view.js';
+import { add, mul, sub, detach, tensor, zeros, bernoulli, Generator as GeneratorClass, randn, type Generator, sum, contiguous, expand, reshape, select } from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkBatch, perSampleSize, rowSum } from '../sde/util.js';
 

@@ -5,13 +5,7 @@
 // per-sample loss on the prepared points.
 import { argError, ArgumentError, checkFinite, DTypeError, ShapeError, show } from '../errors.js';
 import { enableGrad } from '../autograd/mode.js';
-import { add, mul } from '../ops/binary.js';
-import { detach } from '../ops/cast.js';
-import { cat } from '../ops/join.js';
-import { defaultGenerator, Generator, rand, randn } from '../ops/random.js';
-import { mean, sum } from '../ops/reduce.js';
-import { contiguous, reshape, unsqueeze } from '../ops/view.js';
-import { square } from '../ops/unary.js';
+import { add, mul, detach, cat, defaultGenerator, Generator, rand, randn, mean, sum, contiguous, reshape, unsqueeze, square } from '../ops/index.js';
 import type { SDE } from '../sde/sde.js';
 import { isFloat } from '../tensor/dtype.js';
 import { sameShape } from '../tensor/shape.js';

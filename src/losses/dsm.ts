@@ -7,9 +7,7 @@
 // score_sde's |s std + z|^2 (with its 1/2-sum reduction) and stays finite as std -> 0.
 // DSM needs the kernel's score: an SDE without a closed-form kernel is refused.
 import { ArgumentError, ShapeError, show } from '../errors.js';
-import { add, div, mul } from '../ops/binary.js';
-import { randn } from '../ops/random.js';
-import { square } from '../ops/unary.js';
+import { add, div, mul, randn, square } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import { sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';

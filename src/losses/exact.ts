@@ -7,10 +7,7 @@
 import { argError } from '../errors.js';
 import { grad } from '../autograd/engine.js';
 import { isGradEnabled } from '../autograd/mode.js';
-import { add } from '../ops/binary.js';
-import { detach } from '../ops/cast.js';
-import { full, zeros } from '../ops/creation.js';
-import { select, reshape } from '../ops/view.js';
+import { add, detach, full, zeros, select, reshape } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import { numel } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';

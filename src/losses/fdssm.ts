@@ -11,12 +11,7 @@
 // scale sigmaBar(t), so a fixed 0.1 would difference across ten standard deviations at VE's
 // sigma_min = 0.01 and the "derivative" would be meaningless there. A fixed eps stays available.
 import { argError, ArgumentError } from '../errors.js';
-import { add, div, mul, sub } from '../ops/binary.js';
-import { cat } from '../ops/join.js';
-import { randn } from '../ops/random.js';
-import { sum } from '../ops/reduce.js';
-import { sqrt, square } from '../ops/unary.js';
-import { narrow } from '../ops/view.js';
+import { add, div, mul, sub, cat, randn, sum, sqrt, square, narrow } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import { numel } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';

@@ -7,11 +7,7 @@
 // antithetic estimator); the noise is never stored: steinPerturb and steinLoss regenerate it
 // from one Philox key drawn from the loss's generator.
 import { argError, checkFinite } from '../errors.js';
-import { add, mul, sub } from '../ops/binary.js';
-import { cat } from '../ops/join.js';
-import { steinBlocks, steinLoss, steinLossComposite, steinNoise, steinNoiseCount, steinPerturb,
-  type SteinEstimator, type SteinOptions } from '../ops/stein.js';
-import { reshape, unsqueeze } from '../ops/view.js';
+import { add, mul, sub, cat, steinBlocks, steinLoss, steinLossComposite, steinNoise, steinNoiseCount, steinPerturb, type SteinEstimator, type SteinOptions, reshape, unsqueeze } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import { numel } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';

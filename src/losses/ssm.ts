@@ -7,13 +7,7 @@
 // `particles` copies of each sample, each with its own v, are stacked into one batch.
 import { grad } from '../autograd/engine.js';
 import { isGradEnabled } from '../autograd/mode.js';
-import { add, mul, sub } from '../ops/binary.js';
-import { detach } from '../ops/cast.js';
-import { zerosLike } from '../ops/creation.js';
-import { bernoulli, randn } from '../ops/random.js';
-import { mean, sum } from '../ops/reduce.js';
-import { square } from '../ops/unary.js';
-import { reshape } from '../ops/view.js';
+import { add, mul, sub, detach, zerosLike, bernoulli, randn, mean, sum, square, reshape } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BASE_KEYS, callScore, checkBatch, checkKeys, dataNoise, featureDims, finish, halfSqNorm, oneOf, posInt, prepare,

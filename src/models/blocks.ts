@@ -2,10 +2,7 @@
 // Residual blocks of DDPM++ / NCSN++ (score_sde layerspp.ResnetBlockDDPMpp, ResnetBlockBigGANpp,
 // Combine), with the reference's submodule names so its state dicts map one to one.
 import { checkOptions } from '../errors.js';
-import { add, mul } from '../ops/binary.js';
-import { cat } from '../ops/join.js';
-import type { Generator } from '../ops/random.js';
-import { reshape } from '../ops/view.js';
+import { add, mul, cat, type Generator, reshape } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Activation } from '../nn/activation.js';

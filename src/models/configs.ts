@@ -5,7 +5,7 @@
 // 2-core CPU. Every config states its parameter count; test/models/configs.test.ts checks each one
 // against a count derived by hand from the reference construction code.
 import { argError, checkOptions } from '../errors.js';
-import type { Generator } from '../ops/random.js';
+import type { Generator } from '../ops/index.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Module } from '../nn/module.js';
 import { MLP, MLPScore, type MLPOptions, type MLPScoreOptions } from './mlp.js';

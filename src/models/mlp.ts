@@ -2,9 +2,7 @@
 // Fully connected score networks for low-dimensional data: MLP (no time input; the W5 benchmark
 // net) and MLPScore, time/noise-conditioned for diffusion training on toy 2-D sets.
 import { argError, checkFinite, checkInt, ShapeError, show } from '../errors.js';
-import { add, div } from '../ops/binary.js';
-import { log } from '../ops/unary.js';
-import { reshape } from '../ops/view.js';
+import { add, div, log, reshape } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ActivationModule, getActivation, type Activation } from '../nn/activation.js';

@@ -3,14 +3,7 @@
 // Modules are kept in one list `all_modules` in the reference's order, so the state dict keys
 // (all_modules.<i>.<name>) are those of score_sde checkpoints.
 import { argError, checkFinite, checkInt, checkOptions, ShapeError, show } from '../errors.js';
-import { add, div, mul, sub } from '../ops/binary.js';
-import { cast } from '../ops/cast.js';
-import { tensor } from '../ops/creation.js';
-import { indexSelect } from '../ops/indexing.js';
-import { cat } from '../ops/join.js';
-import type { Generator } from '../ops/random.js';
-import { log } from '../ops/unary.js';
-import { reshape } from '../ops/view.js';
+import { add, div, mul, sub, cast, tensor, indexSelect, cat, type Generator, log, reshape } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { getActivation, type Activation } from '../nn/activation.js';

@@ -4,13 +4,7 @@
 // s(x, sigma) = f(x) / sigma. With `conditionalNorm` every norm becomes the conditional
 // InstanceNorm++ indexed by the noise level, which is NCSN (v1)'s conditioning.
 import { argError, checkFinite, checkInt, ShapeError, show, checkOptions } from '../errors.js';
-import { div, mul, sub } from '../ops/binary.js';
-import { cast } from '../ops/cast.js';
-import { tensor } from '../ops/creation.js';
-import { indexSelect } from '../ops/indexing.js';
-import type { Generator } from '../ops/random.js';
-import { clamp, log, round } from '../ops/unary.js';
-import { reshape } from '../ops/view.js';
+import { div, mul, sub, cast, tensor, indexSelect, type Generator, clamp, log, round, reshape } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { getActivation, type Activation } from '../nn/activation.js';

@@ -3,9 +3,7 @@
 // blocks, residual conv units (RCU), chained residual pooling (CRP), multi-resolution fusion (MSF).
 // Every block takes an optional noise-level index y: with conditional normalisation (NCSN) the
 // Cond* variants' norms are inserted where the reference has them; without it (NCSNv2) y is unused.
-import { add } from '../ops/binary.js';
-import { pad } from '../ops/join.js';
-import { avgPool2d, maxPool2d } from '../ops/pool.js';
+import { add, pad, avgPool2d, maxPool2d } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Activation } from '../nn/activation.js';

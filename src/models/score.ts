@@ -4,9 +4,7 @@
 //   VP / subVP: labels = 999 t, s = -model(x, labels) / std(t)   (the net predicts the noise)
 //   VE:         labels = sigma(t), s = model(x, labels)          (the net, scale_by_sigma or not, is the score)
 import { argError, checkBool, checkKnownKeys, checkOptions, ShapeError, show } from '../errors.js';
-import { checkFloatTensor } from '../ops/util.js';
-import { div, mul, neg } from '../ops/binary.js';
-import { reshape } from '../ops/view.js';
+import { checkFloatTensor, div, mul, neg, reshape } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { SDE as SDEClass, type SDE } from '../sde/sde.js';

@@ -2,15 +2,8 @@
 // SmallUNet: exactly the W4 benchmark's ScoreUNet (the PyTorch peer of the benchmarks), module names and
 // torch default initialisation included, so a state dict of the PyTorch peer loads unchanged.
 // VE parameterisation: the input is sigma [B], the output is already divided by sigma.
-import { checkFloatTensor } from '../ops/util.js';
+import { checkFloatTensor, add, div, mul, cat, matmul, upsampleNearest, softmax, log, silu, reshape, select, transpose } from '../ops/index.js';
 import { checkInt, checkOptions, ShapeError, show } from '../errors.js';
-import { add, div, mul } from '../ops/binary.js';
-import { cat } from '../ops/join.js';
-import { matmul } from '../ops/linalg.js';
-import { upsampleNearest } from '../ops/pool.js';
-import { softmax } from '../ops/softmax.js';
-import { log, silu } from '../ops/unary.js';
-import { reshape, select, transpose } from '../ops/view.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { getActivation, SiLU } from '../nn/activation.js';

@@ -3,9 +3,7 @@
 // (so they can sit in a Sequential with torch-style indices).
 import { tidy } from '../tensor/scope.js';
 import { argError, checkFinite } from '../errors.js';
-import { checkFloatTensor } from '../ops/util.js';
-import { maximum, mul } from '../ops/binary.js';
-import { elu, gelu, relu, silu, softplus, tanh } from '../ops/unary.js';
+import { checkFloatTensor, maximum, mul, elu, gelu, relu, silu, softplus, tanh } from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 

@@ -2,13 +2,7 @@
 // Spatial self-attention blocks of DDPM (AttnBlock) and NCSN++ (AttnBlockpp), and NIN, the
 // per-pixel dense layer they are built from.
 import { argError, checkInt, checkOptions, ShapeError, show } from '../errors.js';
-import { checkFloatTensor } from '../ops/util.js';
-import { add, mul } from '../ops/binary.js';
-import { conv2d } from '../ops/conv.js';
-import { zeros } from '../ops/creation.js';
-import { matmul } from '../ops/linalg.js';
-import { softmax } from '../ops/softmax.js';
-import { reshape, transpose } from '../ops/view.js';
+import { checkFloatTensor, add, mul, conv2d, zeros, matmul, softmax, reshape, transpose } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkInitOptions, defaultInit, type InitOptions } from './init.js';

@@ -2,9 +2,7 @@
 // 2-D convolution layers and the helpers of the score_sde reference: ddpm_conv{1x1,3x3} (DDPM
 // variance-scaling init, zero bias) and ncsn_conv{1x1,3x3} (torch init scaled by init_scale).
 import { argError, checkFinite, checkInt } from '../errors.js';
-import { conv2d, type Conv2dEpilogue } from '../ops/conv.js';
-import { mul } from '../ops/binary.js';
-import { zeros } from '../ops/creation.js';
+import { conv2d, mul, zeros, type Conv2dEpilogue } from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { defaultInit, torchDefault, type InitOptions } from './init.js';
 import { Module } from './module.js';

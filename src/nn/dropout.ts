@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { checkFinite } from '../errors.js';
-import { dropout } from '../ops/dropout.js';
-import type { Generator } from '../ops/random.js';
+import { dropout, type Generator } from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 

@@ -1,16 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Noise-level / time embeddings: the sinusoidal embedding of DDPM (score_sde
 // get_timestep_embedding) and the Gaussian Fourier features of NCSN++.
-import { checkFloatTensor } from '../ops/util.js';
+import { checkFloatTensor, mul, cast, tensor, cat, pad, randn, type Generator, cos, sin, reshape } from '../ops/index.js';
 import { checkFinite, checkInt, checkOptions, ShapeError, show } from '../errors.js';
 import { checkInitOptions } from './init.js';
-import { mul } from '../ops/binary.js';
-import { cast } from '../ops/cast.js';
-import { tensor } from '../ops/creation.js';
-import { cat, pad } from '../ops/join.js';
-import { randn, type Generator } from '../ops/random.js';
-import { cos, sin } from '../ops/unary.js';
-import { reshape } from '../ops/view.js';
 import { tidy } from '../tensor/scope.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';

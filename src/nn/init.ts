@@ -2,8 +2,7 @@
 // Parameter initialisers. variance_scaling follows the DDPM / score_sde reference (fan_avg,
 // uniform); the torch defaults are provided for layers that mirror torch.nn.
 import { argError, checkFinite, checkInt, checkIntArray, checkOneOf, checkOptions } from '../errors.js';
-import { Generator, rand, randn } from '../ops/random.js';
-import { zeros } from '../ops/creation.js';
+import { Generator, rand, randn, zeros } from '../ops/index.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 

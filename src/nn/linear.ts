@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { linear } from '../ops/linalg.js';
-import { zeros } from '../ops/creation.js';
+import { linear, zeros } from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkInt, checkOptions } from '../errors.js';
 import { defaultInit, torchDefault, type InitOptions } from './init.js';

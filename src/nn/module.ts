@@ -4,12 +4,10 @@
 import { ArgumentError, argError, checkBool, DTypeError, LcssError, ShapeError, show } from '../errors.js';
 import { markAttributed } from '../api.js';
 import { noGrad } from '../autograd/mode.js';
-import { copy_ } from '../ops/inplace.js';
+import { copy_ } from '../ops/index.js';
 import { keep } from '../tensor/scope.js';
 import { sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-// Layers above the ops use the method forms (x.add(y)); attach them however this module is loaded.
-import '../tensor/methods.js';
 
 export type StateDict = Map<string, Tensor>;
 

@@ -2,16 +2,7 @@
 // Normalisation layers: GroupNorm (fused with SiLU when followed by one) and NCSN's InstanceNorm++
 // with its noise-conditional variant.
 import { argError, checkFinite, checkInt, checkOptions, ShapeError, show } from '../errors.js';
-import { checkFloatTensor } from '../ops/util.js';
-import { add, mul, sub } from '../ops/binary.js';
-import { ones, zeros } from '../ops/creation.js';
-import { embedding } from '../ops/indexing.js';
-import { cat } from '../ops/join.js';
-import { groupNorm } from '../ops/norm.js';
-import { randn, type Generator } from '../ops/random.js';
-import { mean, variance } from '../ops/reduce.js';
-import { rsqrt } from '../ops/unary.js';
-import { reshape, slice } from '../ops/view.js';
+import { checkFloatTensor, add, mul, sub, ones, zeros, embedding, cat, groupNorm, randn, type Generator, mean, variance, rsqrt, reshape, slice } from '../ops/index.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Activation } from './activation.js';

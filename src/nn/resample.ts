@@ -2,14 +2,7 @@
 // Resampling layers of NCSN++ (score_sde layerspp.Upsample / Downsample and the StyleGAN2 Conv2d
 // with fused FIR resampling) and bilinear interpolation for NCSNv2's RefineNet.
 import { argError, checkInt, checkOptions, ShapeError, show } from '../errors.js';
-import { checkFloatTensor } from '../ops/util.js';
-import { add } from '../ops/binary.js';
-import { conv2d } from '../ops/conv.js';
-import { tensor, zeros } from '../ops/creation.js';
-import { pad } from '../ops/join.js';
-import { matmul } from '../ops/linalg.js';
-import { avgPool2d, upsampleNearest } from '../ops/pool.js';
-import { reshape, transpose } from '../ops/view.js';
+import { checkFloatTensor, add, conv2d, tensor, zeros, pad, matmul, avgPool2d, upsampleNearest, reshape, transpose } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ddpmConv3x3, type Conv2d } from './conv.js';

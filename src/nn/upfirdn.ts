@@ -6,12 +6,7 @@
 // (pad0, pad1) on both axes (negative pads crop), convolve with k (a true convolution: the
 // correlation with the flipped kernel), keep every down-th pixel.
 import { argError, checkInt, checkOptions, ShapeError, show } from '../errors.js';
-import { checkFloatTensor } from '../ops/util.js';
-import { conv2d, convTranspose2d } from '../ops/conv.js';
-import { ones, tensor } from '../ops/creation.js';
-import { pad as padOp } from '../ops/join.js';
-import { avgPool2d, upsampleNearest } from '../ops/pool.js';
-import { flip, reshape, slice, transpose } from '../ops/view.js';
+import { checkFloatTensor, conv2d, convTranspose2d, ones, tensor, pad as padOp, avgPool2d, upsampleNearest, flip, reshape, slice, transpose } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 

@@ -11,7 +11,8 @@ import { broadcastShapes } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { cast } from './cast.js';
 import { scalar } from './creation.js';
-import { sumToShape } from './reduce.js';
+// reduce imports this file: sumToShape comes through the forwarder of late.ts
+import { sumToShape } from './late.js';
 import { eqS, geS, gtS, leS, log, logicalNot, ltS, neg, neS, powScalar, unaryKernel } from './unary.js';
 import { checkSameDevice, checkTensor, nv, nvBroadcast } from './util.js';
 

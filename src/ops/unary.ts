@@ -8,7 +8,8 @@ import { Binary, native, Unary, kernels } from '../native.js';
 import { isFloat, type DType } from '../tensor/dtype.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
-import { add, div, mul, sub, where } from './binary.js';
+// binary imports this file: its ops come through the forwarders of late.ts
+import { add, div, ge, gt, le, logicalAnd, lt, mul, sub, where } from './late.js';
 import { cast } from './cast.js';
 import { full, zerosLike } from './creation.js';
 import { checkTensor, nv } from './util.js';
@@ -354,5 +355,3 @@ export function logicalNot(x: Tensor): Tensor {
   return t.dtype === 'bool' ? unaryKernel(Unary.not, t) : tidy(() => unaryKernel(Unary.not, cast(t, 'bool')));
 }
 
-// binary.ts provides the tensor-or-scalar forms; these local aliases keep the gradients readable.
-import { ge, gt, le, logicalAnd, lt } from './binary.js';

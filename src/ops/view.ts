@@ -7,7 +7,8 @@ import { attachGrad } from '../autograd/node.js';
 import { native, kernels } from '../native.js';
 import { checkShape, contiguousStrides, normDim, normDims, numel, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { sumToShape } from './reduce.js';
+// reduce imports this file: sumToShape comes through the forwarder of late.ts
+import { sumToShape } from './late.js';
 import { checkTensor, nv } from './util.js';
 
 /** Strides that view (oldShape, oldStrides) as newShape, or null when a copy is needed. */

@@ -3,8 +3,7 @@
 // learning-rate warm-up and global gradient-norm clipping as in score_sde's optimization_manager.
 import { checkBool, checkFinite, checkInt, checkKnownKeys, checkOptions, ArgumentError } from '../errors.js';
 import { noGrad } from '../autograd/mode.js';
-import { adamStep_ } from '../ops/inplace.js';
-import { zerosLike } from '../ops/creation.js';
+import { adamStep_, zerosLike } from '../ops/index.js';
 import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { clipGradNorm } from './clip.js';

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { argError, checkFinite } from '../errors.js';
 import { noGrad } from '../autograd/mode.js';
-import { mul_ } from '../ops/inplace.js';
-import { sum } from '../ops/reduce.js';
-import { square } from '../ops/unary.js';
+import { mul_, sum, square } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 

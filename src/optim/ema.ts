@@ -4,8 +4,7 @@
 import { checkBool, checkFinite, checkKnownKeys, checkOptions } from '../errors.js';
 import { checkParams } from './clip.js';
 import { noGrad } from '../autograd/mode.js';
-import { clone, detach } from '../ops/cast.js';
-import { copy_, lerp_ } from '../ops/inplace.js';
+import { clone, detach, copy_, lerp_ } from '../ops/index.js';
 import { keep, tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
 import { ArgumentError, ShapeError, show } from '../errors.js';
 import { noGrad } from '../autograd/mode.js';
-import { copy_ } from '../ops/inplace.js';
+import { copy_ } from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
-// Layers above the ops use the method forms (x.add(y)); attach them however this module is loaded.
-import '../tensor/methods.js';
 
 /** What a checkpoint stores of an optimiser: its step and named state tensors. */
 export interface OptimizerState {

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { checkFinite, checkKnownKeys, checkOptions } from '../errors.js';
 import { noGrad } from '../autograd/mode.js';
-import { add_, copy_, mul_ } from '../ops/inplace.js';
-import { zerosLike } from '../ops/creation.js';
+import { add_, copy_, mul_, zerosLike } from '../ops/index.js';
 import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, type OptimizerState } from './optimizer.js';

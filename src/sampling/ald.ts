@@ -4,9 +4,7 @@
 //     x <- x + a_i s(x, sigma_i) + sqrt(2 a_i) z,   a_i = stepLr (sigma_i / sigma_L)^2,
 // then (denoise, NCSNv2) x <- x + sigma_L^2 s(x, sigma_L).
 import { argError, checkFinite, checkInt } from '../errors.js';
-import { add, mul } from '../ops/binary.js';
-import { clone } from '../ops/cast.js';
-import { randn } from '../ops/random.js';
+import { add, mul, clone, randn } from '../ops/index.js';
 import type { DeviceLike } from '../tensor/device.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkKeys, checkScore, timeLike } from '../sde/util.js';

@@ -5,7 +5,7 @@
 // the event loop so long runs do not block a server.
 import { argError, DTypeError } from '../errors.js';
 import { setGradEnabled } from '../autograd/mode.js';
-import { Generator as GeneratorClass, randn, type Generator } from '../ops/random.js';
+import { Generator as GeneratorClass, randn, type Generator } from '../ops/index.js';
 import { keep, tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ScoreFn, ScoreModel } from '../score_types.js';

@@ -5,10 +5,7 @@
 //   ald:      eps = 2 alpha (snr sigmaBar(t))^2   (annealed Langevin dynamics of NCSN)
 // then x_mean = x + eps s(x, t), x = x_mean + sqrt(2 eps) z.
 import { argError } from '../errors.js';
-import { add, div, mul, sub } from '../ops/binary.js';
-import { onesLike } from '../ops/creation.js';
-import { mean } from '../ops/reduce.js';
-import { sqrt, square } from '../ops/unary.js';
+import { add, div, mul, sub, onesLike, mean, sqrt, square } from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { SDE } from '../sde/sde.js';
 import { perSample, rowSum } from '../sde/util.js';

@@ -3,7 +3,7 @@
 // at T, for N times t_i = linspace(T, eps, N): corrector (nStepsEach Langevin steps at t_i) then
 // predictor (one reverse-time step). With denoise, the result is the last predictor mean.
 import { argError, checkFinite, checkInt } from '../errors.js';
-import { clone } from '../ops/cast.js';
+import { clone } from '../ops/index.js';
 import type { DeviceLike } from '../tensor/device.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { SDE } from '../sde/sde.js';

@@ -2,9 +2,7 @@
 // Predictors of the PC sampler (score_sde `sampling.py`): one step of the reverse-time SDE from
 // t to t - 1/N. Each returns the next state and its noise-free mean (used for the final denoise).
 import { argError, checkFinite, checkInt } from '../errors.js';
-import { add, div, mul, sub } from '../ops/binary.js';
-import { sqrt, square } from '../ops/unary.js';
-import type { Generator } from '../ops/random.js';
+import { add, div, mul, sub, sqrt, square, type Generator } from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ReverseSDE, SDE } from '../sde/sde.js';
 import type { ScoreFn } from '../score_types.js';

@@ -8,11 +8,7 @@
 // as one vector. Each attempt runs in one noGrad + tidy; the ODE function may enable gradients
 // inside (the likelihood's divergence does).
 import { argError, ArgumentError, checkFinite, checkInt, DTypeError, show } from '../errors.js';
-import { add, div, maximum, mul, sub } from '../ops/binary.js';
-import { clone } from '../ops/cast.js';
-import { add_ } from '../ops/inplace.js';
-import { sum } from '../ops/reduce.js';
-import { abs, square } from '../ops/unary.js';
+import { add, div, maximum, mul, sub, clone, add_, sum, abs, square } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkKeys } from '../sde/util.js';

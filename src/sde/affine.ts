@@ -3,15 +3,13 @@
 // form: x_t = scale(t) x_0 + std(t) z. VE, VP and subVP derive from it; so can any user SDE that
 // gives its kernel coefficients.
 import { ArgumentError } from '../errors.js';
-import { add, mul } from '../ops/binary.js';
-import { randn } from '../ops/random.js';
+import { add, mul, randn, square } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { SDE, type Marginal, type PriorOptions, type SampleXtOptions } from './sde.js';
 
 export type { PriorOptions };
 import { checkBatch, checkKeys, checkTime, perSample, perSampleSize, rowSum } from './util.js';
-import { square } from '../ops/unary.js';
 import { checkShape } from '../tensor/shape.js';
 import { argError } from '../errors.js';
 

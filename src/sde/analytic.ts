@@ -15,20 +15,12 @@
 // + std^2) V_k^T): no matrix is ever inverted. Densities use log-sum-exp over components (and the
 // score their softmax weights), so points far out in the tails give finite scores.
 import { argError, ArgumentError, ShapeError, show } from '../errors.js';
-import { add, div, mul, sub } from '../ops/binary.js';
-import { cast } from '../ops/cast.js';
-import { full, tensor } from '../ops/creation.js';
-import { matmul } from '../ops/linalg.js';
-import { rand, randn, type Generator } from '../ops/random.js';
-import { logsumexp, sum } from '../ops/reduce.js';
-import { softmax } from '../ops/softmax.js';
-import { log, square } from '../ops/unary.js';
-import { permute, reshape, transpose } from '../ops/view.js';
+import { add, div, mul, sub, cast, full, tensor, matmul, rand, randn, type Generator, logsumexp, sum, softmax, log, square, permute, reshape, transpose } from '../ops/index.js';
 import { keep, tidy } from '../tensor/scope.js';
 import type { DeviceLike } from '../tensor/device.js';
 import { Tensor } from '../tensor/tensor.js';
 import { AffineSDE } from './affine.js';
-import { symEig } from './eig.js';
+import { symEig } from '../linalg/eig.js';
 import type { SDE } from './sde.js';
 import type { ScoreFn } from '../score_types.js';
 import { checkBatch, checkKeys } from './util.js';

@@ -7,11 +7,7 @@
 // the prior, the same way VP relaxes to N(0, I). The kernel p_0t is not Gaussian and has no
 // closed form: x_t comes from Euler-Maruyama simulation, and sigmaBar(t) = sqrt(int_0^t beta).
 import { argError, ArgumentError, checkFinite, checkOptions } from '../errors.js';
-import { add, div, mul, sub } from '../ops/binary.js';
-import { tensor } from '../ops/creation.js';
-import { rand, randn, type Generator } from '../ops/random.js';
-import { sum } from '../ops/reduce.js';
-import { isfinite, sqrt, square } from '../ops/unary.js';
+import { add, div, mul, sub, tensor, rand, randn, type Generator, sum, isfinite, sqrt, square } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { priorShape, type PriorOptions } from './affine.js';

@@ -6,15 +6,10 @@
 import { ArgumentError, argError, checkBool, checkFunction, LcssError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ScoreFn } from '../score_types.js';
-import type { Generator } from '../ops/random.js';
+import { type Generator, mul, sub, zerosLike, square } from '../ops/index.js';
 import type { DeviceLike } from '../tensor/device.js';
-import { mul, sub } from '../ops/binary.js';
-import { zerosLike } from '../ops/creation.js';
-import { square } from '../ops/unary.js';
 import { tidy } from '../tensor/scope.js';
 import { checkBatch, checkScore, perSample, validateTime } from './util.js';
-// Layers above the ops use the method forms (x.add(y)); attach them however this module is loaded.
-import '../tensor/methods.js';
 
 export type { ScoreFn };
 

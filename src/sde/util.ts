@@ -2,10 +2,7 @@
 // Helpers shared by the SDEs, samplers and likelihoods: per-sample broadcasting of [B] vectors,
 // time and score checks, per-sample reductions and option validation.
 import { argError, checkFinite, checkInt, DTypeError, ShapeError, show } from '../errors.js';
-import { cast } from '../ops/cast.js';
-import { full } from '../ops/creation.js';
-import { sum } from '../ops/reduce.js';
-import { reshape } from '../ops/view.js';
+import { cast, full, sum, reshape } from '../ops/index.js';
 import { isFloat } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 

@@ -4,10 +4,7 @@
 // Like score_sde, the kernel std is sigma(t) (not sqrt(sigma(t)^2 - sigma_min^2)): x_0 is taken to
 // carry sigma_min of noise already, which is what the models are trained with.
 import { argError, checkInt, checkOptions } from '../errors.js';
-import { mul, sub, where } from '../ops/binary.js';
-import { onesLike, zerosLike } from '../ops/creation.js';
-import { randn } from '../ops/random.js';
-import { eqS, exp, floor, sqrt, square } from '../ops/unary.js';
+import { mul, sub, where, onesLike, zerosLike, randn, eqS, exp, floor, sqrt, square } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { AffineSDE, gaussianLogp, priorShape, type KernelCoef, type PriorOptions } from './affine.js';

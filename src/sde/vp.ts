@@ -6,10 +6,7 @@
 //   subVP: dx = -beta x / 2 dt + sqrt(beta (1 - e^{4m})) dw, mean e^m x_0, std 1 - e^{2m}
 // (1 - e^{4m} = 1 - exp(-2 beta_0 t - (beta_1 - beta_0) t^2); subVP's std has no square root.)
 import { argError, ArgumentError, checkFinite, checkInt, checkOptions } from '../errors.js';
-import { checkFloatTensor, checkTensor } from '../ops/util.js';
-import { add, mul, sub } from '../ops/binary.js';
-import { randn } from '../ops/random.js';
-import { exp, expm1, floor, neg, sqrt, square } from '../ops/unary.js';
+import { checkFloatTensor, checkTensor, add, mul, sub, randn, exp, expm1, floor, neg, sqrt, square } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { AffineSDE, gaussianLogp, priorShape, type KernelCoef, type PriorOptions } from './affine.js';

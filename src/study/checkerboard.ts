@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { lineChart } from '../eval/plot.js';
 import { resolveConfig } from '../train/config.js';
 import { train } from '../train/trainer.js';
-import { atomicWriteFile } from '../train/atomic.js';
+import { atomicWriteFile } from '../io/atomic.js';
 
 export const STUDY_OBJECTIVES = ['lcss', 'dsm', 'ssm', 'ssm-vr', 'fdssm', 'exact'] as const;
 

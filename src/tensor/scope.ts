@@ -4,10 +4,11 @@
 // reach. numTensors()/memory() make leaks visible; a native finalizer is only the backstop.
 import { ArgumentError, show } from '../errors.js';
 import { native } from '../native.js';
-import type { Node } from '../autograd/node.js';
+import { isTensor } from './is_tensor.js';
+import type { Node } from './node.js';
 import { storageBytes, storageBytesByDevice } from './storage.js';
-// A runtime import in a cycle (tensor.ts imports this file): only used inside functions.
-import { Tensor } from './tensor.js';
+// Types only: tensor.ts imports this file, so tensors are recognised with isTensor.
+import type { Tensor } from './tensor.js';
 
 export interface Scope {
   tensors: Set<Tensor>;
@@ -50,7 +51,7 @@ export function trackNode(n: Node): void {
 /** Collects the tensors inside a value returned from tidy (tensor, array, plain object, Map). */
 function collect(v: unknown, out: Set<Tensor>, depth = 0): void {
   if (!v || typeof v !== 'object' || depth > 8) return;
-  if (v instanceof Tensor) {
+  if (isTensor(v)) {
     out.add(v);
     return;
   }
@@ -126,7 +127,7 @@ export function tidy<T>(fn: () => T): T {
 
 /** Exempts a tensor from every enclosing tidy: it lives until disposed. */
 export function keep<T extends Tensor>(t: T): T {
-  if (!(t instanceof Tensor)) throw new ArgumentError(`keep: argument 't' got ${show(t)}, expected a Tensor`);
+  if (!isTensor(t)) throw new ArgumentError(`keep: argument 't' got ${show(t)}, expected a Tensor`);
   if (t._scope) {
     t._scope.tensors.delete(t);
     t._scope.kept.push(t);

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 // The Tensor: a strided view (shape, strides, offset) of a Storage, with autograd metadata.
-// Ops are free functions in src/ops (one file per op family) and are also attached as methods
-// by src/tensor/methods.ts, so `x.add(y).relu()` and `lc.relu(lc.add(x, y))` are the same call.
+// Ops are free functions in src/ops (one file per op family); the ops layer's entry
+// (src/ops/index.ts) also attaches them as methods, so `x.add(y).relu()` and
+// `lc.relu(lc.add(x, y))` are the same call.
 import { AutogradError, DisposedError, ArgumentError, DTypeError, ShapeError, show } from '../errors.js';
 import { native, kernels } from '../native.js';
-import type { Node } from '../autograd/node.js';
-import { LeafNode } from '../autograd/node.js';
 import type { Device } from './device.js';
 import { CPU } from './device.js';
 import { isFloat, typedArrayFor, type AnyTypedArray, type DType } from './dtype.js';
+import { TENSOR } from './is_tensor.js';
+import { LeafNode, type Node } from './node.js';
 import { track, untrack, type Scope } from './scope.js';
 import { checkShape, contiguousStrides, isContiguous, numel, viewProblem } from './shape.js';
 import { Storage } from './storage.js';
@@ -26,6 +27,8 @@ const savedAliases = new FinalizationRegistry<Storage>((storage) => {
 export class Tensor {
   readonly id = nextId++;
   readonly _isTensor = true;
+  /** The brand scope.ts recognises tensors by (it cannot import this class). */
+  readonly [TENSOR] = true;
   /** Autograd node: the op that produced this tensor, or the leaf accumulator of a parameter. */
   node: Node | null = null;
   /** Gradient accumulated by backward() (leaves only). */

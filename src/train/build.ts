@@ -16,7 +16,7 @@ import { createModel, getModelConfig, type ModelConfig } from '../models/configs
 import { scoreFn } from '../models/score.js';
 import type { ScoreFn, ScoreNetwork } from '../score_types.js';
 import type { Module } from '../nn/module.js';
-import { Generator } from '../ops/random.js';
+import { Generator } from '../ops/index.js';
 import { Adam } from '../optim/adam.js';
 import { EMA } from '../optim/ema.js';
 import { DoubleWellSDE } from '../sde/doublewell.js';

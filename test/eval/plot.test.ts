@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { describe, expect, it } from 'vitest';
 import * as lc from '../../src/index.js';
-import { decodePng } from '../../src/data/png.js';
+import { decodePng } from '../../src/io/png.js';
 import { imageGrid, lineChart, scatterPlot } from '../../src/eval/plot.js';
 import { lineChartSpec, scatterSpec } from '../../src/eval/chart_specs.js';
 import { evalChartSpec, lossChartSpec } from '../../src/eval/run_charts.js';

@@ -7,8 +7,8 @@
 // and checks that no tensor outlives a tidy around forward + backward.
 import { describe, expect, it } from 'vitest';
 import * as lc from '../../src/index.js';
-import { allClose, maxRelErr, nonContiguous, toNd, toTensor, values } from '../helpers/inputs.js';
-import { cases, type Case } from './cases.js';
+import { allClose, maxRelErr, nonContiguous, toNd, toTensor, values } from '../../checks/helpers/inputs.js';
+import { cases, type Case } from '../../checks/ops/cases.js';
 
 function makeInputs(c: Case, dtype: 'float32' | 'float64', seed: number): lc.Tensor[] {
   return c.inputs.map((spec, i) => toTensor(spec, values(spec, seed * 31 + i), dtype));

@@ -13,8 +13,8 @@
 // This is the class of bug behind linear reading rows with the stride of a size-1 dim.
 import { describe, expect, it } from 'vitest';
 import * as lc from '../../src/index.js';
-import { maxRelErr, mulberry32, toNd, toTensor, values } from '../helpers/inputs.js';
-import { cases, type Case } from './cases.js';
+import { maxRelErr, mulberry32, toNd, toTensor, values } from '../../checks/helpers/inputs.js';
+import { cases, type Case } from '../../checks/ops/cases.js';
 
 interface Layout {
   /** storage dim i holds logical dim perm[i] */

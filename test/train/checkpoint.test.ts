@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as lc from '../../src/index.js';
 import { checkpointPath, latestCheckpoint, listCheckpoints, loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
-import { writeSafetensors } from '../../src/train/safetensors.js';
+import { writeSafetensors } from '../../src/io/safetensors.js';
 import { addonPath, transpileSrc } from './helpers/transpile.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lcss-ckpt-'));
@@ -109,7 +109,7 @@ describe('checkpoints', () => {
     // checkpoint 1 complete; checkpoint 2 is 16 MiB of weights = 4 chunks, each write then pausing 3 s
     writeFileSync(child, `
       import { saveCheckpoint } from './src/train/checkpoint.js';
-      import { tensor } from './src/ops/creation.js';
+      import { tensor } from './src/ops/index.js';
       const dir = process.argv[2];
       const w = (n, v) => tensor(new Float32Array(n).fill(v));
       saveCheckpoint(dir, { step: 1, model: { w: w(1000, 1) }, config: { run: 'a' } });

@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as lc from '../../src/index.js';
-import { DataFormatError } from '../../src/data/errors.js';
+import { DataFormatError } from '../../src/io/errors.js';
 import { ArgumentError } from '../../src/errors.js';
 import { latestCheckpoint, listCheckpoints, loadCheckpoint, resolveConfig, saveCheckpoint, train } from '../../src/train/index.js';
-import { readSafetensorsRaw, writeSafetensors } from '../../src/train/safetensors.js';
+import { readSafetensorsRaw, writeSafetensors } from '../../src/io/safetensors.js';
 
 const dirs: string[] = [];
 const tmp = () => {

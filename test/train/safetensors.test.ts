@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as lc from '../../src/index.js';
-import { DataFormatError } from '../../src/data/errors.js';
-import { CHECKSUM_KEY, inspectSafetensors, readSafetensors, readSafetensorsRaw, writeSafetensors } from '../../src/train/safetensors.js';
+import { DataFormatError } from '../../src/io/errors.js';
+import { CHECKSUM_KEY, inspectSafetensors, readSafetensors, readSafetensorsRaw, writeSafetensors } from '../../src/io/safetensors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lcss-st-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

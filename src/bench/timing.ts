@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Timing with the same method as the PyTorch peer (docs/PERFORMANCE.md), so ratios are
-// like for like: untimed warm-up calls, then R timed repetitions (tinybench samples) of K
-// back-to-back calls each, K chosen so one repetition lasts >= minRepMs; per-call median/min/max.
+// Timing with the same method as the PyTorch peer (bench/peer.ts runs it), so ratios are like for
+// like: untimed warm-up calls, then R timed repetitions (tinybench samples) of K back-to-back calls
+// each, K chosen so one repetition lasts >= minRepMs; per-call median/min/max. tinybench is a
+// runtime dependency (no dependencies of its own) because `lcss bench` runs in installed packages.
 import { Bench } from 'tinybench';
 
 export interface Stat {
@@ -34,7 +35,7 @@ export async function measure(fn: () => void, o: MeasureOptions = {}): Promise<S
     for (let i = 0; i < inner; i++) fn();
   });
   await bench.run();
-  const lat = bench.tasks[0].result as unknown as { latency: { p50: number; min: number; max: number } };
+  const lat = bench.tasks[0]!.result as unknown as { latency: { p50: number; min: number; max: number } };
   return { median: lat.latency.p50 / inner, min: lat.latency.min / inner, max: lat.latency.max / inner, reps, inner };
 }
 

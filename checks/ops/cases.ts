@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The op case table: one row per op configuration. Each row is run for values against the
-// float64 reference (test/helpers/ref.ts) in float32 and float64, on contiguous and non-contiguous
+// float64 reference (checks/helpers/ref.ts) in float32 and float64, on contiguous and non-contiguous
 // inputs, and for first- and second-order gradients against finite differences (float64).
 import * as lc from '../../src/index.js';
 import type { InputSpec } from '../helpers/inputs.js';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The op case table (test/ops/cases.ts) on CUDA, against the CPU backend on the same fresh random
+// The op case table (checks/ops/cases.ts) on CUDA, against the CPU backend on the same fresh random
 // inputs: values in float32 and float64 (contiguous and strided), first-order and second-order
 // gradients (float64), and the device memory each op leaves behind. Run by op_table.test.ts and by
 // bench/gpu_check.ts.

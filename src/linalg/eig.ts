@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Symmetric eigendecomposition in float64 JS (cyclic Jacobi): small covariance matrices of the
-// analytic oracles only. Jacobi is slow for large n (O(n^3) per sweep) but accurate to roundoff
-// in the eigenvalues, which the oracles' densities need.
+// Symmetric eigendecomposition in float64 JS (cyclic Jacobi) for small covariance matrices: the
+// analytic oracles of sde/ and the Gaussian fits of FID in eval/, which is why it sits below both.
+// Jacobi is slow for large n (O(n^3) per sweep) but accurate to roundoff in the eigenvalues, which
+// the oracles' densities need.
 
 export interface SymEig {
   /** Eigenvalues (unsorted). */

@@ -21,10 +21,10 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { argError, checkKnownKeys, checkOptions, DTypeError, ShapeError } from '../errors.js';
-import { tensor } from '../ops/creation.js';
+import { tensor } from '../ops/index.js';
 import { typedArrayFor, type AnyTypedArray, type DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { DataFormatError } from '../data/errors.js';
+import { DataFormatError } from './errors.js';
 import { atomicWrite } from './atomic.js';
 
 export type SafetensorsDType = 'F32' | 'F64' | 'I32' | 'BOOL';

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-// The fixed workloads W1-W5 of docs/PERFORMANCE.md, mirrored from the PyTorch peer's torch_peer.py
-// (same shapes, same cases, same flop counts), for our engine. Each case is a step function that
+// The fixed workloads W1-W5 of docs/PERFORMANCE.md, mirrored by the PyTorch peer that
+// bench/peer.ts runs (same shapes, same cases, same flop counts), for our engine. Each case is a step function that
 // frees everything it makes (tidy), so the allocator runs on recycled memory as in training.
-import * as lc from '../src/index.js';
-import type { Tensor } from '../src/index.js';
-import { Linear } from '../src/nn/linear.js';
-import { SmallUNet } from '../src/models/small_unet.js';
-import { Adam } from '../src/optim/adam.js';
-import { makeLoss, type LossName } from '../src/losses/index.js';
+import * as lc from '../index.js';
+import type { Tensor } from '../index.js';
+import { Linear } from '../nn/linear.js';
+import { SmallUNet } from '../models/small_unet.js';
+import { Adam } from '../optim/adam.js';
+import { makeLoss, type LossName } from '../losses/index.js';
 
 export interface Case {
   workload: string;
