@@ -61,7 +61,8 @@ export * as nn from './nn/index.js';
 export * as models from './models/index.js';
 
 import { native } from './native.js';
-import { checkInt } from './errors.js';
+import { checkInt, checkOneOf } from './errors.js';
+import { DTYPES, type DType } from './tensor/dtype.js';
 
 /** Threads used by the CPU kernels (LCSS_NUM_THREADS, default: the number of cores). */
 export function getNumThreads(): number {
@@ -75,6 +76,21 @@ export function setNumThreads(n: number): void {
 /** The instruction set the CPU kernels run with: 'avx512', 'avx2' or 'base'. */
 export function cpuIsa(): string {
   return native.cpuIsa();
+}
+/** The native kernels (their contract names, e.g. 'conv2dForward', 'attentionForward'). */
+export function kernelNames(): string[] {
+  return native.contracts().map((c) => c.name);
+}
+/**
+ * Whether this build has a native kernel for `kernel` on a device kind for a dtype (the backend
+ * table's answer). Ops without one on a device run their composite form there.
+ */
+export function kernelSupported(kernel: string, device: 'cpu' | 'cuda', dtype: DType): boolean {
+  const names = kernelNames();
+  checkOneOf('kernelSupported', 'kernel', kernel, names);
+  checkOneOf('kernelSupported', 'device', device, ['cpu', 'cuda']);
+  checkOneOf('kernelSupported', 'dtype', dtype, DTYPES);
+  return native.supports(kernel, device, dtype);
 }
 
 /** SDEs (VE, VP, subVP, double-well), Gaussian-mixture oracles with exact scores. */

@@ -34,6 +34,8 @@ export interface NativeAddon {
   free(b: B): void;
   write(b: B, offset: number, data: ArrayBufferView): void;
   read(b: B, offset: number, count: number): ArrayBuffer;
+  /** read's copy on the libuv threadpool: throws for a bad handle or range, rejects if the copy fails; ops on b wait for it, a free of b is deferred to it */
+  readAsync(b: B, offset: number, count: number): Promise<ArrayBuffer>;
   cpuMemoryStats(): MemoryStats;
   cpuEmptyCache(): void;
   cpuResetPeak(): void;

@@ -327,7 +327,7 @@ export interface UpsampleNearestBackwardArgs {
   gy: BufArg;
   gx: BufArg;
 }
-/** indexSelect: dtypes float32, float64 */
+/** indexSelect: dtypes float32, float64, int32 */
 export interface IndexSelectArgs {
   outer: number;
   D: number;
@@ -337,7 +337,7 @@ export interface IndexSelectArgs {
   index: BufArg;
   y: BufArg;
 }
-/** indexAdd: dtypes float32, float64 */
+/** indexAdd: dtypes float32, float64, int32 */
 export interface IndexAddArgs {
   outer: number;
   D: number;
@@ -347,7 +347,7 @@ export interface IndexAddArgs {
   index: BufArg;
   src: BufArg;
 }
-/** gather: dtypes float32, float64 */
+/** gather: dtypes float32, float64, int32 */
 export interface GatherArgs {
   outer: number;
   D: number;
@@ -357,7 +357,7 @@ export interface GatherArgs {
   index: BufArg;
   y: BufArg;
 }
-/** scatterAdd: dtypes float32, float64 */
+/** scatterAdd: dtypes float32, float64, int32 */
 export interface ScatterAddArgs {
   outer: number;
   D: number;
@@ -527,10 +527,10 @@ export const CONTRACTS: readonly { name: string; dtypes: readonly string[]; fiel
   { name: 'maxPool2dBackward', dtypes: ['float32', 'float64'], fields: [{ name: 'N', kind: 'size' }, { name: 'C', kind: 'size' }, { name: 'H', kind: 'size' }, { name: 'W', kind: 'size' }, { name: 'OH', kind: 'size' }, { name: 'OW', kind: 'size' }, { name: 'kernelH', kind: 'size' }, { name: 'kernelW', kind: 'size' }, { name: 'strideH', kind: 'size' }, { name: 'strideW', kind: 'size' }, { name: 'padH', kind: 'size' }, { name: 'padW', kind: 'size' }, { name: 'dilationH', kind: 'size' }, { name: 'dilationW', kind: 'size' }, { name: 'divisor', kind: 'size' }, { name: 'gy', kind: 'buf' }, { name: 'indices', kind: 'buf' }, { name: 'gx', kind: 'buf' }] },
   { name: 'upsampleNearestForward', dtypes: ['float32', 'float64'], fields: [{ name: 'NC', kind: 'size' }, { name: 'H', kind: 'size' }, { name: 'W', kind: 'size' }, { name: 'factorH', kind: 'size' }, { name: 'factorW', kind: 'size' }, { name: 'x', kind: 'buf' }, { name: 'y', kind: 'buf' }] },
   { name: 'upsampleNearestBackward', dtypes: ['float32', 'float64'], fields: [{ name: 'NC', kind: 'size' }, { name: 'H', kind: 'size' }, { name: 'W', kind: 'size' }, { name: 'factorH', kind: 'size' }, { name: 'factorW', kind: 'size' }, { name: 'gy', kind: 'buf' }, { name: 'gx', kind: 'buf' }] },
-  { name: 'indexSelect', dtypes: ['float32', 'float64'], fields: [{ name: 'outer', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'inner', kind: 'size' }, { name: 'M', kind: 'size' }, { name: 'x', kind: 'buf' }, { name: 'index', kind: 'buf' }, { name: 'y', kind: 'buf' }] },
-  { name: 'indexAdd', dtypes: ['float32', 'float64'], fields: [{ name: 'outer', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'inner', kind: 'size' }, { name: 'M', kind: 'size' }, { name: 'y', kind: 'buf' }, { name: 'index', kind: 'buf' }, { name: 'src', kind: 'buf' }] },
-  { name: 'gather', dtypes: ['float32', 'float64'], fields: [{ name: 'outer', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'inner', kind: 'size' }, { name: 'M', kind: 'size' }, { name: 'x', kind: 'buf' }, { name: 'index', kind: 'buf' }, { name: 'y', kind: 'buf' }] },
-  { name: 'scatterAdd', dtypes: ['float32', 'float64'], fields: [{ name: 'outer', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'inner', kind: 'size' }, { name: 'M', kind: 'size' }, { name: 'y', kind: 'buf' }, { name: 'index', kind: 'buf' }, { name: 'src', kind: 'buf' }] },
+  { name: 'indexSelect', dtypes: ['float32', 'float64', 'int32'], fields: [{ name: 'outer', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'inner', kind: 'size' }, { name: 'M', kind: 'size' }, { name: 'x', kind: 'buf' }, { name: 'index', kind: 'buf' }, { name: 'y', kind: 'buf' }] },
+  { name: 'indexAdd', dtypes: ['float32', 'float64', 'int32'], fields: [{ name: 'outer', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'inner', kind: 'size' }, { name: 'M', kind: 'size' }, { name: 'y', kind: 'buf' }, { name: 'index', kind: 'buf' }, { name: 'src', kind: 'buf' }] },
+  { name: 'gather', dtypes: ['float32', 'float64', 'int32'], fields: [{ name: 'outer', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'inner', kind: 'size' }, { name: 'M', kind: 'size' }, { name: 'x', kind: 'buf' }, { name: 'index', kind: 'buf' }, { name: 'y', kind: 'buf' }] },
+  { name: 'scatterAdd', dtypes: ['float32', 'float64', 'int32'], fields: [{ name: 'outer', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'inner', kind: 'size' }, { name: 'M', kind: 'size' }, { name: 'y', kind: 'buf' }, { name: 'index', kind: 'buf' }, { name: 'src', kind: 'buf' }] },
   { name: 'steinPerturb', dtypes: ['float32', 'float64'], fields: [{ name: 'B', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'K', kind: 'size' }, { name: 'estimator', kind: 'int' }, { name: 'normPerturbed', kind: 'flag' }, { name: 'gamma', kind: 'finite' }, { name: 'seed', kind: 'size' }, { name: 'offset', kind: 'size' }, { name: 'sigma', kind: 'buf' }, { name: 'x', kind: 'buf' }, { name: 'y', kind: 'buf' }] },
   { name: 'steinLossForward', dtypes: ['float32', 'float64'], fields: [{ name: 'B', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'K', kind: 'size' }, { name: 'estimator', kind: 'int' }, { name: 'normPerturbed', kind: 'flag' }, { name: 'gamma', kind: 'finite' }, { name: 'seed', kind: 'size' }, { name: 'offset', kind: 'size' }, { name: 'sigma', kind: 'buf' }, { name: 's', kind: 'buf' }, { name: 'out', kind: 'buf' }] },
   { name: 'steinLossBackward', dtypes: ['float32', 'float64'], fields: [{ name: 'B', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'K', kind: 'size' }, { name: 'estimator', kind: 'int' }, { name: 'normPerturbed', kind: 'flag' }, { name: 'gamma', kind: 'finite' }, { name: 'seed', kind: 'size' }, { name: 'offset', kind: 'size' }, { name: 'sigma', kind: 'buf' }, { name: 's', kind: 'buf' }, { name: 'gout', kind: 'buf' }, { name: 'gs', kind: 'buf' }] },

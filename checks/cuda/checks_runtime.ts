@@ -281,4 +281,58 @@ function multiDeviceSuite(): Suite {
   return { name: 'CUDA runtime: two devices', checks };
 }
 
-export const runtimeSuites = (): Suite[] => [copiesSuite(), randomSuite(), fusedSuite(), indexSuite(), memorySuite(), multiDeviceSuite()];
+// data(): the device-to-host copy on the libuv threadpool (it waits for the device there, so the
+// event loop turns meanwhile), and what it must keep: the values at the call, an in-place write
+// queued after it not leaking in, a dispose during it freeing the device memory after the copy,
+// and errors a kernel recorded reported by it, typed and naming data.
+function asyncReadSuite(): Suite {
+  const checks: Check[] = [];
+  checks.push({ name: 'data() equals dataSync for every dtype and for strided views', run: async () => {
+    // tidy: an intermediate left to the garbage collector would hold device memory the next check counts
+    const views = lc.tidy(() => {
+      const x = lc.tensor(vals(6 * 7 * 8, 21), { shape: [6, 7, 8], device: CUDA });
+      return [x, lc.cast(x, 'float64'), lc.cast(lc.mul(x, 100), 'int32'), lc.gt(x, 0)]
+        .flatMap((t) => [t, lc.permute(t, [2, 0, 1]), lc.slice(lc.narrow(t, 1, 2, 4), 2, 1, 8, 3), lc.narrow(t, 0, 1, 0)]);
+    });
+    for (const v of views) sameArray(await v.data(), v.dataSync(), `data() of ${v.dtype} [${v.shape}] on ${v.device}`);
+    lc.dispose(views);
+  } });
+
+  checks.push({ name: 'a freshly computed tensor; a write queued after data() does not leak in', run: async () => {
+    const n = 1 << 22;
+    const a = lc.randn([n], { device: CUDA });
+    const want = lc.tidy(() => lc.mul(lc.add(a.to('cpu'), 1), 3).dataSync());
+    const y = lc.tidy(() => lc.mul(lc.add(a, 1), 3));  // queued: possibly still running when data() is called
+    const p = y.data();
+    y.add_(1);                            // waits for the copy, then is queued
+    sameArray(await p, want, 'data() of a fresh result');
+    const after = y.dataSync();
+    check(Math.abs(after[5] - (want[5] + 1)) < 1e-4, `the write after data(): ${after[5]} vs ${want[5] + 1}`);
+    lc.dispose([a, y]);
+  } });
+
+  checks.push({ name: 'dispose during data() frees the device memory once the copy ended', run: async () => {
+    lc.cuda.synchronize();
+    const s0 = lc.cuda.memoryStats(CUDA.index);
+    const t = lc.randn([1 << 22], { device: CUDA });
+    const want = t.dataSync();
+    const p = t.data();
+    t.dispose();
+    sameArray(await p, want, 'data() of a tensor disposed during the copy');
+    const s1 = lc.cuda.memoryStats(CUDA.index);
+    check(s1.allocatedBytes === s0.allocatedBytes, `allocated ${s1.allocatedBytes} bytes after, ${s0.allocatedBytes} before`);
+  } });
+
+  checks.push({ name: 'an index error a kernel recorded rejects data() with an IndexError naming data and the op', run: async () => {
+    const x = lc.tensor(vals(20, 22), { shape: [5, 4], device: CUDA });
+    const y = lc.tidy(() => lc.indexSelect(x, 0, lc.tensor([0, 7], { dtype: 'int32', device: CUDA })));
+    const e = await y.data().then(() => null, (err: unknown) => err);
+    check(e instanceof lc.IndexError, `data() after a bad index: ${String(e)}`);
+    check(/^data: index 7 is out of range for a dimension of size 5 .*\(in index_select\)$/.test((e as Error).message), `message: ${(e as Error).message}`);
+    sameArray(await x.data(), x.dataSync(), 'the device is usable after');
+    lc.dispose([x, y]);
+  } });
+  return { name: 'CUDA runtime: data() off the event loop', checks };
+}
+
+export const runtimeSuites = (): Suite[] => [copiesSuite(), randomSuite(), fusedSuite(), indexSuite(), memorySuite(), asyncReadSuite(), multiDeviceSuite()];

@@ -11,6 +11,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,8 @@ constexpr const char* kNoCudaBackend =
     "lcss was built without CUDA: install the CUDA toolkit (nvcc on PATH) and run `npm rebuild lcss` "
     "(LCSS_CUDA=1 forces it)";
 
+struct ReadPin;  // readAsync copies of a buffer in flight (read_pin.h)
+
 // A block of device memory owned by JS through a numeric handle.
 struct BufferRec {
   void* data = nullptr;
@@ -37,6 +40,9 @@ struct BufferRec {
   int device_index = 0;
   uint32_t gen = 0;  // bumped when the slot is freed, so a stale handle never reaches new memory
   bool live = false;
+  // Set once readAsync copies of this buffer may be in flight (they share it): get() waits for
+  // them, and release() hands the memory to the last one instead of freeing it under a copy.
+  std::shared_ptr<ReadPin> reads;
 };
 
 // Buffers of one environment, addressed by handles: a JS number gen * 2^26 + slot. A handle is a
@@ -53,8 +59,11 @@ class BufferTable {
   ~BufferTable();  // environment teardown: every buffer still live goes back to its allocator
 
   double add(const BufferRec& r);
-  // The live buffer of `handle`, or an error naming `what`.
+  // The live buffer of `handle`, or an error naming `what`; first waits for readAsync copies of it
+  // still in flight, so that no op writes into memory while a copy reads it.
   BufferRec& get(const Napi::Value& handle, const char* what);
+  // The live buffer of `handle`, or null; never waits (free, readAsync).
+  BufferRec* find(const Napi::Value& handle);
   // Frees the buffer (a stale handle is ignored: free is idempotent); returns its bytes on the CPU.
   void release(const Napi::Value& handle, Napi::Env env);
   size_t live() const { return slots_.size() - free_.size(); }

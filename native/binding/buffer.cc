@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The buffer table and the memory entry points (alloc, free, read, write, stats, threads).
+// The buffer table and the memory entry points (alloc, free, read, readAsync, write, stats, threads).
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "../core/allocator.h"
@@ -8,6 +9,7 @@
 #include "../cpu/cpu_features.h"
 #include "../cpu/kernels.h"
 #include "binding.h"
+#include "read_pin.h"
 
 namespace lcss {
 
@@ -30,11 +32,22 @@ void free_rec(BufferRec& r) {
   r.data = nullptr;
 }
 
+// Frees the memory, or gives it to the readAsync copies still reading it (the last one frees it).
+void free_or_hand_off(BufferRec& r) {
+  if (r.reads && r.data &&
+      r.reads->hand_off(r.data, r.nbytes, r.device == DeviceKind::Cuda, r.device_index))
+    r.data = nullptr;
+  r.reads.reset();
+  free_rec(r);
+}
+
 }  // namespace
 
+// At environment teardown (a Worker terminated) a copy may still be in flight: it owns its pin,
+// so the memory goes to it rather than out from under it.
 BufferTable::~BufferTable() {
   for (BufferRec& r : slots_)
-    if (r.live) free_rec(r);
+    if (r.live) free_or_hand_off(r);
 }
 
 double BufferTable::add(const BufferRec& rec) {
@@ -71,7 +84,20 @@ BufferRec& BufferTable::get(const Napi::Value& h, const char* what) {
   LCSS_CHECK(decode(h, &slot, &gen), "%s: expected a native buffer handle", what);
   BufferRec& r = slots_[slot];
   LCSS_CHECK(r.live && r.gen == gen, "%s: the buffer was already freed (tensor disposed)", what);
+  if (r.reads) {
+    // Only this thread starts copies, so once they have ended none can start behind our back:
+    // the pin can go, and later ops on this buffer pay one null check.
+    r.reads->wait();
+    r.reads.reset();
+  }
   return r;
+}
+
+BufferRec* BufferTable::find(const Napi::Value& h) {
+  uint32_t slot = 0, gen = 0;
+  if (!decode(h, &slot, &gen)) return nullptr;
+  BufferRec& r = slots_[slot];
+  return r.live && r.gen == gen ? &r : nullptr;
 }
 
 void BufferTable::release(const Napi::Value& h, Napi::Env env) {
@@ -80,7 +106,7 @@ void BufferTable::release(const Napi::Value& h, Napi::Env env) {
   BufferRec& r = slots_[slot];
   if (!r.live || r.gen != gen) return;  // freed already (explicitly, then by the finalizer backstop)
   if (r.device == DeviceKind::Cuda) Napi::MemoryManagement::AdjustExternalMemory(env, -int64_t(r.nbytes));
-  free_rec(r);
+  free_or_hand_off(r);
   r.live = false;
   r.gen = r.gen >= kMaxGen ? 1 : r.gen + 1;
   free_.push_back(slot);
@@ -131,13 +157,11 @@ Napi::Value Alloc(const Napi::CallbackInfo& info) {
 Napi::Value Free(const Napi::CallbackInfo& info) {
   return guarded(info, "free", [&]() -> Napi::Value {
     Context& c = context(info);
-    // bytes leave the live count before the record is reset
-    try {
-      BufferRec& r = c.buffers.get(info[0], "free");
-      if (r.device == DeviceKind::Cpu) c.cpu_live -= int64_t(cpu_bucket_size(r.nbytes));
-    } catch (const Error&) {
-      return info.Env().Undefined();
-    }
+    // bytes leave the live count before the record is reset; find, not get: a free never waits for
+    // a readAsync copy in flight (release hands the memory to the copy, which frees it when done)
+    BufferRec* r = c.buffers.find(info[0]);
+    if (!r) return info.Env().Undefined();
+    if (r->device == DeviceKind::Cpu) c.cpu_live -= int64_t(cpu_bucket_size(r->nbytes));
     c.buffers.release(info[0], info.Env());
     return info.Env().Undefined();
   });
@@ -181,6 +205,142 @@ Napi::Value Read(const Napi::CallbackInfo& info) {
     if (bytes == 0) return ab;
     memory_backend(b.device).copy_to_host(b.device_index, ab.Data(), src, bytes);
     return ab;
+  });
+}
+
+// The copy of one readAsync call. The constructor (JS thread) takes what the copy needs from the
+// buffer's record: the source address, the device, and a share of the buffer's ReadPin, counted
+// before the work is queued. Execute (a libuv threadpool thread) touches no N-API and nothing of
+// the environment: it copies into memory this object owns (malloc), records a failure as a kind
+// and a message, and ends its count on the pin in every case. OnOK (JS thread) gives the memory to
+// JS as an external ArrayBuffer freed by its finalizer, so the bytes are copied once.
+class ReadWorker : public Napi::AsyncWorker {
+ public:
+  ReadWorker(Napi::Env env, const BufferRec& b, const void* src, size_t bytes)
+      : Napi::AsyncWorker(env, "lcss.readAsync"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        pin_(b.reads),
+        src_(src),
+        bytes_(bytes),
+        cuda_(b.device == DeviceKind::Cuda),
+        device_index_(b.device_index) {
+    pin_->begin();
+  }
+
+  ~ReadWorker() override {
+    // Never executed (the work was cancelled or could not be queued): the count still ends, or
+    // every later op on the buffer would wait for it forever.
+    if (!ended_) pin_->end();
+    std::free(out_);
+  }
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      if (bytes_) {
+        out_ = std::malloc(bytes_);
+        LCSS_CHECK_KIND(ErrorKind::OutOfMemory, out_, "out of memory: could not allocate %zu bytes for the copy",
+                        bytes_);
+        if (cuda_) cuda_copy_d2h(device_index_, out_, src_, bytes_);  // sets the device on this thread
+        else std::memcpy(out_, src_, bytes_);
+      }
+    } catch (const Error& e) {
+      fail(e.what(), e.kind);
+    } catch (const std::bad_alloc&) {
+      fail("out of memory (a native allocation failed)", ErrorKind::OutOfMemory);
+    } catch (const std::exception& e) {
+      fail(e.what(), ErrorKind::Argument);
+    }
+    ended_ = true;
+    pin_->end();
+  }
+
+  // Runs on the JS thread, also while a Worker's environment is being torn down, when N-API calls
+  // may fail: nothing may escape (an exception thrown out of this callback would end the process),
+  // and memory not yet adopted by JS is freed by the destructor.
+  void OnOK() override {
+    Napi::Env env = Env();
+    try {
+      if (failed_) {
+        deferred_.Reject(native_error(env, "readAsync", message_, kind_).Value());
+        return;
+      }
+      deferred_.Resolve(adopt(env));
+    } catch (...) {
+    }
+  }
+
+  void OnError(const Napi::Error&) override {}  // failures are reported by OnOK (typed, with a kind)
+
+ private:
+  void fail(const std::string& m, ErrorKind k) {
+    failed_ = true;
+    message_ = m;
+    kind_ = k;
+    std::free(out_);
+    out_ = nullptr;
+  }
+
+  Napi::ArrayBuffer adopt(Napi::Env env) {
+    if (!bytes_) return Napi::ArrayBuffer::New(env, 0);
+    napi_value ab = nullptr;
+    // The finalizer frees what V8 adopted; it is only registered when the call succeeds.
+    if (napi_create_external_arraybuffer(
+            env, out_, bytes_, [](napi_env, void* data, void*) { std::free(data); }, nullptr, &ab) == napi_ok) {
+      out_ = nullptr;
+      return Napi::ArrayBuffer(env, ab);
+    }
+    // Runtimes that refuse external memory (a V8 sandbox): one more copy, into memory V8 allocates.
+    Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, bytes_);
+    std::memcpy(copy.Data(), out_, bytes_);
+    return copy;
+  }
+
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<ReadPin> pin_;
+  const void* src_;
+  size_t bytes_;
+  bool cuda_;
+  int device_index_;
+  void* out_ = nullptr;
+  bool ended_ = false;
+  bool failed_ = false;
+  std::string message_;
+  ErrorKind kind_ = ErrorKind::Argument;
+};
+
+// readAsync(handle, elemOffset, count) -> Promise<ArrayBuffer>: the copy of read, made on the libuv
+// threadpool so that the event loop keeps turning while it runs. A bad handle or range throws here,
+// as read does; a failure of the copy itself (a CUDA error) rejects the promise with the same typed
+// error. Until the copy ends, ops that resolve the handle wait for it and a free of the buffer is
+// deferred to it (see ReadPin).
+Napi::Value ReadAsync(const Napi::CallbackInfo& info) {
+  return guarded(info, "readAsync", [&]() -> Napi::Value {
+    Context& c = context(info);
+    // find, not get: copies of one buffer may overlap (they only read it)
+    BufferRec* b = c.buffers.find(info[0]);
+    if (!b) c.buffers.get(info[0], "readAsync");  // throws the error of a bad or freed handle
+    LCSS_CHECK(b, "readAsync: expected a live native buffer handle");
+    const int64_t off = arg_size(info, 1, "readAsync offset"), n = arg_size(info, 2, "readAsync count");
+    LCSS_CHECK(checked_add(off, n, "readAsync") <= b->numel,
+               "readAsync: %lld elements at %lld exceed a buffer of %lld", (long long)n, (long long)off,
+               (long long)b->numel);
+    const size_t esz = element_size(*b);
+    const size_t bytes = checked_bytes(n, esz, "readAsync");
+    const void* src = static_cast<const char*>(b->data) + off * int64_t(esz);
+    if (!b->reads) b->reads = std::make_shared<ReadPin>();
+    // From here the worker owns its share of the pin: queued, it is deleted after OnOK; if Queue
+    // throws, the delete below ends its count.
+    ReadWorker* w = new ReadWorker(info.Env(), *b, src, bytes);
+    Napi::Promise p = w->promise();
+    try {
+      w->Queue();
+    } catch (...) {
+      delete w;
+      throw;
+    }
+    return p;
   });
 }
 
@@ -258,6 +418,7 @@ void register_memory(Napi::Env env, Napi::Object exports, Context* ctx) {
   define(env, exports, ctx, "free", Free);
   define(env, exports, ctx, "write", Write);
   define(env, exports, ctx, "read", Read);
+  define(env, exports, ctx, "readAsync", ReadAsync);
   define(env, exports, ctx, "cpuMemoryStats", Stats);
   define(env, exports, ctx, "cpuEmptyCache", EmptyCache);
   define(env, exports, ctx, "cpuResetPeak", ResetPeak);

@@ -94,7 +94,9 @@ void check_index(const char* op, int64_t outer, int64_t D, int64_t inner, int64_
   need(op, "index", index, per_element ? ns : M);
   need(op, "the gathered operand", small, ns);
   LCSS_CHECK(index.dtype == DType::I32, "%s: indices must be int32, got %s", op, dtype_name(index.dtype));
-  float_operands(op, {&big, &small});
+  // any dtype (embedding tables and gathered labels may be integers), the same on both sides
+  LCSS_CHECK(big.dtype == small.dtype, "%s: operands must share a dtype (%s and %s)", op, dtype_name(big.dtype),
+             dtype_name(small.dtype));
 }
 
 void check_attn(const char* op, const AttnShape& s) {

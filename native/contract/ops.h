@@ -17,6 +17,7 @@ enum DTypeMask : uint32_t {
   kI32 = 1u << int(DType::I32),
   kBool = 1u << int(DType::Bool),
   kFloat = kF32 | kF64,
+  kNumeric = kF32 | kF64 | kI32,
   kAnyDType = kF32 | kF64 | kI32 | kBool,
 };
 
@@ -45,10 +46,10 @@ enum DTypeMask : uint32_t {
   X(MaxPool2dBackward, "maxPool2dBackward", kFloat)          \
   X(UpsampleNearestForward, "upsampleNearestForward", kFloat)   \
   X(UpsampleNearestBackward, "upsampleNearestBackward", kFloat) \
-  X(IndexSelect, "indexSelect", kFloat)                      \
-  X(IndexAdd, "indexAdd", kFloat)                            \
-  X(Gather, "gather", kFloat)                                \
-  X(ScatterAdd, "scatterAdd", kFloat)                        \
+  X(IndexSelect, "indexSelect", kNumeric)                      \
+  X(IndexAdd, "indexAdd", kNumeric)                            \
+  X(Gather, "gather", kNumeric)                                \
+  X(ScatterAdd, "scatterAdd", kNumeric)                        \
   X(SteinPerturb, "steinPerturb", kFloat)                    \
   X(SteinLossForward, "steinLossForward", kFloat)            \
   X(SteinLossBackward, "steinLossBackward", kFloat)          \

@@ -3,7 +3,8 @@
 // Ops are free functions in src/ops (one file per op family); the ops layer's entry
 // (src/ops/index.ts) also attaches them as methods, so `x.add(y).relu()` and
 // `lc.relu(lc.add(x, y))` are the same call.
-import { AutogradError, DisposedError, ArgumentError, DTypeError, ShapeError, show } from '../errors.js';
+import { AutogradError, DisposedError, ArgumentError, DTypeError, LcssError, ShapeError, show } from '../errors.js';
+import { attributeError } from '../api.js';
 import { native, kernels } from '../native.js';
 import type { Device } from './device.js';
 import { CPU } from './device.js';
@@ -183,9 +184,39 @@ export class Tensor {
     }
   }
 
-  /** Promise form of dataSync (resolves once the device has finished). */
+  /**
+   * Contents in row-major order, as a new typed array, without blocking the event loop: the copy
+   * (a device-to-host copy on CUDA, which first waits for the device) runs on the libuv threadpool.
+   * The values are those at the time of the call: an op that writes into this tensor's storage
+   * afterwards waits for the copy, and dispose() during it is safe (the copy frees the memory).
+   */
   async data(): Promise<AnyTypedArray> {
-    return this.dataSync();
+    try {
+      this.assertLive('data');
+      const n = this.size;
+      const dtype = this.dtype;
+      let pending: Promise<ArrayBuffer>;
+      if (this.isContiguous) {
+        pending = native.readAsync(this.storage.buffer, this.offset, n);
+      } else {
+        // gathered into a contiguous temporary first (synchronously, like any op); releasing it at
+        // once is safe: its free is deferred until the copy has read it
+        const tmp = new Storage(dtype, n, this.device);
+        tmp.retain();
+        try {
+          kernels.copy({
+            y: { buffer: tmp.buffer, offset: 0, shape: this.shape, strides: contiguousStrides(this.shape) },
+            x: { buffer: this.storage.buffer, offset: this.offset, shape: this.shape, strides: this.strides },
+          });
+          pending = native.readAsync(tmp.buffer, 0, n);
+        } finally {
+          tmp.release();
+        }
+      }
+      return typedArrayFor(dtype, await pending);
+    } catch (e) {
+      throw dataError(e);
+    }
   }
 
   /** Nested JS arrays (a number or boolean for a 0-d tensor). */
@@ -218,6 +249,20 @@ export class Tensor {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
+}
+
+// An error of data() names data; one that a kernel recorded and this read-back reported (a CUDA
+// index error: "index_select: index 7 is out of range ...") keeps that op's name in brackets.
+function dataError(e: unknown): unknown {
+  if (e instanceof LcssError) {
+    const m = /^([\w.$-]+): /.exec(e.message);
+    if (m && !['data', 'readAsync', 'read', 'copy'].includes(m[1])) {
+      const old = e.message;
+      e.message = `data: ${old.slice(m[0].length)} (in ${m[1]})`;
+      if (typeof e.stack === 'string') e.stack = e.stack.replace(old, e.message);
+    }
+  }
+  return attributeError('data', e);
 }
 
 function formatNumber(v: number, dtype: DType, sci: boolean, dec: number): string {

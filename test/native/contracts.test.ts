@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Binary, native, RandomKind, Reduce, SteinEstimator, Unary } from '../../src/native.js';
 import { CONTRACTS } from '../../src/native_kernels.gen.js';
+import * as lc from '../../src/index.js';
 // @ts-expect-error: a plain .mjs script without declarations
 import { generate, outputPath } from '../../native/contract/gen_ts.mjs';
 
@@ -50,6 +51,12 @@ describe('native contracts', () => {
     expect(native.supports('attentionForward', 'cuda', 'float32')).toBe(false);
     expect(native.supports('conv2dForward', 'cuda', 'float32')).toBe(native.cudaBuilt());
     expect(() => native.supports('noSuchOp', 'cpu', 'float32')).toThrow(/unknown op/);
+    // the public form
+    expect(lc.kernelNames()).toContain('conv2dForward');
+    expect(lc.kernelSupported('gather', 'cpu', 'int32')).toBe(true);
+    expect(lc.kernelSupported('gather', 'cpu', 'bool')).toBe(false);
+    expect(() => lc.kernelSupported('conv2d', 'cpu', 'float32')).toThrow(/kernelSupported: argument 'kernel'/);
+    expect(() => lc.kernelSupported('gather', 'gpu' as never, 'float32')).toThrow(lc.ArgumentError);
   });
 
   it('a call with a field of the wrong kind is a typed error naming the op and the field', () => {
