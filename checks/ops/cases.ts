@@ -240,7 +240,26 @@ function convCases(): Case[] {
     const full = { stride: [1, 1] as [number, number], padding: [0, 0] as [number, number], dilation: [1, 1] as [number, number], groups: 1, outputPadding: [0, 0] as [number, number], ...o };
     return { name, inputs: [S(xs), S(ws)], fn: (x, w) => lc.convTranspose2d(x, w, null, full), ref: (x, w) => R.convTranspose2d(x, w, null, full), gradgrad: false };
   };
+  // the fused epilogue: + channel [N, O] per sample and channel, + residual [N, O, OH, OW]
+  const ce = (name: string, xs: number[], ws: number[], o: Partial<R.ConvRef>, ys: number[]): Case => {
+    const full: R.ConvRef = { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1, ...o };
+    const opts = { stride: full.stride, padding: full.padding, dilation: full.dilation, groups: full.groups };
+    return {
+      name, inputs: [S(xs), S(ws), S([ws[0]!]), S([xs[0]!, ws[0]!]), S(ys)],
+      fn: (x, w, b, ch, res) => lc.conv2d(x, w, b, { ...opts, channel: ch, residual: res }),
+      ref: (x, w, b, ch, res) => {
+        const y = R.conv2d(x, w, b, full);
+        const plane = ys[2]! * ys[3]!;
+        for (let i = 0; i < y.data.length; i++) y.data[i] += ch.data[Math.floor(i / plane)]! + res.data[i]!;
+        return y;
+      },
+      gradgrad: xs[0]! * xs[1]! * xs[2]! * xs[3]! <= 64,
+    };
+  };
   return [
+    ce('conv2d epilogue (channel + residual) 3x3 pad 1', [2, 3, 5, 4], [4, 3, 3, 3], { padding: [1, 1] }, [2, 4, 5, 4]),
+    ce('conv2d epilogue stride 2 groups 2', [2, 4, 6, 6], [4, 2, 3, 3], { stride: [2, 2], padding: [1, 1], groups: 2 }, [2, 4, 3, 3]),
+    ce('conv2d epilogue small (second order)', [1, 2, 4, 4], [2, 2, 3, 3], { padding: [1, 1] }, [1, 2, 4, 4]),
     c('conv2d 3x3 pad 1 + bias', [2, 3, 5, 4], [4, 3, 3, 3], { padding: [1, 1] }, true),
     c('conv2d stride 2', [1, 2, 7, 6], [3, 2, 3, 3], { stride: [2, 2], padding: [1, 1] }, false),
     c('conv2d dilation 2', [1, 2, 7, 7], [2, 2, 3, 3], { dilation: [2, 2], padding: [2, 1] }, false),
