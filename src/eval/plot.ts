@@ -4,7 +4,7 @@
 // vega + resvg (render.ts); image grids (samples [N, C, H, W] in [−1, 1] or [0, 1], like
 // torchvision's make_grid + save_image) are raster images, encoded directly as PNG.
 import { atomicWriteFile } from '../io/atomic.js';
-import { argError } from '../errors.js';
+import { argError, checkOptions } from '../errors.js';
 import { encodePng } from '../io/png.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { lineChartSpec, scatterSpec, type ChartSpec, type LineChartOptions, type ScatterOptions, type ScatterSet, type Series } from './chart_specs.js';
@@ -70,6 +70,7 @@ export interface ImageGridOptions {
  */
 export function imageGrid(x: Tensor, o: ImageGridOptions = {}): Plot {
   const fn = 'imageGrid';
+  o = checkOptions(fn, 'options', o);
   if (!x || !(x as Tensor)._isTensor || x.ndim !== 4) throw argError(fn, 'x', x, 'a tensor [N, C, H, W]');
   const [N, C, Hh, Ww] = x.shape;
   if (C !== 1 && C !== 3) throw argError(fn, 'x', x, 'C = 1 (gray) or C = 3 (RGB) channels');

@@ -160,6 +160,7 @@ export interface MmdOptions {
  */
 export function mmd2(x: PointsLike, y: PointsLike, o: MmdOptions = {}): number {
   const fn = 'mmd2';
+  o = checkOptions(fn, 'options', o);
   const a = toPoints(fn, 'x', x), b = toPoints(fn, 'y', y);
   if (a.dim !== b.dim) throw new ShapeError(`${fn}: x is ${a.dim}-D and y is ${b.dim}-D`);
   if (a.n < 2 || b.n < 2) throw argError(fn, 'x/y', [a.n, b.n], 'at least 2 samples each (the unbiased estimator leaves out i = j)');
@@ -217,6 +218,7 @@ export function wasserstein1dPow(u: Float64Array, v: Float64Array, p: number): n
  */
 export function slicedWasserstein(x: PointsLike, y: PointsLike, o: SlicedWassersteinOptions = {}): number {
   const fn = 'slicedWasserstein';
+  o = checkOptions(fn, 'options', o);
   const a = toPoints(fn, 'x', x), b = toPoints(fn, 'y', y);
   if (a.dim !== b.dim) throw new ShapeError(`${fn}: x is ${a.dim}-D and y is ${b.dim}-D`);
   const L = checkInt(fn, 'projections', o.projections ?? 128, 1);

@@ -2,7 +2,7 @@
 // 2-D convolution and transposed convolution (NCHW). Three native kernels (forward, input
 // gradient, weight gradient) close under differentiation: the gradient of each is made of the
 // other two, so any order of derivative stays on the fast kernels.
-import { argError, ShapeError, show } from '../errors.js';
+import { argError, checkKnownKeys, checkOptions, ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
 import { native, kernels } from '../native.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -112,6 +112,8 @@ function checkOperands(op: string, x: Tensor, w: Tensor, b: Tensor | null | unde
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions & Conv2dEpilogue = {}): Tensor {
   const op = 'conv2d';
+  opts = checkOptions(op, 'options', opts);
+  checkKnownKeys(op, 'options', opts, ['stride', 'padding', 'dilation', 'groups', 'channel', 'residual']);
   const { t, W, B } = checkOperands(op, x, weight, bias);
   const [sh, sw] = pair(op, 'stride', opts.stride ?? 1, 1);
   const [ph, pw] = pair(op, 'padding', opts.padding ?? 0, 0);
@@ -142,6 +144,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTranspose2dOptions = {}): Tensor {
   const op = 'convTranspose2d';
+  opts = checkOptions(op, 'options', opts);
+  checkKnownKeys(op, 'options', opts, ['stride', 'padding', 'dilation', 'groups', 'outputPadding']);
   const { t, W, B } = checkOperands(op, x, weight, bias);
   const [sh, sw] = pair(op, 'stride', opts.stride ?? 1, 1);
   const [ph, pw] = pair(op, 'padding', opts.padding ?? 0, 0);
