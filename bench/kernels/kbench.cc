@@ -27,7 +27,7 @@
 #include "cpu/kernels.h"
 #include "cpu/norm.h"
 #include "cpu/elementwise.h"
-#include "cpu/ops.h"
+#include "contract/op_codes.h"
 
 using namespace lcss;
 
