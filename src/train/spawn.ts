@@ -10,6 +10,7 @@ import * as errors from '../errors.js';
 import { argError, checkBool, checkInt, checkKnownKeys, checkOptions, LcssError } from '../errors.js';
 import { Device } from '../tensor/device.js';
 import { validateConfig, type SamplingConfig, type TrainConfig } from './config.js';
+import type { TrainResult } from './trainer.js';
 
 /** A spawned job's worker failed in a way no other error class describes (it crashed, or exited). */
 export class JobError extends LcssError {}
@@ -31,16 +32,10 @@ export interface SpawnTrainOptions {
 }
 
 /** What a spawned training resolves to (TrainResult without the components, which stay in the worker). */
-export interface SpawnedTrainResult {
-  step: number;
-  loss: number;
-  seconds: number;
-  itPerSec: number;
-  lastEval?: Record<string, number>;
-  out: string;
+export type SpawnedTrainResult = Omit<TrainResult, 'components' | 'dispose'> & {
   /** true when it stopped before config.steps because it was cancelled */
   cancelled: boolean;
-}
+};
 
 /**
  * A job running in a worker thread: 'progress', 'metrics' and 'evaluation' events (each also
