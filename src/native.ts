@@ -15,8 +15,6 @@ import { bindKernels, type Kernels } from './native_kernels.gen.js';
 export type NativeBuffer = number & { readonly __nativeBuffer: unique symbol };
 
 type B = NativeBuffer;
-type Arr = readonly number[];
-type Opt = B | null;
 
 export interface MemoryStats {
   allocatedBytes: number;

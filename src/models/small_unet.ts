@@ -42,7 +42,6 @@ class ResBlock extends Module {
   /** tembAct = SiLU(temb), computed once per forward and shared by every block. */
   forward(x: Tensor, tembAct: Tensor): Tensor {
     return tidy(() => {
-      const [B] = x.shape;
       // the time embedding and the skip connection are added inside the convolutions (their epilogue)
       let h = this.conv0.forward(this.gn0.forward(x, SILU), { channel: this.temb.forward(tembAct) });
       const s = this.skip ? this.skip.forward(x) : x;

@@ -4,7 +4,7 @@
 // materialising a tensor.
 import { argError } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
-import { Binary, native, Unary, kernels } from '../native.js';
+import { Binary, Unary, kernels } from '../native.js';
 import { isFloat, promote, type DType } from '../tensor/dtype.js';
 import { tidy } from '../tensor/scope.js';
 import { broadcastShapes } from '../tensor/shape.js';

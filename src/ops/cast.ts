@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // dtype conversion, copies across devices, clone and detach.
 import { attachGrad } from '../autograd/node.js';
-import { native, kernels } from '../native.js';
+import { kernels } from '../native.js';
 import { device as toDevice, type DeviceLike } from '../tensor/device.js';
 import { checkDType, isFloat, type DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';

@@ -4,10 +4,10 @@
 // other two, so any order of derivative stays on the fast kernels.
 import { argError, checkKnownKeys, checkOptions, ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
-import { native, kernels } from '../native.js';
+import { kernels } from '../native.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sum, sumToShape } from './reduce.js';
-import { checkFloatTensor, checkSameDevice, checkSameDType, nc, ncOpt, pair } from './util.js';
+import { checkFloatTensor, checkSameDevice, checkSameDType, nc, pair } from './util.js';
 import { contiguous } from './view.js';
 
 /** [N, C, H, W, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw, groups]: a convolution's geometry. */

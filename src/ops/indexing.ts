@@ -3,7 +3,7 @@
 // any order stay on the native kernels. Indices are int32; out-of-range ones raise an error.
 import { DTypeError, IndexError, ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
-import { native, kernels } from '../native.js';
+import { kernels } from '../native.js';
 import { normDim, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { cast } from './cast.js';

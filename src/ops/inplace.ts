@@ -4,7 +4,7 @@
 // that requires grad is only allowed with gradient recording off (noGrad), as in torch.
 import { argError, AutogradError, checkBool, checkFinite, checkInt, checkOptions, DTypeError, ShapeError, show } from '../errors.js';
 import { isGradEnabled } from '../autograd/mode.js';
-import { Binary, native, Unary, kernels } from '../native.js';
+import { Binary, Unary, kernels } from '../native.js';
 import { broadcastShapes, sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError } from '../errors.js';

@@ -3,7 +3,7 @@
 // one output buffer; split/chunk are views.
 import { argError, DTypeError, ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
-import { native, kernels } from '../native.js';
+import { kernels } from '../native.js';
 import { normDim } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkSameDevice, checkTensor, nv } from './util.js';

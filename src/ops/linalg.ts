@@ -3,7 +3,7 @@
 // handed to the kernel (no copies) whenever they can be expressed as one batch stride.
 import { ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
-import { native, kernels } from '../native.js';
+import { kernels } from '../native.js';
 import { tidy } from '../tensor/scope.js';
 import { broadcastShapes, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';

@@ -5,7 +5,7 @@
 import { argError, checkBool, checkFinite, checkIntArray, checkKnownKeys, checkOptions, ShapeError, show } from '../errors.js';
 import { localGrad } from '../autograd/engine.js';
 import { attachGrad } from '../autograd/node.js';
-import { native, kernels } from '../native.js';
+import { kernels } from '../native.js';
 import { tidy } from '../tensor/scope.js';
 import { numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';

@@ -3,7 +3,7 @@
 // key (seed, offset); passing the same key regenerates the same values on any device, which is
 // how fused kernels (stein_loss) avoid storing their noise.
 import { argError, checkBool, checkFinite, checkInt, checkKnownKeys, checkOptions } from '../errors.js';
-import { native, RandomKind, kernels } from '../native.js';
+import { RandomKind, kernels } from '../native.js';
 import { defaultDevice, device as toDevice, type DeviceLike } from '../tensor/device.js';
 import { checkDType, type DType } from '../tensor/dtype.js';
 import { checkShape } from '../tensor/shape.js';

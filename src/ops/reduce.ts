@@ -3,7 +3,7 @@
 // first, reduced dims last): no copy for contiguous rows or columns.
 import { argError, checkBool, checkKnownKeys, checkOptions, ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
-import { native, Reduce, kernels } from '../native.js';
+import { Reduce, kernels } from '../native.js';
 import { isFloat, type DType } from '../tensor/dtype.js';
 import { tidy } from '../tensor/scope.js';
 import { contiguousStrides, normDims, numel } from '../tensor/shape.js';

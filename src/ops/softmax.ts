@@ -2,7 +2,7 @@
 // softmax / logSoftmax along one dim: fused native forward and backward; the backward is written
 // with ops (in terms of the saved output) when a higher-order graph is recorded.
 import { attachGrad } from '../autograd/node.js';
-import { native, kernels } from '../native.js';
+import { kernels } from '../native.js';
 import { normDim, numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { mul, sub } from './binary.js';

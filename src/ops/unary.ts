@@ -4,7 +4,7 @@
 // gradient kernel unless a higher-order graph is being recorded, when the composite form is used.
 import { argError, checkFinite, DTypeError } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
-import { Binary, native, Unary, kernels } from '../native.js';
+import { Binary, Unary, kernels } from '../native.js';
 import { isFloat, type DType } from '../tensor/dtype.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';

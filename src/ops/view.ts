@@ -4,7 +4,7 @@
 // embedding of the gradient into zeros for narrowing views.
 import { argError, ShapeError, show } from '../errors.js';
 import { attachGrad } from '../autograd/node.js';
-import { native, kernels } from '../native.js';
+import { kernels } from '../native.js';
 import { checkShape, contiguousStrides, normDim, normDims, numel, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 // reduce imports this file: sumToShape comes through the forwarder of late.ts
