@@ -377,6 +377,8 @@ export interface SteinPerturbArgs {
   gamma: number;
   seed: number;
   offset: number;
+  rowOffset: number;
+  rowsTotal: number;
   sigma: BufArg;
   x: BufArg;
   y: BufArg;
@@ -391,6 +393,8 @@ export interface SteinLossForwardArgs {
   gamma: number;
   seed: number;
   offset: number;
+  rowOffset: number;
+  rowsTotal: number;
   sigma: BufArg;
   s: BufArg;
   out: BufArg;
@@ -405,6 +409,8 @@ export interface SteinLossBackwardArgs {
   gamma: number;
   seed: number;
   offset: number;
+  rowOffset: number;
+  rowsTotal: number;
   sigma: BufArg;
   s: BufArg;
   gout: BufArg;
@@ -531,9 +537,9 @@ export const CONTRACTS: readonly { name: string; dtypes: readonly string[]; fiel
   { name: 'indexAdd', dtypes: ['float32', 'float64', 'int32'], fields: [{ name: 'outer', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'inner', kind: 'size' }, { name: 'M', kind: 'size' }, { name: 'y', kind: 'buf' }, { name: 'index', kind: 'buf' }, { name: 'src', kind: 'buf' }] },
   { name: 'gather', dtypes: ['float32', 'float64', 'int32'], fields: [{ name: 'outer', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'inner', kind: 'size' }, { name: 'M', kind: 'size' }, { name: 'x', kind: 'buf' }, { name: 'index', kind: 'buf' }, { name: 'y', kind: 'buf' }] },
   { name: 'scatterAdd', dtypes: ['float32', 'float64', 'int32'], fields: [{ name: 'outer', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'inner', kind: 'size' }, { name: 'M', kind: 'size' }, { name: 'y', kind: 'buf' }, { name: 'index', kind: 'buf' }, { name: 'src', kind: 'buf' }] },
-  { name: 'steinPerturb', dtypes: ['float32', 'float64'], fields: [{ name: 'B', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'K', kind: 'size' }, { name: 'estimator', kind: 'int' }, { name: 'normPerturbed', kind: 'flag' }, { name: 'gamma', kind: 'finite' }, { name: 'seed', kind: 'size' }, { name: 'offset', kind: 'size' }, { name: 'sigma', kind: 'buf' }, { name: 'x', kind: 'buf' }, { name: 'y', kind: 'buf' }] },
-  { name: 'steinLossForward', dtypes: ['float32', 'float64'], fields: [{ name: 'B', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'K', kind: 'size' }, { name: 'estimator', kind: 'int' }, { name: 'normPerturbed', kind: 'flag' }, { name: 'gamma', kind: 'finite' }, { name: 'seed', kind: 'size' }, { name: 'offset', kind: 'size' }, { name: 'sigma', kind: 'buf' }, { name: 's', kind: 'buf' }, { name: 'out', kind: 'buf' }] },
-  { name: 'steinLossBackward', dtypes: ['float32', 'float64'], fields: [{ name: 'B', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'K', kind: 'size' }, { name: 'estimator', kind: 'int' }, { name: 'normPerturbed', kind: 'flag' }, { name: 'gamma', kind: 'finite' }, { name: 'seed', kind: 'size' }, { name: 'offset', kind: 'size' }, { name: 'sigma', kind: 'buf' }, { name: 's', kind: 'buf' }, { name: 'gout', kind: 'buf' }, { name: 'gs', kind: 'buf' }] },
+  { name: 'steinPerturb', dtypes: ['float32', 'float64'], fields: [{ name: 'B', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'K', kind: 'size' }, { name: 'estimator', kind: 'int' }, { name: 'normPerturbed', kind: 'flag' }, { name: 'gamma', kind: 'finite' }, { name: 'seed', kind: 'size' }, { name: 'offset', kind: 'size' }, { name: 'rowOffset', kind: 'size' }, { name: 'rowsTotal', kind: 'size' }, { name: 'sigma', kind: 'buf' }, { name: 'x', kind: 'buf' }, { name: 'y', kind: 'buf' }] },
+  { name: 'steinLossForward', dtypes: ['float32', 'float64'], fields: [{ name: 'B', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'K', kind: 'size' }, { name: 'estimator', kind: 'int' }, { name: 'normPerturbed', kind: 'flag' }, { name: 'gamma', kind: 'finite' }, { name: 'seed', kind: 'size' }, { name: 'offset', kind: 'size' }, { name: 'rowOffset', kind: 'size' }, { name: 'rowsTotal', kind: 'size' }, { name: 'sigma', kind: 'buf' }, { name: 's', kind: 'buf' }, { name: 'out', kind: 'buf' }] },
+  { name: 'steinLossBackward', dtypes: ['float32', 'float64'], fields: [{ name: 'B', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'K', kind: 'size' }, { name: 'estimator', kind: 'int' }, { name: 'normPerturbed', kind: 'flag' }, { name: 'gamma', kind: 'finite' }, { name: 'seed', kind: 'size' }, { name: 'offset', kind: 'size' }, { name: 'rowOffset', kind: 'size' }, { name: 'rowsTotal', kind: 'size' }, { name: 'sigma', kind: 'buf' }, { name: 's', kind: 'buf' }, { name: 'gout', kind: 'buf' }, { name: 'gs', kind: 'buf' }] },
   { name: 'adamStep', dtypes: ['float32', 'float64'], fields: [{ name: 'n', kind: 'size' }, { name: 'p', kind: 'buf' }, { name: 'g', kind: 'buf' }, { name: 'm', kind: 'buf' }, { name: 'v', kind: 'buf' }, { name: 'lr', kind: 'finite' }, { name: 'beta1', kind: 'finite' }, { name: 'beta2', kind: 'finite' }, { name: 'eps', kind: 'finite' }, { name: 'weightDecay', kind: 'finite' }, { name: 'bc1', kind: 'finite' }, { name: 'bc2', kind: 'finite' }, { name: 'adamw', kind: 'flag' }] },
   { name: 'attentionForward', dtypes: ['float32', 'float64'], fields: [{ name: 'B', kind: 'size' }, { name: 'Lq', kind: 'size' }, { name: 'Lk', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'Dv', kind: 'size' }, { name: 'scale', kind: 'finite' }, { name: 'qStrides', kind: 'ints' }, { name: 'kStrides', kind: 'ints' }, { name: 'vStrides', kind: 'ints' }, { name: 'q', kind: 'buf' }, { name: 'k', kind: 'buf' }, { name: 'v', kind: 'buf' }, { name: 'o', kind: 'buf' }, { name: 'lse', kind: 'buf' }] },
   { name: 'attentionBackward', dtypes: ['float32', 'float64'], fields: [{ name: 'B', kind: 'size' }, { name: 'Lq', kind: 'size' }, { name: 'Lk', kind: 'size' }, { name: 'D', kind: 'size' }, { name: 'Dv', kind: 'size' }, { name: 'scale', kind: 'finite' }, { name: 'qStrides', kind: 'ints' }, { name: 'kStrides', kind: 'ints' }, { name: 'vStrides', kind: 'ints' }, { name: 'goStrides', kind: 'ints' }, { name: 'q', kind: 'buf' }, { name: 'k', kind: 'buf' }, { name: 'v', kind: 'buf' }, { name: 'lse', kind: 'buf' }, { name: 'go', kind: 'buf' }, { name: 'gq', kind: 'buf' }, { name: 'gk', kind: 'buf' }, { name: 'gv', kind: 'buf' }] },
@@ -575,9 +581,9 @@ export function bindKernels(addon: Record<string, unknown>): Kernels {
     indexAdd: (a) => f.indexAdd!(a.outer, a.D, a.inner, a.M, a.y.buffer, a.y.offset, a.index.buffer, a.index.offset, a.src.buffer, a.src.offset),
     gather: (a) => f.gather!(a.outer, a.D, a.inner, a.M, a.x.buffer, a.x.offset, a.index.buffer, a.index.offset, a.y.buffer, a.y.offset),
     scatterAdd: (a) => f.scatterAdd!(a.outer, a.D, a.inner, a.M, a.y.buffer, a.y.offset, a.index.buffer, a.index.offset, a.src.buffer, a.src.offset),
-    steinPerturb: (a) => f.steinPerturb!(a.B, a.D, a.K, a.estimator, a.normPerturbed, a.gamma, a.seed, a.offset, a.sigma.buffer, a.sigma.offset, a.x.buffer, a.x.offset, a.y.buffer, a.y.offset),
-    steinLossForward: (a) => f.steinLossForward!(a.B, a.D, a.K, a.estimator, a.normPerturbed, a.gamma, a.seed, a.offset, a.sigma.buffer, a.sigma.offset, a.s.buffer, a.s.offset, a.out.buffer, a.out.offset),
-    steinLossBackward: (a) => f.steinLossBackward!(a.B, a.D, a.K, a.estimator, a.normPerturbed, a.gamma, a.seed, a.offset, a.sigma.buffer, a.sigma.offset, a.s.buffer, a.s.offset, a.gout.buffer, a.gout.offset, a.gs.buffer, a.gs.offset),
+    steinPerturb: (a) => f.steinPerturb!(a.B, a.D, a.K, a.estimator, a.normPerturbed, a.gamma, a.seed, a.offset, a.rowOffset, a.rowsTotal, a.sigma.buffer, a.sigma.offset, a.x.buffer, a.x.offset, a.y.buffer, a.y.offset),
+    steinLossForward: (a) => f.steinLossForward!(a.B, a.D, a.K, a.estimator, a.normPerturbed, a.gamma, a.seed, a.offset, a.rowOffset, a.rowsTotal, a.sigma.buffer, a.sigma.offset, a.s.buffer, a.s.offset, a.out.buffer, a.out.offset),
+    steinLossBackward: (a) => f.steinLossBackward!(a.B, a.D, a.K, a.estimator, a.normPerturbed, a.gamma, a.seed, a.offset, a.rowOffset, a.rowsTotal, a.sigma.buffer, a.sigma.offset, a.s.buffer, a.s.offset, a.gout.buffer, a.gout.offset, a.gs.buffer, a.gs.offset),
     adamStep: (a) => f.adamStep!(a.n, a.p.buffer, a.p.offset, a.g.buffer, a.g.offset, a.m.buffer, a.m.offset, a.v.buffer, a.v.offset, a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.bc1, a.bc2, a.adamw),
     attentionForward: (a) => f.attentionForward!(a.B, a.Lq, a.Lk, a.D, a.Dv, a.scale, a.qStrides, a.kStrides, a.vStrides, a.q.buffer, a.q.offset, a.k.buffer, a.k.offset, a.v.buffer, a.v.offset, a.o.buffer, a.o.offset, a.lse.buffer, a.lse.offset),
     attentionBackward: (a) => f.attentionBackward!(a.B, a.Lq, a.Lk, a.D, a.Dv, a.scale, a.qStrides, a.kStrides, a.vStrides, a.goStrides, a.q.buffer, a.q.offset, a.k.buffer, a.k.offset, a.v.buffer, a.v.offset, a.lse.buffer, a.lse.offset, a.go.buffer, a.go.offset, a.gq.buffer, a.gq.offset, a.gk.buffer, a.gk.offset, a.gv.buffer, a.gv.offset),

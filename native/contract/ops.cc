@@ -83,8 +83,11 @@ void check_stein(const char* op, const SteinArgs& a) {
   check_int_range(op, "K", a.K, 1, 1 << 20);
   check_int_range(op, "estimator", a.estimator, 0, 2);
   LCSS_CHECK(a.seed < uint64_t(kMaxElements) && a.offset < uint64_t(kMaxElements), "%s: seed and offset must be below 2^53", op);
-  // rows = B (1 + 2K) at most, and rows * D elements must fit
-  checked_numel({a.B, checked_add(1, checked_mul(2, a.K, op), op), a.D}, op);
+  LCSS_CHECK(a.rows_total >= 0 && a.row_offset >= 0 && checked_add(a.row_offset, a.B, op) <= a.rows_total,
+             "%s: rows [%lld, %lld) of the noise block must lie within its %lld rows", op, (long long)a.row_offset,
+             (long long)(a.row_offset + a.B), (long long)a.rows_total);
+  // rows = B (1 + 2K) at most, and rows * D elements must fit, for the whole noise block too
+  checked_numel({a.rows_total, checked_add(1, checked_mul(2, a.K, op), op), a.D}, op);
 }
 
 void check_index(const char* op, int64_t outer, int64_t D, int64_t inner, int64_t M, const Operand& big,

@@ -127,7 +127,7 @@ constexpr int kNumOps = int(OpId::Count);
 #define LCSS_FIELDS_ScatterAdd(F) F(Size, outer) F(Size, D) F(Size, inner) F(Size, M) F(Buf, y) F(Buf, index) F(Buf, src)
 #define LCSS_STEIN(F)                                                                                   \
   F(Size, B) F(Size, D) F(Size, K) F(Int, estimator) F(Flag, normPerturbed) F(Finite, gamma) F(Size, seed) \
-  F(Size, offset) F(Buf, sigma)
+  F(Size, offset) F(Size, rowOffset) F(Size, rowsTotal) F(Buf, sigma)
 // y [rows, D] (the stacked batch) from x [B, D]
 #define LCSS_FIELDS_SteinPerturb(F) LCSS_STEIN(F) F(Buf, x) F(Buf, y)
 // out [B] from the scores s [rows, D]
@@ -190,7 +190,8 @@ PoolShape pool_shape(const A& a) {
 }
 template <class A>
 SteinArgs stein_args(const A& a) {
-  return SteinArgs{a.B, a.D, a.K, int(a.estimator), a.normPerturbed, a.gamma, uint64_t(a.seed), uint64_t(a.offset)};
+  return SteinArgs{a.B, a.D, a.K, int(a.estimator), a.normPerturbed, a.gamma, uint64_t(a.seed), uint64_t(a.offset),
+                   a.rowOffset, a.rowsTotal};
 }
 template <class A>
 AttnShape attn_shape(const A& a) {

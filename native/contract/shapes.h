@@ -47,6 +47,10 @@ struct SteinArgs {
   bool norm_perturbed;  // 1/2 |s|^2 taken at the perturbed rows (mean over k) instead of the centre
   double gamma;
   uint64_t seed, offset;
+  // The noise block is drawn for rows_total rows and this batch is rows [row_offset, row_offset + B)
+  // of it: a rank of a data-parallel job draws exactly its shard of the noise one process would
+  // draw for the whole batch. (0, B) for a batch of its own.
+  int64_t row_offset, rows_total;
 };
 inline int64_t stein_rows(const SteinArgs& a) {
   return a.B * (1 + (a.estimator == STEIN_ANTITHETIC ? 2 : 1) * a.K);

@@ -25,7 +25,7 @@ constexpr int kLanes = 16;
 
 template <typename T>
 void noise(const SteinArgs& a, int64_t k, int64_t b0, int64_t nrows, T* e) {
-  uint64_t first = uint64_t((k * a.B + b0) * a.D);
+  uint64_t first = uint64_t((k * a.rows_total + a.row_offset + b0) * a.D);
   if constexpr (sizeof(T) == 4) normal_f32(a.seed, a.offset, first, nrows * a.D, e);
   else normal_f64(a.seed, a.offset, first, nrows * a.D, e);
 }

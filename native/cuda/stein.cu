@@ -14,6 +14,7 @@ constexpr int kThreads = 256;
 
 struct SteinK {  // SteinArgs with the derived sizes, as a kernel parameter
   int64_t B, D, K, BD;
+  int64_t TD, OD;  // rows_total * D and row_offset * D: where this batch's noise lies in the block
   int estimator;
   bool norm_perturbed;
   double gamma;
@@ -22,7 +23,7 @@ struct SteinK {  // SteinArgs with the derived sizes, as a kernel parameter
 
 template <typename T>
 __device__ __forceinline__ T noise(const SteinK& a, int64_t k, int64_t m) {
-  return cu::normal_at<T>(a.seed, a.offset, uint64_t(k * a.BD + m));
+  return cu::normal_at<T>(a.seed, a.offset, uint64_t(k * a.TD + a.OD + m));
 }
 
 template <typename T>
@@ -98,7 +99,7 @@ void cuda_stein(int dev, DType t, int kind, const SteinArgs& sa, const void* sig
   LCSS_CHECK(t == DType::F32 || t == DType::F64, "stein_loss: dtype %s not supported", dtype_name(t));
   LCSS_CHECK(kind >= 0 && kind <= 2, "stein: unknown kind %d", kind);
   const int64_t rows = stein_rows(sa);
-  SteinK a{sa.B, sa.D, sa.K, sa.B * sa.D, sa.estimator, sa.norm_perturbed, sa.gamma, sa.seed, sa.offset};
+  SteinK a{sa.B, sa.D, sa.K, sa.B * sa.D, sa.rows_total * sa.D, sa.row_offset * sa.D, sa.estimator, sa.norm_perturbed, sa.gamma, sa.seed, sa.offset};
   if (sa.B == 0 || (sa.D == 0 && kind != 1)) return;
   cudaStream_t s = cu::stream(dev);
   const int64_t total = rows * sa.D;

@@ -33,6 +33,12 @@ export interface SteinOptions {
   normAt?: 'center' | 'perturbed';
   /** The noise draw. Both ops must get the same key. */
   key: RandomKey;
+  /**
+   * The key's noise block covers `total` rows and this batch is rows [offset, offset + B) of it
+   * (default: the batch is the whole block). A rank of a data-parallel job passes its shard of the
+   * global batch, so it draws exactly the noise one process would draw for those rows.
+   */
+  rows?: { offset: number; total: number };
 }
 
 interface Resolved {
@@ -42,17 +48,34 @@ interface Resolved {
   gamma: number;
   perturbedNorm: boolean;
   key: RandomKey;
+  rows?: { offset: number; total: number };
 }
 
 /** The fields the Stein contracts share (the fused kernels regenerate their noise from the key). */
-const steinFields = (B: number, D: number, r: Resolved) => ({
+const steinFields = (op: string, B: number, D: number, r: Resolved) => ({
   B, D, K: r.K, estimator: r.code, normPerturbed: r.perturbedNorm, gamma: r.gamma, seed: r.key.seed, offset: r.key.offset,
+  ...rowsOf(op, B, r),
 });
+
+/** The batch's rows within the key's noise block, checked against B. */
+function rowsOf(op: string, B: number, r: Resolved): { rowOffset: number; rowsTotal: number } {
+  if (!r.rows) return { rowOffset: 0, rowsTotal: B };
+  if (r.rows.offset + B > r.rows.total)
+    throw argError(op, 'rows', r.rows, `rows of a block that holds this batch of ${B} (offset + ${B} <= total)`);
+  return { rowOffset: r.rows.offset, rowsTotal: r.rows.total };
+}
+
+/** The batch's noise [K, B, D] from the key: its rows of the whole block. */
+function batchNoise(B: number, D: number, r: Resolved, dtype: 'float32' | 'float64', device?: DeviceLike): Tensor {
+  const { rowOffset, rowsTotal } = rowsOf('steinNoise', B, r);
+  if (rowsTotal === B) return randn([r.K, B, D], { key: r.key, dtype, device });
+  return tidy(() => contiguous(narrow(randn([r.K, rowsTotal, D], { key: r.key, dtype, device }), 1, rowOffset, B)));
+}
 
 function resolve(op: string, opts: SteinOptions): Resolved {
   if (opts === undefined || opts === null) throw argError(op, 'options', opts, 'options with a random key { seed, offset }');
   const o = checkOptions(op, 'options', opts) as SteinOptions;
-  checkKnownKeys(op, 'options', o, ['draws', 'estimator', 'gamma', 'normAt', 'key']);
+  checkKnownKeys(op, 'options', o, ['draws', 'estimator', 'gamma', 'normAt', 'key', 'rows']);
   const K = o.draws ?? 1;
   if (!Number.isInteger(K) || K < 1) throw argError(op, 'draws', K, 'a positive integer');
   const est = o.estimator ?? 'control';
@@ -63,7 +86,13 @@ function resolve(op: string, opts: SteinOptions): Resolved {
   const k = o.key as RandomKey | undefined;
   if (!k || typeof k !== 'object' || !Number.isSafeInteger(k.seed) || !Number.isSafeInteger(k.offset) || k.seed < 0 || k.offset < 0)
     throw argError(op, 'key', o.key, 'a random key { seed, offset } of non-negative integers');
-  return { K, est, code: Est[est], gamma, perturbedNorm: normAt === 'perturbed', key: o.key };
+  let rows: Resolved['rows'];
+  if (o.rows !== undefined) {
+    const w = checkOptions(op, 'rows', o.rows);
+    checkKnownKeys(op, 'rows', w, ['offset', 'total']);
+    rows = { offset: checkInt(op, 'rows.offset', w.offset, 0), total: checkInt(op, 'rows.total', w.total, 0) };
+  }
+  return { K, est, code: Est[est], gamma, perturbedNorm: normAt === 'perturbed', key: o.key, rows };
 }
 
 /** Number of stacked rows per sample: 1 + K, or 1 + 2K for the antithetic estimator. */
@@ -97,7 +126,7 @@ function sigmaTensor(op: string, sigma: Tensor | number, B: number, like: Tensor
 export function steinNoise(B: number, sampleShape: readonly number[], o: SteinOptions, dtype: 'float32' | 'float64' = 'float32',
   device?: DeviceLike): Tensor {
   const r = resolve('steinNoise', o);
-  return randn([r.K, B, ...sampleShape], { key: r.key, dtype, device });
+  return tidy(() => reshape(batchNoise(B, numel(sampleShape), r, dtype, device), [r.K, B, ...sampleShape]));
 }
 
 /** [x; x + sigma e_1; ...; x + sigma e_K (; x - sigma e_k for antithetic)] for x [B, ...]. */
@@ -111,7 +140,7 @@ export function steinPerturb(x: Tensor, sigma: Tensor | number, opts: SteinOptio
     const sg = sigmaTensor(op, sigma, B, t);
     const xc = contiguous(t);
     const y = Tensor.empty([blocks * B, ...t.shape.slice(1)], t.dtype, t.device);
-    if (y.size) kernels.steinPerturb({ ...steinFields(B, D, r), sigma: nc(sg), x: nc(xc), y: nc(y) });
+    if (y.size) kernels.steinPerturb({ ...steinFields(op, B, D, r), sigma: nc(sg), x: nc(xc), y: nc(y) });
     // sigma is a constant of the estimator: no gradient flows to it
     return attachGrad(y, op, [t], [], (g) => [sum(reshape(g, [blocks, ...t.shape]), 0)]);
   });
@@ -129,12 +158,12 @@ export function steinLoss(scores: Tensor, sigma: Tensor | number, opts: SteinOpt
     const sg = sigmaTensor(op, sigma, B, s);
     const sc = contiguous(s);
     const out = Tensor.empty([B], s.dtype, s.device);
-    if (B) kernels.steinLossForward({ ...steinFields(B, D, r), sigma: nc(sg), s: nc(sc), out: nc(out) });
+    if (B) kernels.steinLossForward({ ...steinFields(op, B, D, r), sigma: nc(sg), s: nc(sc), out: nc(out) });
     return attachGrad(out, op, [s], [sc, sg], (g, [sc, sg], ctx) => {
       if (ctx.createGraph) return localGrad(steinLossComposite(sc, sg, opts), [sc], g);
       const gc = contiguous(g);
       const gs = Tensor.empty(s.shape, s.dtype, s.device);
-      kernels.steinLossBackward({ ...steinFields(B, D, r), sigma: nc(sg), s: nc(sc), gout: nc(gc), gs: nc(gs) });
+      kernels.steinLossBackward({ ...steinFields(op, B, D, r), sigma: nc(sg), s: nc(sc), gout: nc(gc), gs: nc(gs) });
       return [gs];
     });
   });
@@ -152,7 +181,7 @@ export function steinLossComposite(scores: Tensor, sigma: Tensor | number, opts:
   return tidy(() => {
     const sg = sigmaTensor(op, sigma, B, s);
     const S = reshape(s, [blocks, B, D]);
-    const e = randn([r.K, B, D], { key: r.key, dtype: s.dtype as 'float32' | 'float64', device: s.device });
+    const e = batchNoise(B, D, r, s.dtype as 'float32' | 'float64', s.device);
     const s0 = select(S, 0, 0);
     const sp = narrow(S, 0, 1, r.K);
     const normTerm = r.perturbedNorm ? mul(mean(sum(mul(sp, sp), 2), 0), 0.5) : mul(sum(mul(s0, s0), 1), 0.5);
