@@ -72,7 +72,10 @@ export function lcss(options: LcssOptions = {}): ScoreLoss {
       const B = x0.shape[0], D = numel(x0.shape.slice(1));
       const sg: Tensor | number = fixedSigma ? sigma : mul(p.sigmaBar!, ratio);
       // one key for the whole draw: the perturbation and the loss (forward and backward) regenerate e from it
-      const so = { key: base.generator.next(steinNoiseCount(B, D, draws)), draws, estimator, gamma, normAt };
+      // a rank of a data-parallel job draws its rows of the global batch's noise (Generator.shard)
+      const shard = base.generator.shard, total = shard ? B * shard.world : B;
+      const rows = shard ? { offset: shard.rank * B, total } : undefined;
+      const so = { key: base.generator.next(steinNoiseCount(total, D, draws)), rows, draws, estimator, gamma, normAt };
       const stacked = fused ? steinPerturb(p.x, sg, so) : perturbComposite(p.x, sg, so);
       const scores = callScore(op, model, stacked, repeatBatch(p.t, blocks));
       const per = fused ? steinLoss(scores, sg, so) : steinLossComposite(scores, sg, so);

@@ -27,6 +27,7 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 export class Generator {
   #seed = 0;
   #offset = 0;
+  #shard: { rank: number; world: number } | null = null;
   constructor(seed = 0, offset = 0) {
     this.#seed = checkInt('Generator', 'seed', seed, 0, MAX_SAFE);
     this.#offset = checkInt('Generator', 'offset', offset, 0, MAX_SAFE);
@@ -51,6 +52,27 @@ export class Generator {
     if (end > MAX_SAFE) throw argError('Generator.next', 'n', n, `a draw that keeps the offset below 2^53 (it is at ${this.#offset})`);
     this.#offset = end;
     return key;
+  }
+  /**
+   * This process's part of a data-parallel job: a draw of shape [b, ...] from this generator is
+   * then rows [rank*b, (rank+1)*b) of the draw of [world*b, ...] one process would make, and the
+   * stream advances past the whole draw. Every rank keeps the same generator state, and the noise
+   * of a global batch does not depend on how many ranks share it. null (the default): draws are
+   * the process's own.
+   */
+  get shard(): { rank: number; world: number } | null {
+    return this.#shard ? { ...this.#shard } : null;
+  }
+  set shard(v: { rank: number; world: number } | null) {
+    if (v === null) {
+      this.#shard = null;
+      return;
+    }
+    const o = checkOptions('Generator.shard', 'shard', v);
+    checkKnownKeys('Generator.shard', 'shard', o, ['rank', 'world']);
+    const world = checkInt('Generator.shard', 'world', o.world, 1, 1 << 24);
+    const rank = checkInt('Generator.shard', 'rank', o.rank, 0, world - 1);
+    this.#shard = world > 1 ? { rank, world } : null;
   }
   getState(): RandomKey {
     return { seed: this.#seed, offset: this.#offset };
@@ -107,11 +129,41 @@ function keyFor(op: string, n: number, o?: RandomOptions): RandomKey {
 
 function draw(op: string, kind: number, shape: number[], dtype: DType, o: RandomOptions | undefined, a: number, b: number): Tensor {
   const s = checkShape(op, 'shape', shape);
+  const shard = o?.key === undefined ? (o?.generator ?? defaultGenerator).shard : null;
+  if (shard && s.length >= 1) return drawShard(op, kind, s, dtype, o!, a, b, shard);
   const t = Tensor.empty(s, dtype, toDevice(o?.device ?? defaultDevice()));
   try {
     const key = keyFor(op, t.size, o);
     if (t.size) kernels.randomFill({ kind, y: nv(t), seed: key.seed, offset: key.offset, a, b });
     if (o?.requiresGrad) t.requiresGrad = true;
+  } catch (e) {
+    t.dispose();
+    throw e;
+  }
+  return t;
+}
+
+/** draw() for a sharded generator: this rank's rows of the whole job's draw (Generator.shard). */
+function drawShard(op: string, kind: number, s: number[], dtype: DType, o: RandomOptions, a: number, b: number,
+  shard: { rank: number; world: number }): Tensor {
+  const dev = toDevice(o.device ?? defaultDevice());
+  const t = Tensor.empty(s, dtype, dev);
+  try {
+    const key = (o.generator ?? defaultGenerator).next(t.size * shard.world);
+    const first = shard.rank * t.size;  // this rank's first element in the whole draw
+    if (first % 4 === 0) {
+      // element i of a draw sits at counter offset + floor(i/4), lane i mod 4: an aligned shard is a draw of its own
+      if (t.size) kernels.randomFill({ kind, y: nv(t), seed: key.seed, offset: key.offset + first / 4, a, b });
+    } else {
+      const all = Tensor.empty([s[0] * shard.world, ...s.slice(1)], dtype, dev);
+      try {
+        kernels.randomFill({ kind, y: nv(all), seed: key.seed, offset: key.offset, a, b });
+        kernels.copy({ y: nv(t), x: { buffer: all.storage.buffer, offset: first, shape: s, strides: [...t.strides] } });
+      } finally {
+        all.dispose();
+      }
+    }
+    if (o.requiresGrad) t.requiresGrad = true;
   } catch (e) {
     t.dispose();
     throw e;
