@@ -142,6 +142,7 @@ function accumulateLeaf(leaf: Tensor, g: Tensor, createGraph: boolean, handed: S
   } else {
     leaf.grad = keep(own);
   }
+  if (leaf._gradHooks) for (const h of [...leaf._gradHooks]) h(leaf);
 }
 
 /** The outputs argument of backward()/grad(): a tensor or a non-empty array of live tensors. */

@@ -39,6 +39,8 @@ export class Tensor {
   _scope: Scope | null = null;
   /** For tensors saved for backward: the storage version when saved. */
   _savedVersion = -1;
+  /** Called after backward() has accumulated this leaf's gradient (registerPostAccumulateGradHook). */
+  _gradHooks: ((t: Tensor) => void)[] | null = null;
   private _disposed = false;
 
   constructor(
@@ -63,6 +65,20 @@ export class Tensor {
   static empty(shape: readonly number[], dtype: DType = 'float32', device: Device = CPU): Tensor {
     checkShape('Tensor.empty', 'shape', shape);
     return new Tensor(new Storage(dtype, numel(shape), device), [...shape], contiguousStrides(shape), 0);
+  }
+
+  /**
+   * Calls `fn(this)` each time backward() has accumulated this leaf's gradient into `.grad`: its
+   * value for the current backward pass is then final, which is when a data-parallel wrapper can
+   * start reducing it while backward goes on with the rest of the graph. Returns the remover.
+   */
+  registerPostAccumulateGradHook(fn: (t: Tensor) => void): () => void {
+    if (typeof fn !== 'function') throw new ArgumentError(`Tensor.registerPostAccumulateGradHook: argument 'fn' got ${show(fn)}, expected a function`);
+    (this._gradHooks ??= []).push(fn);
+    return () => {
+      const i = this._gradHooks?.indexOf(fn) ?? -1;
+      if (i >= 0) this._gradHooks!.splice(i, 1);
+    };
   }
 
   /**
