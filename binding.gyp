@@ -19,7 +19,7 @@
     {
       "target_name": "lcss",
       "sources": [
-        "<!@(node -p \"const s=require('./native/sources.json'); [...s.common, ...s.isa_base].join(' ')\")"
+        "<!@(node -p \"const s=require('./native/sources.json'); [...s.common, ...s.isa_base, ...s.dist_none].join(' ')\")"
       ],
       "conditions": [["lcss_x86==1", {"dependencies": ["lcss_avx2", "lcss_avx512"]}]]
     },

@@ -3,6 +3,8 @@
 // `npm install` hook: builds the addon into build/Release/lcss.node.
 //  - CMake found: cmake-js with Node-API headers from node_modules (no download), CUDA backend
 //    when nvcc is found (LCSS_CUDA=0 turns it off, LCSS_CUDA=1 makes a missing nvcc an error).
+//    The MPI transport of distributed training when an MPI library is found (LCSS_MPI=0 turns it
+//    off, LCSS_MPI=1 makes a missing one an error).
 //  - no CMake: node-gyp (the copy bundled with npm) builds the CPU backend from binding.gyp.
 // LCSS_BUILD_JOBS sets build parallelism (default: number of CPUs).
 import { spawnSync } from 'node:child_process';
@@ -57,6 +59,8 @@ if (which('cmake')) {
   const args = [cmakeJs, 'compile', '--out', 'build', '--parallel', jobs, '--CDLCSS_CUDA=' + cudaFlag, '--log-level', 'warn'];
   if (nvcc) args.push('--CDCMAKE_CUDA_COMPILER=' + nvcc);
   if (process.env.LCSS_CUDA_ARCHS) args.push('--CDCMAKE_CUDA_ARCHITECTURES=' + process.env.LCSS_CUDA_ARCHS);
+  const mpi = (process.env.LCSS_MPI ?? '').toLowerCase();
+  args.push('--CDLCSS_MPI=' + (mpi === '0' || mpi === 'off' ? 'OFF' : mpi === '1' || mpi === 'on' ? 'ON' : 'AUTO'));
   if (process.env.LCSS_SANITIZE) args.push('--CDLCSS_SANITIZE=' + process.env.LCSS_SANITIZE);
   ok = run(process.execPath, args);
   if (!ok) console.error('[lcss] the CMake build failed; trying node-gyp (CPU backend only)');

@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_memory(env, exports, ctx);
   register_ops(env, exports, ctx);
   register_cuda(env, exports, ctx);
+  register_dist(env, exports, ctx);
   return exports;
 }
 

@@ -140,5 +140,6 @@ Napi::Value guarded(const Napi::CallbackInfo& info, const char* op, F&& fn) {
 void register_memory(Napi::Env env, Napi::Object exports, Context* ctx);
 void register_ops(Napi::Env env, Napi::Object exports, Context* ctx);
 void register_cuda(Napi::Env env, Napi::Object exports, Context* ctx);
+void register_dist(Napi::Env env, Napi::Object exports, Context* ctx);
 
 }  // namespace lcss
