@@ -31,6 +31,13 @@ export class FileError extends LcssError {
     super(message);
   }
 }
+/**
+ * A failure of a data-parallel job: a collective that failed or timed out (its message names the
+ * ranks that never reached it), a launch lcss cannot join (built without MPI), or ranks that
+ * disagree about the run.
+ */
+export class DistributedError extends LcssError {}
+
 /** A failure reported by native code that no other class describes (carries the kernel's message and file:line). */
 export class NativeError extends LcssError {}
 

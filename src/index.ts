@@ -8,7 +8,7 @@ export { Device, device, cuda, CPU, defaultDevice, setDefaultDevice, withDefault
 export { tidy, keep, dispose, numTensors, memory, emptyCache, resetPeakMemory, type MemoryInfo } from './tensor/scope.js';
 export type { Conv2dEpilogue } from './ops/index.js';
 export { profile, startProfile, stopProfile, isProfiling, type ProfileReport, type KernelStat, type ProfileOptions } from './profile.js';
-export { LcssError, ShapeError, DTypeError, DeviceError, DisposedError, ArgumentError, AutogradError, IndexError, OutOfMemoryError, NativeError } from './errors.js';
+export { LcssError, ShapeError, DTypeError, DeviceError, DisposedError, ArgumentError, AutogradError, IndexError, OutOfMemoryError, NativeError, DistributedError } from './errors.js';
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/mode.js';
 export type { GradOptions } from './autograd/engine.js';
@@ -105,5 +105,7 @@ export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 /** Plots, toy metrics, FID/KID/Inception score on MNIST classifier features. */
 export * as evaluation from './eval/index.js';
+/** Data-parallel training across processes on MPI: init, collectives, DistributedDataParallel. */
+export * as distributed from './distributed/index.js';
 /** Training: configs and presets, the loop, checkpoints. */
 export * as train from './train/index.js';

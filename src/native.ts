@@ -53,6 +53,17 @@ export interface NativeAddon {
   /** Whether float32 3x3 stride-1 convolutions use Winograd F(4x4, 3x3); sets it when `on` is given. */
   convWinograd(on?: boolean): boolean;
 
+  /** What the addon was built with for distributed training (native/dist/comm.h). */
+  distInfo(): { mpi: boolean; compiledBy: string; initialized: boolean };
+  /** Starts the communication thread and MPI; every later collective is bounded by timeoutSeconds. */
+  distInit(timeoutSeconds: number): { rank: number; size: number; localRank: number; localSize: number; library: string };
+  /** kind 0 all-reduce (sum, or mean with average), 1 broadcast from root, 2 barrier; settles when done everywhere */
+  distSubmit(job: { kind: 0 | 1 | 2; dtype: number; average?: boolean; root: number; tensors?: [B, number, number][]; arrays?: ArrayBufferView[]; what: string }): Promise<void>;
+  distSetTimeout(seconds: number): void;
+  /** ends every rank of the job (MPI_Abort); never returns */
+  distAbort(code: number): never;
+  distFinalize(): void;
+
   cudaBuilt(): boolean;
   cudaDeviceCount(): number;
   cudaStatus(): string;

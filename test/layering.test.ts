@@ -29,6 +29,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['io/'],
   ['nn/'],
   ['optim/'],
+  ['distributed/'],
   ['sde/'],
   ['models/'],
   ['losses/'],

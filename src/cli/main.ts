@@ -2,6 +2,7 @@
 // The `lcss` command: train, sample, eval, bench, study, dashboard. Errors are printed as one clear line
 // (the typed error's message) with exit code 2 for usage errors and 1 for failures; no stack trace
 // unless --debug (anywhere on the command line) asks for one.
+import { abort, currentWorld } from '../distributed/process_group.js';
 import { LcssError } from '../errors.js';
 import { helpText, type CommandSpec } from './args.js';
 import { benchSpec, runBench } from './bench.js';
@@ -70,8 +71,12 @@ export function runCli(argv = process.argv.slice(2)): void {
   main(argv).then(
     (code) => process.exit(code),
     (e: unknown) => {
-      console.error(formatCliError(e, debug));
-      process.exit(e instanceof LcssError ? 2 : 1);
+      const message = formatCliError(e, debug), code = e instanceof LcssError ? 2 : 1;
+      // one rank of a data-parallel job that fails ends the job: the others would wait for it
+      const w = currentWorld();
+      if (w && w.size > 1) abort(code, `rank ${w.rank}: ${message}`);
+      console.error(message);
+      process.exit(code);
     },
   );
 }

@@ -7,6 +7,7 @@ import { device } from '../tensor/device.js';
 import { startDashboard, type Dashboard } from '../dashboard/server.js';
 import { fileError } from '../io/atomic.js';
 import { parseArgs, type CommandSpec } from './args.js';
+import { rank as lc_rank } from '../distributed/process_group.js';
 
 export const trainSpec: CommandSpec = {
   name: 'train',
@@ -32,6 +33,8 @@ export const trainSpec: CommandSpec = {
     'no-eval': { type: 'boolean', help: 'skip sampling evaluations' },
     plain: { type: 'boolean', help: 'plain log lines instead of a progress bar' },
     quiet: { type: 'boolean', help: 'no progress output' },
+    distributed: { type: 'boolean', help: 'one rank of a data-parallel job: run under mpirun -np N or srun (MPI); --batch-size is the global batch' },
+    'dist-timeout': { type: 'number', arg: 'S', min: 0, help: 'seconds a rank waits for the others before failing and naming the missing ones (default 300)' },
     dashboard: { type: 'boolean', help: 'serve the live dashboard of this run on 127.0.0.1 while it trains (URL printed)' },
     'dashboard-port': { type: 'number', arg: 'N', integer: true, min: 0, help: 'port of --dashboard (default: a free one)' },
     'dry-run': { type: 'boolean', help: 'print the resolved config and exit' },
@@ -43,6 +46,7 @@ export const trainSpec: CommandSpec = {
     'lcss train --sde doublewell --data 8gaussians --out runs/dw   # an SDE DSM cannot train',
     'lcss train --out runs/cb --resume',
     'lcss train --preset mnist --device cuda',
+    'mpirun -np 4 npx lcss train --distributed --preset mnist   # data-parallel over 4 processes',
   ],
 };
 
@@ -132,16 +136,21 @@ export async function runTrain(argv: string[]): Promise<number> {
     console.error(`dashboard: ${dash.url}`);
   }
   process.on('SIGINT', onSig);
+  // mpirun and srun pass a Ctrl-C on to the ranks as SIGTERM (srun: SIGINT): the same clean stop
+  if (opts.distributed) process.on('SIGTERM', onSig);
   try {
-    const r = await train(cfg, { device: dev, resume: !!opts.resume, restart: !!opts.restart, signal: ac.signal, plain: !!opts.plain, quiet: !!opts.quiet, noEval: !!opts['no-eval'] });
+    if (opts['dist-timeout'] !== undefined && !opts.distributed) throw new ArgumentError('lcss train: --dist-timeout needs --distributed');
+    const distributed = opts.distributed ? (opts['dist-timeout'] !== undefined ? { timeout: Number(opts['dist-timeout']) } : true) : undefined;
+    const r = await train(cfg, { device: dev, resume: !!opts.resume, restart: !!opts.restart, signal: ac.signal, plain: !!opts.plain, quiet: !!opts.quiet, noEval: !!opts['no-eval'], distributed });
     const lines = [`done: ${r.step} steps in ${r.seconds.toFixed(1)} s (${r.itPerSec.toFixed(1)} it/s), final loss ${r.loss.toFixed(4)}`];
     if (r.lastEval) lines.push(`metrics: ${Object.entries(r.lastEval).map(([k, v]) => `${k}=${+v.toPrecision(4)}`).join(' ')}`);
     lines.push(`outputs in ${r.out}: checkpoints, metrics.jsonl, loss.png, samples-*.png, summary.json`);
-    if (!opts.quiet) console.error(lines.join('\n'));
+    if (!opts.quiet && !(distributed && lc_rank() !== 0)) console.error(lines.join('\n'));
     r.dispose();
     return 0;
   } finally {
     process.off('SIGINT', onSig);
+    process.off('SIGTERM', onSig);
     await dash?.close();
   }
 }

@@ -22,6 +22,7 @@ import { CHECKSUM_KEY, inspectSafetensors, LEGACY_CHECKSUM_KEY } from '../io/saf
 import { validateConfig, type TrainConfig } from './config.js';
 import { drawSamples, evaluateDigits, evaluateToy } from './evaluate.js';
 import { fmt, formatDuration, Progress } from './progress.js';
+import { DataParallelRun, type DistributedTrainOptions } from './data_parallel.js';
 
 export interface TrainOptions {
   /**
@@ -52,6 +53,12 @@ export interface TrainOptions {
    * resumes on any device.
    */
   device?: DeviceLike;
+  /**
+   * Train as one rank of a data-parallel job (started by mpirun or srun; alone otherwise):
+   * config.batchSize is the global batch, each rank trains on its shard, gradients are averaged
+   * across ranks, and rank 0 alone writes the run folder. true, or { timeout, bucketCapMB }.
+   */
+  distributed?: boolean | DistributedTrainOptions;
 }
 
 export interface TrainResult {
@@ -62,6 +69,8 @@ export interface TrainResult {
   itPerSec: number;
   lastEval?: Record<string, number>;
   out: string;
+  /** ranks that trained it (1 unless distributed) */
+  worldSize: number;
   /** the trained components (dispose them when done: result.dispose()) */
   components: Components;
   dispose(): void;
@@ -74,7 +83,7 @@ function emaMap(c: Components): Map<string, Tensor> {
   return new Map(c.model.namedParameters().map(([n], i) => [n, c.ema.shadow[i]]));
 }
 
-function save(cfg: TrainConfig, c: Components, step: number): string {
+function save(cfg: TrainConfig, c: Components, step: number, worldSize = 1): string {
   return saveCheckpoint(cfg.out, {
     step,
     model: c.model.stateDict(),
@@ -82,7 +91,7 @@ function save(cfg: TrainConfig, c: Components, step: number): string {
     optim: c.opt.state().tensors,
     rng: { loss: c.generators.loss, dropout: c.generators.dropout },
     config: cfg,
-    state: { data: c.data.state(), optimStep: c.opt.stepCount, emaUpdates: c.ema.numUpdates },
+    state: { data: c.data.state(), optimStep: c.opt.stepCount, emaUpdates: c.ema.numUpdates, worldSize },
   }, { keep: cfg.keepCkpts });
 }
 
@@ -235,7 +244,9 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
   const fn = 'train';
   validateConfig(cfg as unknown as Record<string, unknown>);
   const opts = checkOptions(fn, 'options', o) as TrainOptions;
-  checkKnownKeys(fn, 'options', opts, ['resume', 'restart', 'signal', 'quiet', 'plain', 'noEval', 'onMetrics', 'onProgress', 'device']);
+  checkKnownKeys(fn, 'options', opts, ['resume', 'restart', 'signal', 'quiet', 'plain', 'noEval', 'onMetrics', 'onProgress', 'device', 'distributed']);
+  if (opts.distributed !== undefined && typeof opts.distributed !== 'boolean' && (typeof opts.distributed !== 'object' || opts.distributed === null))
+    throw argError(fn, 'distributed', opts.distributed, 'true, false or { timeout, bucketCapMB }');
   if (opts.resume !== undefined && typeof opts.resume !== 'boolean' && (typeof opts.resume !== 'string' || !opts.resume))
     throw argError(fn, 'resume', opts.resume, 'true, false or a checkpoint path');
   for (const k of ['restart', 'quiet', 'plain', 'noEval'] as const) if (opts[k] !== undefined) checkBool(fn, k, opts[k]);
@@ -246,34 +257,52 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
 }
 
 async function trainOnDefaultDevice(cfg: TrainConfig, o: TrainOptions): Promise<TrainResult> {
-  try {
-    mkdirSync(cfg.out, { recursive: true });
-  } catch (e) {
-    throw fileError('train', cfg.out, e);
-  }
-  const metricsFile = join(cfg.out, 'metrics.jsonl');
   const c = buildComponents(cfg);
-  const progress = new Progress(cfg.steps, { quiet: o.quiet, plain: o.plain });
+  let dp: DataParallelRun | null = null;
+  try {
+    if (o.distributed) dp = DataParallelRun.join('train', cfg.batchSize, c, o.distributed);
+  } catch (e) {
+    dispose(c);
+    throw e;
+  }
+  // rank 0 alone writes the run folder; the other ranks compute and say nothing
+  const main = !dp || dp.isMain;
+  const worldSize = dp?.world.size ?? 1;
+  const metricsFile = join(cfg.out, 'metrics.jsonl');
+  const progress = new Progress(cfg.steps, { quiet: o.quiet || !main, plain: o.plain });
   let start = 0;
   try {
-    const r = resumePoint(cfg, c, o, progress);
-    start = r.start;
-    if (r.from) {
-      // nothing in out has been touched yet: a resume past the end refuses without harm
-      if (start >= cfg.steps)
-        throw new ArgumentError(`train: the run in ${cfg.out} already reached step ${start} (${r.from}) and steps is ${cfg.steps}; raise steps (--steps) above ${start} to train further`);
-      progress.log(`resumed from ${r.from} at step ${start}`);
-    }
+    const decide = (): number => {
+      try {
+        mkdirSync(cfg.out, { recursive: true });
+      } catch (e) {
+        throw fileError('train', cfg.out, e);
+      }
+      const r = resumePoint(cfg, c, o, progress);
+      if (r.from) {
+        // nothing in out has been touched yet: a resume past the end refuses without harm
+        if (r.start >= cfg.steps)
+          throw new ArgumentError(`train: the run in ${cfg.out} already reached step ${r.start} (${r.from}) and steps is ${cfg.steps}; raise steps (--steps) above ${r.start} to train further`);
+        progress.log(`resumed from ${r.from} at step ${r.start}`);
+      }
+      return r.start;
+    };
+    start = dp ? await dp.start(c, decide) : decide();
+    if (dp && main) progress.log(`data-parallel over ${worldSize} ranks (${dp.world.backend}${dp.world.library ? `: ${dp.world.library.split(',')[0]}` : ''}): ${cfg.batchSize / worldSize} of the global batch of ${cfg.batchSize} per rank, ${dp.ddp.stats.buckets} gradient bucket${dp.ddp.stats.buckets > 1 ? 's' : ''}`);
   } catch (e) {
+    dp?.dispose();
     dispose(c);
     throw e;
   }
   // the metrics file holds exactly the steps done so far; both files are replaced atomically, so a
   // kill here leaves the old ones
-  const kept = readMetrics(metricsFile, start);
-  atomicWriteFile(metricsFile, kept.map((r) => JSON.stringify(r) + '\n').join(''), 'train');
-  atomicWriteFile(join(cfg.out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n', 'train');
+  const kept = main ? readMetrics(metricsFile, start) : [];
+  if (main) {
+    atomicWriteFile(metricsFile, kept.map((r) => JSON.stringify(r) + '\n').join(''), 'train');
+    atomicWriteFile(join(cfg.out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n', 'train');
+  }
   const record = (r: Record<string, unknown>) => {
+    if (!main) return;
     appendFileSync(metricsFile, JSON.stringify(r) + '\n');
     kept.push(r);
     o.onMetrics?.(r);
@@ -282,25 +311,39 @@ async function trainOnDefaultDevice(cfg: TrainConfig, o: TrainOptions): Promise<
   const t0 = Date.now();
   let winSum = 0, winN = 0, winStart = Date.now(), lastLoss = NaN, lastEval: Record<string, number> | undefined;
   let step = start;
-  let tFirst = 0, announced = false;
+  let tFirst = 0, announced = false, stopped = false;
   progress.log(`training ${cfg.loss.name} on ${cfg.data.name} (${cfg.model}, ${cfg.sde.name} SDE): steps ${start + 1}..${cfg.steps}, ${c.model.numParameters().toLocaleString('en-US')} parameters, out ${cfg.out}`);
   try {
     while (step < cfg.steps) {
-      if (o.signal?.aborted) break;
+      // ranks stop together, at a step they agreed on (finishStep), or one would wait for the others
+      if (dp ? stopped : o.signal?.aborted) break;
       step++;
       const x = c.data.next();
       let value: number;
       try {
         value = tidy(() => {
           c.opt.zeroGrad();
-          const l = c.loss((xt: Tensor, t: Tensor | null) => c.score(xt, t!), x);  // time-conditioned: t is always given
+          const xs = dp ? dp.shard(x) : x;
+          const l = c.loss((xt: Tensor, t: Tensor | null) => c.score(xt, t!), xs);  // time-conditioned: t is always given
           backward(l);
-          c.opt.step();
-          c.ema.update();
+          if (!dp) {
+            c.opt.step();
+            c.ema.update();
+          }
           return l.item();
         });
       } finally {
         x.dispose();
+      }
+      if (dp) {
+        // the gradient buckets started during backward; wait for them, then take the same step everywhere
+        const agreed = await dp.finishStep(value, !!o.signal?.aborted);
+        value = agreed.loss;
+        stopped = agreed.stop;
+        tidy(() => {
+          c.opt.step();
+          c.ema.update();
+        });
       }
       if (!Number.isFinite(value)) throw new ArgumentError(`train: the loss became ${value} at step ${step}; lower optim.lr or raise optim.gradClip`);
       winSum += value;
@@ -319,7 +362,8 @@ async function trainOnDefaultDevice(cfg: TrainConfig, o: TrainOptions): Promise<
       }
       if (step % cfg.logEvery === 0 || step === cfg.steps) {
         lastLoss = winSum / winN;
-        const rec = { step, loss: lastLoss, lr: c.opt.currentLr(), gradNorm: c.opt.lastGradNorm, itPerSec: itps, seconds: (Date.now() - t0) / 1000 };
+        const rec: Record<string, number> = { step, loss: lastLoss, lr: c.opt.currentLr(), gradNorm: c.opt.lastGradNorm, itPerSec: itps, seconds: (Date.now() - t0) / 1000 };
+        if (dp) rec.worldSize = worldSize;
         record(rec);
         const eta = (cfg.steps - step) / Math.max(itps, 1e-9);
         progress.log(`step ${step}/${cfg.steps}  loss ${fmt(lastLoss)}  lr ${fmt(rec.lr)}  ${itps.toFixed(1)} it/s  ETA ${formatDuration(eta)}`);
@@ -327,27 +371,31 @@ async function trainOnDefaultDevice(cfg: TrainConfig, o: TrainOptions): Promise<
         winN = 0;
         winStart = Date.now();
       }
-      if (step % cfg.ckptEvery === 0 || step === cfg.steps) save(cfg, c, step);
+      if (main && (step % cfg.ckptEvery === 0 || step === cfg.steps)) save(cfg, c, step, worldSize);
       if (!o.noEval && ((cfg.evalEvery > 0 && step % cfg.evalEvery === 0) || step === cfg.steps)) {
-        progress.log(`evaluating at step ${step} (${cfg.sampling.method ?? 'pc'} sampler, ${cfg.sampling.n ?? ''} samples)...`);
-        lastEval = await evaluateRun(cfg, c, step, o.signal);
-        record({ step, eval: lastEval });
-        progress.log(`eval ${Object.entries(lastEval).map(([k, v]) => `${k} ${fmt(v)}`).join('  ')}`);
-        await plotLoss(join(cfg.out, 'loss.png'), kept, `${cfg.loss.name} on ${cfg.data.name}`);
+        if (main) {
+          progress.log(`evaluating at step ${step} (${cfg.sampling.method ?? 'pc'} sampler, ${cfg.sampling.n ?? ''} samples)...`);
+          lastEval = await evaluateRun(cfg, c, step, o.signal);
+          record({ step, eval: lastEval });
+          progress.log(`eval ${Object.entries(lastEval).map(([k, v]) => `${k} ${fmt(v)}`).join('  ')}`);
+          await plotLoss(join(cfg.out, 'loss.png'), kept, `${cfg.loss.name} on ${cfg.data.name}`);
+        }
+        await dp?.waitForMain('evaluation');
       }
       await new Promise<void>((r) => setImmediate(r));
     }
-    if (o.signal?.aborted && step > start && step % cfg.ckptEvery !== 0) {
-      save(cfg, c, step);
+    if ((dp ? stopped : o.signal?.aborted) && step > start && step % cfg.ckptEvery !== 0 && main) {
+      save(cfg, c, step, worldSize);
       progress.log(`cancelled at step ${step}; checkpoint saved`);
     }
   } finally {
     progress.done();
+    dp?.dispose();
   }
-  await plotLoss(join(cfg.out, 'loss.png'), kept, `${cfg.loss.name} on ${cfg.data.name}`);
+  if (main) await plotLoss(join(cfg.out, 'loss.png'), kept, `${cfg.loss.name} on ${cfg.data.name}`);
   const seconds = (Date.now() - t0) / 1000;
-  const summary = { step, loss: lastLoss, seconds, itPerSec: (step - start) / Math.max(seconds, 1e-9), lastEval };
-  atomicWriteFile(join(cfg.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n', 'train');
+  const summary = { step, loss: lastLoss, seconds, itPerSec: (step - start) / Math.max(seconds, 1e-9), lastEval, worldSize };
+  if (main) atomicWriteFile(join(cfg.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n', 'train');
   return { ...summary, out: cfg.out, components: c, dispose: () => dispose(c) };
 }
 
