@@ -17,9 +17,11 @@ import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { allReduce, broadcast, currentWorld } from './process_group.js';
 
+const FIRST_BUCKET = 1 << 20;
+
 export interface DataParallelOptions {
-  /** Target bucket size in MB (default 25, as PyTorch's DDP): larger buckets mean fewer, more
-   * efficient collectives but later starts. */
+  /** Target bucket size in MB (default 25, as PyTorch's DDP; the first bucket holds at most 1 MB):
+   * larger buckets mean fewer, more efficient collectives but later starts. */
   bucketCapMB?: number;
 }
 
@@ -67,7 +69,10 @@ export class DistributedDataParallel {
     let cur: Bucket | null = null;
     for (const p of [...params].reverse()) {
       const bytes = p.size * (p.dtype === 'float64' ? 8 : 4);
-      if (!cur || cur.bytes + bytes > cap || cur.params[0].dtype !== p.dtype) {
+      // the first bucket is small (1 MB, as PyTorch's DDP does): the output layers' gradients start
+      // moving early even when the whole model would fit one bucket
+      const limit = this.buckets.length <= 1 ? Math.min(cap, FIRST_BUCKET) : cap;
+      if (!cur || cur.bytes + bytes > limit || cur.params[0].dtype !== p.dtype) {
         cur = { params: [], bytes: 0, ready: 0, started: null };
         this.buckets.push(cur);
       }
