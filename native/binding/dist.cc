@@ -30,7 +30,6 @@ struct Sink {
   std::mutex m;
   bool alive = false;  // false once the environment is being torn down
   napi_env env = nullptr;
-  Napi::ThreadSafeFunction tsfn;
   std::map<uint64_t, Napi::Promise::Deferred> pending;  // JS thread only
   // typed arrays a pending job reads or writes, kept alive until it settles (JS thread only: a
   // reference may only be released there)
@@ -53,6 +52,13 @@ Napi::Object world_object(Napi::Env env, const dist::WorldInfo& w) {
   return o;
 }
 
+void settle(Napi::Env env, Napi::Function, void*, Completion* c);
+using Tsfn = Napi::TypedThreadSafeFunction<void, Completion, settle>;
+Tsfn& tsfn() {
+  static Tsfn* t = new Tsfn();
+  return *t;
+}
+
 // Runs on the JS thread of the owning environment: settles the job's Promise.
 void settle(Napi::Env env, Napi::Function, void*, Completion* c) {
   std::unique_ptr<Completion> done(c);
@@ -63,18 +69,12 @@ void settle(Napi::Env env, Napi::Function, void*, Completion* c) {
   Napi::Promise::Deferred d = it->second;
   s.pending.erase(it);
   s.arrays.erase(done->id);
-  if (s.pending.empty()) s.tsfn.Unref(env);
+  if (s.pending.empty()) tsfn().Unref(env);
   try {
     if (done->ok) d.Resolve(env.Undefined());
     else d.Reject(native_error(env, "distributed", done->error, ErrorKind::Device).Value());
   } catch (...) {
   }
-}
-
-using Tsfn = Napi::TypedThreadSafeFunction<void, Completion, settle>;
-Tsfn& tsfn() {
-  static Tsfn* t = new Tsfn();
-  return *t;
 }
 
 void report(uint64_t id, bool ok, const std::string& error) {
