@@ -72,7 +72,7 @@ const SDE_OPTION_KEYS: Record<string, readonly string[]> = {
   ve: ['sigmaMin', 'sigmaMax', 'N'],
   vp: ['betaMin', 'betaMax', 'N'],
   subvp: ['betaMin', 'betaMax', 'N'],
-  doublewell: ['a', 'betaMin', 'betaMax', 'N', 'steps'],
+  doublewell: ['a', 'betaMin', 'betaMax', 'N', 'steps', 'dim', 'scale'],
 };
 const SAMPLING_KEYS = ['method', 'n', 'steps', 'predictor', 'corrector', 'snr', 'rtol', 'atol'];
 
