@@ -17,6 +17,7 @@ import { scoreError, T_BANDS } from '../../src/study/score_error_metric.js';
 import { scoreErrorStudy } from '../../src/study/score_error.js';
 import { SCORE_ERROR_OBJECTIVES } from '../../src/study/score_error_objectives.js';
 import type { CellResult } from '../../src/study/score_error_run.js';
+import { lcssSweep, SWEEP_DRAWS, SWEEP_ESTIMATORS, SWEEP_RATIOS } from '../../src/study/lcss_sweep.js';
 import type { Summary } from '../../src/study/score_error_report.js';
 
 let dir = '';
@@ -117,6 +118,19 @@ describe('lcss study score-error --quick', () => {
     await expect(run('study', 'score-error', '--sde', 'doublewell')).rejects.toThrow(/--sde got "doublewell", expected vp, ve or subvp/);
     await expect(run('study', 'score-error', '--objectives', 'lcss,foo')).rejects.toThrow(/--objectives got "foo"/);
     await expect(run('study', 'checkerboard', '--seeds', '3')).rejects.toThrow(/--seeds is an option of `lcss study score-error`/);
-    await expect(run('study', 'score')).rejects.toThrow(/expected the study name 'checkerboard' or 'score-error', got "score"/);
+    await expect(run('study', 'score')).rejects.toThrow(/expected the study name 'checkerboard', 'score-error' or 'lcss-sweep', got "score"/);
+  });
+});
+
+describe('lcss study lcss-sweep', () => {
+  it('runs every (rho, estimator, K) cell and tabulates them', async () => {
+    const out = join(dir, 'sweep');
+    const r = await lcssSweep({ D: 2, seeds: 2, steps: 3, evals: 1, evalN: 8, gradRepeats: 2, hidden: 8, out });
+    const n = SWEEP_RATIOS.length * SWEEP_ESTIMATORS.length * SWEEP_DRAWS.length;
+    expect(r.cells.length).toBe(2 * n);
+    expect(r.table.split('\n').filter((l) => l.startsWith('| 2 | ρ=')).length).toBe(n);
+    expect(r.table).toMatch(/\| 2 \| ρ=0.01 antithetic K=4 \|/);
+    expect(existsSync(join(out, 'results.json'))).toBe(true);
+    await expect(lcssSweep({ D: 0 })).rejects.toThrow(/lcssSweep: argument 'D' got 0/);
   });
 });
