@@ -5,13 +5,23 @@
 // |x| the norm of a whole sample. The drift -grad U runs on VP's clock (beta(t)/2, as VP's -beta x/2
 // is the drift of U = |x|^2/2), so p_t relaxes to the stationary law p(x) ∝ exp(-U(x)), which is
 // the prior, the same way VP relaxes to N(0, I). The kernel p_0t is not Gaussian and has no
-// closed form: x_t comes from Euler-Maruyama simulation, and sigmaBar(t) = sqrt(int_0^t beta).
-import { argError, ArgumentError, checkFinite, checkOptions } from '../errors.js';
-import { add, div, mul, sub, tensor, rand, randn, type Generator, sum, isfinite, sqrt, square } from '../ops/index.js';
+// closed form: x_t comes from Euler-Maruyama simulation.
+//
+// sigmaBar(t), the noise scale of x_t that the losses and the score parameterisation use, must
+// follow the drift's contraction: sqrt(int_0^t beta) (what it was) reaches 3.17 at t = 1 while the
+// marginal std is 0.89 (2-D, a = 1), which made LCSS's smoothing scale and the weight sigmaBar^2
+// 3.6x and 13x too large at large t. The LCSS minimiser is grad p_sigma / p, which grows like
+// exp(sigma^2 |grad U|^2 / 2) in the quartic tails of exp(-U), so the oversized sigma made the
+// trained score blow up at |x| >= 2.5 and training drift away (bench/RESULTS.md, "Doublewell").
+// Now sigmaBar(t)^2 = v (1 - exp(-int_0^t beta / v)), v the per-coordinate variance of exp(-U) in
+// `dim` dimensions: the exact variance of the OU process dx = -beta x / (2 v) dt + sqrt(beta) dw,
+// which has the same noise and the same stationary variance (VP is the case v = 1).
+import { argError, ArgumentError, checkFinite, checkInt, checkOptions, ShapeError } from '../errors.js';
+import { add, div, mul, sub, tensor, rand, randn, type Generator, sum, isfinite, sqrt, square, exp, neg } from '../ops/index.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { priorShape, type PriorOptions } from './affine.js';
-import { radialQuantiles, radialTable } from './radial.js';
+import { radialQuantiles, radialTable, radialSecondMoment } from './radial.js';
 import { NotAffineError, SDE, type DriftDiffusion, type Marginal, type SampleXtOptions } from './sde.js';
 import { checkBatch, checkKeys, checkTime, validateTime, perSample, perSampleSize, rowSum, steps } from './util.js';
 import { BetaSchedule, checkBetas } from './vp.js';
@@ -31,6 +41,17 @@ export interface DoubleWellOptions {
    * from the unit sphere.
    */
   steps?: number;
+  /**
+   * Dimension D of one sample (default 2, the toy sets): sigmaBar saturates at the stationary
+   * per-coordinate std of exp(-U) on R^D, which depends on D. sampleXt refuses data of another D.
+   */
+  dim?: number;
+  /**
+   * 'stationary' (default): sigmaBar(t)^2 = v (1 - exp(-int beta / v)), saturating at the stationary
+   * variance v. 'diffusion': sqrt(int_0^t beta), which ignores the drift (the scale before the fix;
+   * only for models trained with it).
+   */
+  scale?: 'stationary' | 'diffusion';
 }
 
 export class DoubleWellSDE extends SDE {
@@ -40,16 +61,25 @@ export class DoubleWellSDE extends SDE {
   readonly N: number;
   readonly a: number;
   readonly steps: number;
+  readonly dim: number;
+  readonly scale: 'stationary' | 'diffusion';
+  /** Per-coordinate variance E|x|^2 / dim of the stationary law exp(-U). */
+  readonly stationaryVariance: number;
   private readonly schedule: BetaSchedule;
 
   constructor(opts: DoubleWellOptions = {}) {
     super();
     opts = checkOptions(new.target.name, 'options', opts) as typeof opts;
-    checkKeys('DoubleWellSDE', opts, ['a', 'betaMin', 'betaMax', 'N', 'steps']);
+    checkKeys('DoubleWellSDE', opts, ['a', 'betaMin', 'betaMax', 'N', 'steps', 'dim', 'scale']);
     this.a = checkFinite('DoubleWellSDE', 'a', opts.a ?? 1, { min: 0, minExclusive: true });
     this.schedule = new BetaSchedule(checkBetas('DoubleWellSDE', opts));
     this.N = steps('DoubleWellSDE', 'N', opts.N ?? 1000);
     this.steps = steps('DoubleWellSDE', 'steps', opts.steps ?? 100);
+    this.dim = checkInt('DoubleWellSDE', 'dim', opts.dim ?? 2, 1, 1e7);
+    const scale = opts.scale ?? 'stationary';
+    if (scale !== 'stationary' && scale !== 'diffusion') throw argError('DoubleWellSDE', 'scale', scale, "'stationary' or 'diffusion'");
+    this.scale = scale;
+    this.stationaryVariance = radialSecondMoment(this.a, this.dim) / this.dim;
   }
   get betaMin(): number {
     return this.schedule.betaMin;
@@ -84,10 +114,16 @@ export class DoubleWellSDE extends SDE {
       'use sampleXt (Euler-Maruyama simulation) for x_t and sigmaBar(t) for its noise scale');
   }
 
-  /** sqrt(int_0^t g(u)^2 du) = sqrt(beta_0 t + (beta_1 - beta_0) t^2 / 2), shape [B]. */
+  /**
+   * sqrt(v (1 - exp(-I(t) / v))) with I(t) = int_0^t g^2 = beta_0 t + (beta_1 - beta_0) t^2 / 2 and v
+   * the stationary per-coordinate variance (see the file header); sqrt(I(t)) with scale
+   * 'diffusion'. Both equal sqrt(I(t)) to first order at small t. Shape [B].
+   */
   sigmaBar(t: Tensor): Tensor {
     const tt = checkTime('DoubleWellSDE.sigmaBar', t);
-    return tidy(() => sqrt(this.schedule.integral(tt)));
+    const v = this.stationaryVariance;
+    if (this.scale === 'diffusion') return tidy(() => sqrt(this.schedule.integral(tt)));
+    return tidy(() => sqrt(mul(sub(1, exp(neg(div(this.schedule.integral(tt), v)))), v)));
   }
 
   /**
@@ -98,6 +134,10 @@ export class DoubleWellSDE extends SDE {
     const op = 'DoubleWellSDE.sampleXt';
     checkKeys(op, opts, ['generator', 'steps']);
     checkBatch(op, 'x0', x0);
+    // sigmaBar was set for `dim`: data of another dimension would be trained with the wrong scale
+    const D = perSampleSize(x0.shape);
+    if (D !== this.dim)
+      throw new ShapeError(`${op}: argument 'x0' has ${D} features per sample, expected dim = ${this.dim} (the SDE's option 'dim' sets the stationary scale of sigmaBar; build it with { dim: ${D} })`);
     validateTime(op, t, x0);
     const n = steps(op, 'steps', opts.steps ?? this.steps);
     const gen: Generator | undefined = opts.generator;

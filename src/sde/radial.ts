@@ -59,6 +59,17 @@ export function radialTable(a: number, D: number): RadialTable {
   return table;
 }
 
+/** E|x|^2 under the law of the table's (a, D): r^2 at the midpoints of the tabulated CDF's increments. */
+export function radialSecondMoment(a: number, D: number): number {
+  const { r, cdf } = radialTable(a, D);
+  let m2 = 0;
+  for (let i = 1; i < r.length; i++) {
+    const mid = 0.5 * (r[i] + r[i - 1]);
+    m2 += (cdf[i] - cdf[i - 1]) * mid * mid;
+  }
+  return m2 / cdf[cdf.length - 1];
+}
+
 /** Radii for uniforms u in [0, 1) by inverting the tabulated CDF. */
 export function radialQuantiles(table: RadialTable, u: ArrayLike<number>): Float64Array {
   const { r, cdf } = table;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The double-well SDE (non-affine): drift against autograd of its potential, marginal refusing,
-// sigmaBar against a numerical integral of g^2, sampleXt's variance growth at small t and its
+// sigmaBar against the variance ODE it solves and the std of simulated x_1 (with scale
+// 'diffusion', against a numerical integral of g^2), sampleXt's variance growth at small t and its
 // relaxation to the prior at t = 1, the prior's normalisation and samples. Statistical checks use
 // fixed seeds and 4 standard errors; the prior's reference moments come from an independent
 // Simpson integration of the radial density here.
@@ -50,9 +51,33 @@ describe('DoubleWellSDE', () => {
     });
   });
 
-  it('sigmaBar(t) = sqrt(int_0^t g^2) (closed form vs the trapezoid rule on sde().diffusion)', () => {
+  it("sigmaBar(t) saturates at the stationary std: the variance ODE dv/dt = g^2 (1 - v / v_inf), integrated numerically", () => {
+    // v_inf = E|x|^2 / D of exp(-U) from the Simpson integral above (independent of the SDE's
+    // radial table); RK4 on the ODE of the OU process with the same noise and stationary variance.
     lc.tidy(() => {
-      const sde = new DoubleWellSDE({ betaMin: 0.5, betaMax: 12 });
+      for (const [a, D] of [[1, 2], [2, 5]] as const) {
+        const sde = new DoubleWellSDE({ a, dim: D, betaMin: 0.5, betaMax: 12 });
+        const vInf = priorSecondMoment(a, D) / D;
+        expect(Math.abs(sde.stationaryVariance - vInf)).toBeLessThan(1e-6 * vInf);
+        const beta = (u: number) => 0.5 + 11.5 * u, f = (u: number, v: number) => beta(u) * (1 - v / vInf);
+        const n = 4000, ends = [0.01, 0.3, 1], want: number[] = [];
+        let v = 0;
+        for (let i = 0, u = 0, h = 1 / n; i < n; i++, u += h) {
+          const k1 = f(u, v), k2 = f(u + h / 2, v + (h / 2) * k1), k3 = f(u + h / 2, v + (h / 2) * k2), k4 = f(u + h, v + h * k3);
+          v += (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4);
+          if (ends.some((e) => Math.abs(u + h - e) < h / 2)) want.push(Math.sqrt(v));
+        }
+        const sb = Array.from(sde.sigmaBar(f64(ends)).dataSync());
+        sb.forEach((s, k) => expect(Math.abs(s - want[k])).toBeLessThan(1e-7));
+        // saturated by t = 1 (int beta = 6.25 >> v_inf), and never above the stationary std
+        expect(Math.abs(sb[2] - Math.sqrt(vInf))).toBeLessThan(1e-3 * Math.sqrt(vInf));
+      }
+    });
+  });
+
+  it("scale 'diffusion' keeps sigmaBar(t) = sqrt(int_0^t g^2) (trapezoid rule on sde().diffusion)", () => {
+    lc.tidy(() => {
+      const sde = new DoubleWellSDE({ betaMin: 0.5, betaMax: 12, scale: 'diffusion' });
       const n = 20000, ts = Array.from({ length: n + 1 }, (_, i) => i / n);
       const g = sde.sde(lc.zeros([n + 1, 1], { dtype: 'float64' }), f64(ts)).diffusion.dataSync();
       const sb = sde.sigmaBar(f64([0.3, 1])).dataSync();
@@ -61,6 +86,19 @@ describe('DoubleWellSDE', () => {
         for (let i = 0; i < n * tEnd; i++) integral += (0.5 * (g[i] ** 2 + g[i + 1] ** 2)) / n;
         expect(Math.abs(sb[k] - Math.sqrt(integral))).toBeLessThan(1e-8);
       }
+    });
+  });
+
+  it('sigmaBar(1) is the std of simulated x_t (the old sqrt(int g^2) was 3.6x too large)', () => {
+    // 8 points spread like the 8gaussians set (radius 2.83), 4000 paths: per-coordinate std of x_1
+    // within 3 % (its sampling error is ~1 %); sqrt(int beta) = 3.17 would be far outside.
+    lc.tidy(() => {
+      const sde = new DoubleWellSDE(), B = 4000;
+      const pts = Array.from({ length: B }, (_, i) => [2.83 * Math.cos((i % 8) * Math.PI / 4), 2.83 * Math.sin((i % 8) * Math.PI / 4)]);
+      const x1 = sde.sampleXt(lc.tensor(pts, { dtype: 'float64' }), lc.ones([B], { dtype: 'float64' }), { generator: new lc.Generator(5), steps: 400 });
+      const std = Math.sqrt(x1.sub(x1.mean(0)).square().mean().item());
+      const sb = sde.sigmaBar(f64([1])).item();
+      expect(Math.abs(std / sb - 1)).toBeLessThan(0.03);
     });
   });
 
@@ -134,5 +172,9 @@ describe('DoubleWellSDE', () => {
     expect(() => new DoubleWellSDE({ a: 0 })).toThrow(/DoubleWellSDE: argument 'a' got 0, expected a number > 0/);
     expect(() => new DoubleWellSDE({ steps: 0 })).toThrow(/DoubleWellSDE: argument 'steps' got 0/);
     expect(() => new DoubleWellSDE({ depth: 1 } as never)).toThrow(/no such option/);
+    expect(() => new DoubleWellSDE({ dim: 0 })).toThrow(/DoubleWellSDE: argument 'dim' got 0/);
+    expect(() => new DoubleWellSDE({ scale: 'integral' } as never)).toThrow(/DoubleWellSDE: argument 'scale' got "integral", expected 'stationary' or 'diffusion'/);
+    // data of another dimension than the one sigmaBar was set for
+    lc.tidy(() => expect(() => sde.sampleXt(lc.zeros([2, 3]), lc.ones([2]))).toThrow(/DoubleWellSDE.sampleXt: argument 'x0' has 3 features per sample, expected dim = 2.*\{ dim: 3 \}/));
   });
 });
