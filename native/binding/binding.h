@@ -137,6 +137,9 @@ Napi::Value guarded(const Napi::CallbackInfo& info, const char* op, F&& fn) {
   }
 }
 
+// The backend that owns memory of this kind (a DeviceError in a build without it).
+const Backend& memory_backend(DeviceKind kind);
+
 void register_memory(Napi::Env env, Napi::Object exports, Context* ctx);
 void register_ops(Napi::Env env, Napi::Object exports, Context* ctx);
 void register_cuda(Napi::Env env, Napi::Object exports, Context* ctx);

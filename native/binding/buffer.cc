@@ -13,11 +13,6 @@
 
 namespace lcss {
 
-namespace {
-
-constexpr double kSlots = double(uint64_t(1) << BufferTable::kSlotBits);
-constexpr uint32_t kMaxGen = (uint32_t(1) << 26) - 1;  // gen * 2^26 + slot stays below 2^52
-
 // The backend that owns memory of this kind (the CPU's always exists; a CUDA buffer exists only in
 // a build with the CUDA backend).
 const Backend& memory_backend(DeviceKind kind) {
@@ -25,6 +20,11 @@ const Backend& memory_backend(DeviceKind kind) {
   LCSS_CHECK_KIND(ErrorKind::Device, b != nullptr, "%s", kNoCudaBackend);
   return *b;
 }
+
+namespace {
+
+constexpr double kSlots = double(uint64_t(1) << BufferTable::kSlotBits);
+constexpr uint32_t kMaxGen = (uint32_t(1) << 26) - 1;  // gen * 2^26 + slot stays below 2^52
 
 void free_rec(BufferRec& r) {
   if (!r.data) return;

@@ -174,9 +174,6 @@ Napi::Value DistSubmit(const Napi::CallbackInfo& info) {
         LCSS_CHECK(e.IsArray() && e.As<Napi::Array>().Length() == 3, "distSubmit: tensors[%u] must be [handle, offset, count]", i);
         Napi::Array a = e.As<Napi::Array>();
         BufferRec& b = c.buffers.get(a.Get(0u), "distSubmit tensors");
-        LCSS_CHECK_KIND(ErrorKind::Device, b.device == DeviceKind::Cpu,
-                        "distSubmit: tensors[%u] is on a CUDA device; the MPI transport moves host memory only "
-                        "(move the tensor to the CPU)", i);
         LCSS_CHECK(job.kind != dist::JobKind::AllReduce || b.dtype == job.dtype,
                    "distSubmit: tensors[%u] has dtype %s, but the job reduces %s", i, dtype_name(b.dtype), dtype_name(job.dtype));
         const auto num = [&](uint32_t k) {
@@ -218,6 +215,16 @@ Napi::Value DistSubmit(const Napi::CallbackInfo& info) {
       p.data = static_cast<char*>(t.b->data) + t.off * int64_t(esz);
       p.bytes = checked_bytes(t.n, esz, "distSubmit");
       p.release = [pin] { pin->end(); };
+      if (t.b->device != DeviceKind::Cpu) {
+        // device memory goes through the host staging copy (the backend's copies wait for the
+        // device, so the kernels that produced the gradients have finished)
+        const Backend* be = &memory_backend(t.b->device);
+        const int dev = t.b->device_index;
+        void* data = p.data;
+        const size_t bytes = p.bytes;
+        p.to_host = [be, dev, data, bytes](void* host) { be->copy_to_host(dev, host, data, bytes); };
+        p.from_host = [be, dev, data, bytes](const void* host) { be->copy_from_host(dev, data, host, bytes); };
+      }
       job.pieces.push_back(std::move(p));
     }
     for (auto& p : job.pieces)

@@ -47,6 +47,10 @@ struct Piece {
   void* data = nullptr;
   size_t bytes = 0;
   std::function<void()> release;
+  // Device memory (a CUDA tensor without a device transport): how the staging copy is made, on the
+  // communication thread; both wait for the device. Unset: host memory, copied with memcpy.
+  std::function<void(void* host)> to_host;
+  std::function<void(const void* host)> from_host;
 };
 
 enum class JobKind { AllReduce, Broadcast, Barrier };

@@ -180,7 +180,8 @@ bool run_job(State& s, Job& job, std::string* err) {
     }
     size_t at = 0;
     for (auto& p : job.pieces) {
-      std::memcpy(staging + at, p.data, p.bytes);
+      if (p.to_host) p.to_host(staging + at);
+      else std::memcpy(staging + at, p.data, p.bytes);
       at += p.bytes;
     }
   }
@@ -218,7 +219,8 @@ bool run_job(State& s, Job& job, std::string* err) {
   }
   at = 0;
   for (auto& p : job.pieces) {
-    std::memcpy(p.data, staging + at, p.bytes);
+    if (p.from_host) p.from_host(staging + at);
+    else std::memcpy(p.data, staging + at, p.bytes);
     at += p.bytes;
   }
   std::free(staging);

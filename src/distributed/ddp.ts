@@ -64,7 +64,8 @@ export class DistributedDataParallel {
     if (!currentWorld()) throw new DistributedError(`${fn}: call lc.distributed.init() first`);
     this.module = module;
     const params = module.parameters().filter((p) => p.requiresGrad);
-    for (const p of params) if (p.device.type !== 'cpu') throw argError(fn, 'module', `parameters on ${p.device}`, 'a module on the CPU (the MPI transport moves host memory)');
+    const devices = new Set(params.map((p) => String(p.device)));
+    if (devices.size > 1) throw argError(fn, 'module', `parameters on ${[...devices].join(' and ')}`, 'a module on one device');
     // reverse order: the output layers' gradients are ready first
     let cur: Bucket | null = null;
     for (const p of [...params].reverse()) {

@@ -121,7 +121,6 @@ function pieces(fn: string, what: Payload | Payload[], floatOnly: boolean): { te
   list.forEach((t, i) => {
     if (t instanceof Tensor) {
       t.assertLive(fn, `tensors[${i}]`);
-      if (t.device.type !== 'cpu') throw argError(fn, `tensors[${i}]`, `a tensor on ${t.device}`, 'a CPU tensor (the MPI transport moves host memory)');
       if (!t.isContiguous) throw argError(fn, `tensors[${i}]`, `a view with strides [${t.strides.join(', ')}]`, 'a contiguous tensor (collectives write in place)');
       if (floatOnly && t.dtype !== 'float32' && t.dtype !== 'float64' && t.dtype !== 'int32') throw argError(fn, `tensors[${i}]`, `dtype ${t.dtype}`, 'float32, float64 or int32');
       setType(i, DTYPE_CODE[t.dtype], t.dtype);
@@ -165,7 +164,8 @@ export interface AllReduceOptions {
 /**
  * Sums (or averages) each tensor or typed array element-wise over every rank, in place. All must
  * share one dtype (float32, float64 or int32). Until the Promise settles, ops on these tensors wait
- * and freeing them is deferred; typed arrays must not be touched.
+ * and freeing them is deferred; typed arrays must not be touched. CUDA tensors travel through a
+ * host staging copy (MPI moves host memory; an NCCL transport would keep them on the device).
  */
 export async function allReduce(tensors: Payload | Payload[], options: AllReduceOptions = {}): Promise<void> {
   const fn = 'distributed.allReduce';
