@@ -3,6 +3,7 @@
 // launchers set. Read before touching MPI: a process that no launcher started (or one started as a
 // world of one) trains alone without loading any transport, so `--distributed` is harmless on a
 // laptop and on CI machines without MPI.
+import { argError } from '../errors.js';
 
 export interface Launch {
   /** mpirun (Open MPI), srun (Slurm), or a PMI launcher (MPICH's hydra, srun --mpi=pmi2) */
@@ -18,6 +19,7 @@ function int(v: string | undefined): number | null {
 
 /** The launch this process is part of, or null when no launcher started it. */
 export function detectLaunch(env: NodeJS.ProcessEnv = process.env): Launch | null {
+  if (env === null || typeof env !== 'object' || Array.isArray(env)) throw argError('detectLaunch', 'env', env, 'an environment object such as process.env');
   const from = (launcher: Launch['launcher'], r: string | undefined, s: string | undefined): Launch | null => {
     const rank = int(r), size = int(s);
     return rank !== null && size !== null && size >= 1 && rank < size ? { launcher, rank, size } : null;

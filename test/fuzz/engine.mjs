@@ -126,6 +126,11 @@ const isClass = (f) => typeof f === 'function' && /^class[\s{]/.test(Function.pr
 const SKIP = new Set([
   'setNumThreads',   // a valid junk value (2, 3) is fine, 2^31 must be refused: kept, but restored below
 ]);
+// Functions that end the process by design: only their refusals are checked (below), never a call
+// that would succeed.
+const ENDS_PROCESS = new Map([
+  ['distributed.abort', [[-1], [256], [1.5], ['1'], [null], [{}]]],
+]);
 
 const results = { calls: 0, targets: 0, ok: 0, errors: [], leaks: [], hangs: [], broken: [], slow: {}, seed };
 // An error names the function called when its message starts with that function's name: the
@@ -343,6 +348,17 @@ for (const [ns, obj] of Object.entries(lc)) {
   for (const [k, v] of Object.entries(obj)) {
     if (isClass(v)) {
       if (!(v === lc.LcssError || v.prototype instanceof lc.LcssError)) await fuzzClass(`${ns}.${k}`, v);
+    } else if (ENDS_PROCESS.has(`${ns}.${k}`)) {
+      results.targets++;
+      for (const args of ENDS_PROCESS.get(`${ns}.${k}`)) {
+        results.calls++;
+        try {
+          v.apply(obj, args);
+          results.broken.push({ target: `${ns}.${k}`, args, msg: 'returned instead of refusing' });
+        } catch (e) {
+          record(`${ns}.${k}`, args.map(String), e);
+        }
+      }
     } else if (typeof v === 'function') await fuzzFunction(`${ns}.${k}`, v, obj);
   }
 }
