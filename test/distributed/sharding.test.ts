@@ -2,6 +2,9 @@
 // The pieces of data parallelism that need no second process: sharded random streams (a rank's draw
 // is exactly its rows of the one-process draw), Stein noise rows, the post-accumulate gradient hook,
 // launcher detection, a local world of one, and the error that says what to install.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as lc from '../../src/index.js';
 import { detectLaunch } from '../../src/distributed/launcher.js';
@@ -132,6 +135,27 @@ describe('launch and world', () => {
     } finally {
       (native as { distInfo: typeof info }).distInfo = info;
       process.env = saved;
+    }
+  });
+});
+
+describe('train({ distributed: true }) without a launcher', () => {
+  it('trains alone, exactly as without the option, and records the world size', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lcss-dist-local-'));
+    try {
+      const losses: number[][] = [];
+      for (const distributed of [false, true]) {
+        const cfg = lc.train.resolveConfig('checkerboard', undefined, { steps: 8, logEvery: 2, out: join(dir, String(distributed)) });
+        const r = await lc.train.train(cfg, { quiet: true, noEval: true, distributed });
+        expect(r.worldSize).toBe(1);
+        r.dispose();
+        losses.push(readFileSync(join(cfg.out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).loss));
+      }
+      expect(losses[1]).toEqual(losses[0]);
+      await expect(lc.train.train(lc.train.resolveConfig('checkerboard', undefined, { steps: 1, out: join(dir, 'x') }), { distributed: 'yes' as never }))
+        .rejects.toThrow(/train: argument 'distributed' got "yes", expected true, false or \{ timeout, bucketCapMB \}/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
