@@ -54,7 +54,7 @@ export interface NativeAddon {
   convWinograd(on?: boolean): boolean;
 
   /** What the addon was built with for distributed training (native/dist/comm.h). */
-  distInfo(): { mpi: boolean; compiledBy: string; initialized: boolean };
+  distInfo(): { mpi: boolean; compiledBy: string; initialized: boolean; deviceTransport: string };
   /** Starts the communication thread and MPI; every later collective is bounded by timeoutSeconds. */
   distInit(timeoutSeconds: number): { rank: number; size: number; localRank: number; localSize: number; library: string };
   /** kind 0 all-reduce (sum, or mean with average), 1 broadcast from root, 2 barrier; settles when done everywhere */

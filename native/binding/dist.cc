@@ -91,6 +91,7 @@ Napi::Value DistInfo(const Napi::CallbackInfo& info) {
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("mpi", b.mpi);
     o.Set("compiledBy", b.compiled_by);
+    o.Set("deviceTransport", b.device);
     o.Set("initialized", dist::initialized());
     return o;
   });
@@ -224,6 +225,7 @@ Napi::Value DistSubmit(const Napi::CallbackInfo& info) {
         const size_t bytes = p.bytes;
         p.to_host = [be, dev, data, bytes](void* host) { be->copy_to_host(dev, host, data, bytes); };
         p.from_host = [be, dev, data, bytes](const void* host) { be->copy_from_host(dev, data, host, bytes); };
+        p.device = dev;
       }
       job.pieces.push_back(std::move(p));
     }

@@ -28,6 +28,7 @@ namespace dist {
 
 // What this build can do, for the error that says what to install.
 struct BuildInfo {
+  std::string device;       // the device transport: "nccl (path)", or why device memory is staged on the host
   bool mpi = false;         // compiled against an MPI library
   std::string library;      // its version string (MPI_Get_library_version), once initialised
   std::string compiled_by;  // "Open MPI 4.1.4", or why there is none
@@ -51,6 +52,8 @@ struct Piece {
   // communication thread; both wait for the device. Unset: host memory, copied with memcpy.
   std::function<void(void* host)> to_host;
   std::function<void(const void* host)> from_host;
+  // the CUDA device holding `data`, or -1 for host memory
+  int device = -1;
 };
 
 enum class JobKind { AllReduce, Broadcast, Barrier };
@@ -66,6 +69,28 @@ struct Job {
   // been released before it runs.
   std::function<void(bool ok, const std::string& error)> done;
 };
+
+struct Job;
+
+// A transport that keeps device memory on the device (NCCL, loaded at run time by the CUDA backend,
+// native/cuda/nccl.cu): used for jobs whose pieces all live on one CUDA device when it is
+// available; otherwise device pieces go through the host staging copy and MPI. Every function runs
+// on the communication thread and may throw lcss::Error.
+struct DeviceTransport {
+  // "" when usable, else why not (library not found, turned off)
+  std::string (*unavailable)();
+  size_t id_bytes;                                    // the unique id rank 0 makes and MPI broadcasts
+  void (*make_id)(void* id);
+  void (*join)(int device, int rank, int size, const void* id);
+  // Queues the job on the device's stream, after the work already queued there (so the gradients
+  // are complete): pack into device staging, the collective, unpack.
+  void (*start)(const Job& job, int device);
+  bool (*finished)(int device);                      // polls what start queued; throws on failure
+  void (*abort)();                                    // ends every communicator (after a timeout)
+  const char* name;
+};
+// The CUDA backend registers its transport at load time (none in builds without CUDA).
+void register_device_transport(const DeviceTransport* t);
 
 // Starts the communication thread and the transport; blocks until both are up. timeout_s bounds
 // every later collective. Throws lcss::Error (kind Device) when the transport cannot start.

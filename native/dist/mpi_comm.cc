@@ -24,7 +24,9 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "../core/error.h"
 #include "comm.h"
@@ -57,7 +59,21 @@ struct State {
   // staging memory reused across jobs (communication thread only)
   char* stage = nullptr;
   size_t stage_cap = 0;
+  int joined_device = -1;  // the device the device transport was joined on
 };
+
+const DeviceTransport*& device_transport() {
+  static const DeviceTransport* t = nullptr;
+  return t;
+}
+
+// The device transport, when one is registered, usable and not turned off (LCSS_NCCL=0).
+const DeviceTransport* usable_device_transport() {
+  const DeviceTransport* t = device_transport();
+  const char* off = std::getenv("LCSS_NCCL");
+  if (!t || (off && std::strcmp(off, "0") == 0) || !t->unavailable().empty()) return nullptr;
+  return t;
+}
 
 State& state() {
   static State* s = new State();  // never destroyed: the thread may outlive static destruction
@@ -188,10 +204,58 @@ void divide(DType t, const void* src, void* dst, size_t bytes, int n) {
   }
 }
 
+// A job whose pieces all live on one CUDA device, run by the device transport: its unique id is
+// made by rank 0 and broadcast over MPI on first use, then the collective runs on the device and is
+// polled against the same deadline as an MPI one.
+bool run_device_job(State& s, const DeviceTransport& t, Job& job, int device, std::string* err) {
+  if (s.joined_device < 0) {
+    std::vector<char> id(t.id_bytes);
+    if (s.world.rank == 0) t.make_id(id.data());
+    MPI_Request req = MPI_REQUEST_NULL;
+    const int rc = MPI_Ibcast(id.data(), int(id.size()), MPI_BYTE, 0, MPI_COMM_WORLD, &req);
+    if (rc != MPI_SUCCESS) {
+      *err = strfmt("%s: the %s id could not be broadcast: %s", job.what.c_str(), t.name, mpi_error(rc).c_str());
+      return false;
+    }
+    if (!wait_request(s, &req, strfmt("the broadcast of the %s id", t.name), err)) return false;
+    t.join(device, s.world.rank, s.world.size, id.data());
+    s.joined_device = device;
+  }
+  LCSS_CHECK_KIND(ErrorKind::Device, device == s.joined_device,
+                  "%s: tensors on cuda:%d, but this rank's %s communicator is on cuda:%d (one device per rank)",
+                  job.what.c_str(), device, t.name, s.joined_device);
+  t.start(job, device);
+  const auto start = Clock::now();
+  const double limit = s.timeout_s.load();
+  int idle = 0;
+  while (!t.finished(device)) {
+    collect_notices(s);
+    const int code = s.abort_code.load();
+    if (code >= 0) do_abort(code);
+    const double waited = std::chrono::duration<double>(Clock::now() - start).count();
+    if (waited > limit) {
+      t.abort();
+      *err = strfmt("%s (collective #%lld, %s) did not complete within %g s on rank %d: %s", job.what.c_str(),
+                    (long long)s.seq, t.name, limit, s.world.rank, missing_ranks(s).c_str());
+      return false;
+    }
+    if (waited > 50e-6) std::this_thread::sleep_for(std::chrono::microseconds(std::min(200, 5 + ++idle * 5)));
+  }
+  return true;
+}
+
 // Runs one job; returns false with *err set when it failed.
 bool run_job(State& s, Job& job, std::string* err) {
   ++s.seq;
   if (s.world.size > 1) announce(s);
+  // all pieces on one CUDA device, and a device transport: the data never leaves the device
+  if (!job.pieces.empty() && job.pieces[0].device >= 0 && job.kind != JobKind::Barrier) {
+    const int dev = job.pieces[0].device;
+    bool same = true;
+    for (auto& p : job.pieces) same = same && p.device == dev;
+    if (same)
+      if (const DeviceTransport* t = usable_device_transport()) return run_device_job(s, *t, job, dev, err);
+  }
   size_t total = 0;
   for (auto& p : job.pieces) total += p.bytes;
   char* staging = nullptr;
@@ -340,9 +404,17 @@ void comm_main() {
 
 }  // namespace
 
+void register_device_transport(const DeviceTransport* t) { device_transport() = t; }
+
 BuildInfo build_info() {
   BuildInfo b;
   b.mpi = true;
+  const DeviceTransport* t = device_transport();
+  const char* off = std::getenv("LCSS_NCCL");
+  b.device = !t ? "none in this build (CUDA tensors are staged on the host)"
+           : (off && std::strcmp(off, "0") == 0) ? strfmt("%s turned off by LCSS_NCCL=0 (CUDA tensors are staged on the host)", t->name)
+           : t->unavailable().empty() ? strfmt("%s", t->name)
+           : strfmt("%s unavailable: %s (CUDA tensors are staged on the host)", t->name, t->unavailable().c_str());
   int major = 0, minor = 0;
   MPI_Get_version(&major, &minor);
 #if defined(OMPI_MAJOR_VERSION)

@@ -14,9 +14,12 @@ constexpr const char* kNoMpi =
     "or load your cluster's MPI module) and run `npm rebuild lcss`";
 }
 
+void register_device_transport(const DeviceTransport*) {}  // without MPI there is no job to use it
+
 BuildInfo build_info() {
   BuildInfo b;
   b.compiled_by = kNoMpi;
+  b.device = "none (no MPI)";
   return b;
 }
 

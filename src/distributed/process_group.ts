@@ -25,6 +25,8 @@ export interface World {
   /** the MPI library's own version string ('' for a local world) */
   library: string;
   launcher: Launch['launcher'] | null;
+  /** how CUDA tensors travel: 'nccl', or why they are staged on the host ('' for a local world) */
+  deviceTransport: string;
 }
 
 export interface InitOptions {
@@ -63,7 +65,7 @@ export function init(options: InitOptions = {}): World {
   if (finalized) throw new DistributedError(`${fn}: the job was finalized; a process can join one job only`);
   const launch = detectLaunch();
   if (!launch || launch.size === 1) {
-    world = { rank: 0, size: 1, localRank: 0, localSize: 1, backend: 'local', library: '', launcher: launch?.launcher ?? null };
+    world = { rank: 0, size: 1, localRank: 0, localSize: 1, backend: 'local', library: '', launcher: launch?.launcher ?? null, deviceTransport: '' };
     return { ...world };
   }
   const info = native.distInfo();
@@ -77,7 +79,7 @@ export function init(options: InitOptions = {}): World {
   }
   if (w.size !== launch.size || w.rank !== launch.rank)
     throw new DistributedError(`${fn}: ${launch.launcher} started this process as rank ${launch.rank} of ${launch.size}, but MPI sees rank ${w.rank} of ${w.size}: the launcher belongs to another MPI than the one lcss was built with (${info.compiledBy})`);
-  world = { ...w, backend: 'mpi', launcher: launch.launcher };
+  world = { ...w, backend: 'mpi', launcher: launch.launcher, deviceTransport: native.distInfo().deviceTransport };
   // MPI must be finalised before the process exits, or the launcher reports the rank as failed
   process.once('exit', () => finalize());
   return { ...world };
