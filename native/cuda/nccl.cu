@@ -6,11 +6,14 @@
 // turns it off. Without it, CUDA tensors are all-reduced through the host staging copy and MPI.
 //
 // One communicator per process, on the device of the rank's tensors, joined on first use with the
-// id rank 0 makes (broadcast over MPI by the communication thread). A job runs on the device's
-// stream after the work already queued there, so the gradients it reads are complete: its pieces
-// are packed into device staging memory, reduced in place (ncclAvg for the mean), and unpacked; an
-// event marks the end, polled by the communication thread against the job's deadline. As on the
-// host path, the staging memory of a job that times out is left to NCCL (ncclCommAbort ends it).
+// id rank 0 makes (broadcast over MPI by the communication thread). A job runs on a communication
+// stream of its own that first waits for an event recorded on the compute stream when the job
+// starts, so the gradients it reads are complete while the kernels backward queues after them
+// overlap it: its pieces are packed into device staging memory, reduced in place (ncclAvg for the
+// mean), and unpacked; an event marks the end, polled by the communication thread against the job's
+// deadline. The compute stream touches those gradients again only in the optimiser step, which the
+// host starts after that poll saw the end. As on the host path, the staging memory of a job that
+// times out is left to NCCL (ncclCommAbort ends it).
 #include <dlfcn.h>
 
 #include <cstdlib>
@@ -50,7 +53,8 @@ struct Nccl {
   int device = -1;
   void* stage = nullptr;
   size_t stage_bytes = 0;
-  cudaEvent_t done = nullptr;
+  cudaEvent_t ready = nullptr, done = nullptr;
+  cudaStream_t comm_stream = nullptr;
 };
 
 Nccl& lib() {
@@ -103,7 +107,9 @@ void join(int device, int rank, int size, const void* id) {
   std::memcpy(&u, id, sizeof u);
   check("ncclCommInitRank", L.comm_init_rank(&L.comm, size, u, rank));
   L.device = device;
+  LCSS_CU("cudaEventCreate", cudaEventCreate(&L.ready));
   LCSS_CU("cudaEventCreate", cudaEventCreate(&L.done));
+  LCSS_CU("cudaStreamCreateWithFlags", cudaStreamCreateWithFlags(&L.comm_stream, cudaStreamNonBlocking));
 }
 
 int nccl_type(DType t) {
@@ -117,7 +123,9 @@ int nccl_type(DType t) {
 
 void start(const dist::Job& job, int device) {
   Nccl& L = lib();
-  cudaStream_t s = stream(device);
+  LCSS_CU("cudaEventRecord", cudaEventRecord(L.ready, stream(device)));  // the gradients' kernels
+  cudaStream_t s = L.comm_stream;
+  LCSS_CU("cudaStreamWaitEvent", cudaStreamWaitEvent(s, L.ready, 0));
   size_t total = 0;
   for (auto& p : job.pieces) total += p.bytes;
   if (total > L.stage_bytes) {
