@@ -10,6 +10,8 @@ export interface Launch {
   launcher: 'mpirun' | 'srun' | 'pmi';
   rank: number;
   size: number;
+  /** rank among the processes the launcher started on this machine, when it says */
+  localRank: number | null;
 }
 
 function int(v: string | undefined): number | null {
@@ -20,11 +22,11 @@ function int(v: string | undefined): number | null {
 /** The launch this process is part of, or null when no launcher started it. */
 export function detectLaunch(env: NodeJS.ProcessEnv = process.env): Launch | null {
   if (env === null || typeof env !== 'object' || Array.isArray(env)) throw argError('detectLaunch', 'env', env, 'an environment object such as process.env');
-  const from = (launcher: Launch['launcher'], r: string | undefined, s: string | undefined): Launch | null => {
+  const from = (launcher: Launch['launcher'], r: string | undefined, s: string | undefined, l: string | undefined): Launch | null => {
     const rank = int(r), size = int(s);
-    return rank !== null && size !== null && size >= 1 && rank < size ? { launcher, rank, size } : null;
+    return rank !== null && size !== null && size >= 1 && rank < size ? { launcher, rank, size, localRank: int(l) } : null;
   };
-  return from('mpirun', env.OMPI_COMM_WORLD_RANK, env.OMPI_COMM_WORLD_SIZE)
-    ?? from('pmi', env.PMI_RANK, env.PMI_SIZE)
-    ?? from('srun', env.SLURM_PROCID, env.SLURM_STEP_NUM_TASKS ?? env.SLURM_NTASKS);
+  return from('mpirun', env.OMPI_COMM_WORLD_RANK, env.OMPI_COMM_WORLD_SIZE, env.OMPI_COMM_WORLD_LOCAL_RANK)
+    ?? from('pmi', env.PMI_RANK, env.PMI_SIZE, env.MPI_LOCALRANKID)
+    ?? from('srun', env.SLURM_PROCID, env.SLURM_STEP_NUM_TASKS ?? env.SLURM_NTASKS, env.SLURM_LOCALID);
 }

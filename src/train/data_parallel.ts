@@ -15,7 +15,22 @@ import { narrow, contiguous } from '../ops/index.js';
 import { native } from '../native.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { cuda, device as toDevice, type Device, type DeviceLike } from '../tensor/device.js';
+import { detectLaunch } from '../distributed/launcher.js';
 import type { Components } from './build.js';
+
+/**
+ * The device this rank trains on: on a machine with several GPUs, ranks asked for the first one
+ * (`cuda`, `cuda:0`) take one each, cuda:(local rank mod GPUs), as NCCL requires and as users of
+ * torchrun expect; any other device is used as given.
+ */
+export function rankDevice(d: DeviceLike, env: NodeJS.ProcessEnv = process.env): Device {
+  const dev = toDevice(d);
+  const launch = detectLaunch(env);
+  if (dev.type !== 'cuda' || dev.index !== 0 || !launch || launch.size < 2 || launch.localRank === null) return dev;
+  const n = cuda.deviceCount();
+  return n > 1 ? toDevice(`cuda:${launch.localRank % n}`) : dev;
+}
 
 export interface DistributedTrainOptions {
   /** seconds a collective may wait for the other ranks (default LCSS_DIST_TIMEOUT, else 300) */

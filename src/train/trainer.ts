@@ -22,7 +22,7 @@ import { CHECKSUM_KEY, inspectSafetensors, LEGACY_CHECKSUM_KEY } from '../io/saf
 import { validateConfig, type TrainConfig } from './config.js';
 import { drawSamples, evaluateDigits, evaluateToy } from './evaluate.js';
 import { fmt, formatDuration, Progress } from './progress.js';
-import { DataParallelRun, type DistributedTrainOptions } from './data_parallel.js';
+import { DataParallelRun, rankDevice, type DistributedTrainOptions } from './data_parallel.js';
 
 export interface TrainOptions {
   /**
@@ -253,7 +253,8 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
   if (opts.onMetrics !== undefined) checkFunction(fn, 'onMetrics', opts.onMetrics);
   if (opts.onProgress !== undefined) checkFunction(fn, 'onProgress', opts.onProgress);
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw argError(fn, 'signal', opts.signal, 'an AbortSignal');
-  return withDefaultDevice(opts.device ?? defaultDevice(), () => trainOnDefaultDevice(cfg, opts));
+  const dev = opts.distributed ? rankDevice(opts.device ?? defaultDevice()) : (opts.device ?? defaultDevice());
+  return withDefaultDevice(dev, () => trainOnDefaultDevice(cfg, opts));
 }
 
 async function trainOnDefaultDevice(cfg: TrainConfig, o: TrainOptions): Promise<TrainResult> {

@@ -62,4 +62,16 @@ describe.skipIf(!HAVE_CUDA || !mpi)(`data-parallel on a CUDA device${SKIP_REASON
     expect(two.stderr).toMatch(/fake nccl: rank 1 ran 7 collectives/);
     expect(worst(one.params, two.params)).toBeLessThan(1e-12);
   });
+
+  it('ranks on a machine with several GPUs take one each (cuda:localRank mod GPUs); other devices are kept', () => {
+    const probe = `import { rankDevice } from ${JSON.stringify(join(root, 'dist/src/train/data_parallel.js'))};
+      const env = (l) => ({ OMPI_COMM_WORLD_RANK: l, OMPI_COMM_WORLD_SIZE: '3', OMPI_COMM_WORLD_LOCAL_RANK: l });
+      console.log(JSON.stringify([rankDevice('cuda', env('0')), rankDevice('cuda', env('1')), rankDevice('cuda:0', env('2')), rankDevice('cuda:1', env('0')), rankDevice('cpu', env('1')), rankDevice('cuda', {})].map(String)));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8', env: { ...process.env, LCSS_EMU_DEVICES: '2' } });
+    expect(r.status, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout);
+    // with one visible GPU (a real single-GPU machine) every rank stays on it
+    const two = native.cudaDeviceCount() > 1 || emulated;
+    expect(got).toEqual(two ? ['cuda:0', 'cuda:1', 'cuda:0', 'cuda:1', 'cpu', 'cuda:0'] : ['cuda:0', 'cuda:0', 'cuda:0', 'cuda:1', 'cpu', 'cuda:0']);
+  });
 });

@@ -98,10 +98,10 @@ describe('post-accumulate gradient hook', () => {
 describe('launch and world', () => {
   it('reads rank and size from mpirun, srun and PMI launchers', () => {
     expect(detectLaunch({})).toBeNull();
-    expect(detectLaunch({ OMPI_COMM_WORLD_RANK: '1', OMPI_COMM_WORLD_SIZE: '4' })).toEqual({ launcher: 'mpirun', rank: 1, size: 4 });
-    expect(detectLaunch({ SLURM_PROCID: '3', SLURM_NTASKS: '8' })).toEqual({ launcher: 'srun', rank: 3, size: 8 });
-    expect(detectLaunch({ SLURM_PROCID: '3', SLURM_NTASKS: '8', SLURM_STEP_NUM_TASKS: '4' })).toEqual({ launcher: 'srun', rank: 3, size: 4 });
-    expect(detectLaunch({ PMI_RANK: '0', PMI_SIZE: '2' })).toEqual({ launcher: 'pmi', rank: 0, size: 2 });
+    expect(detectLaunch({ OMPI_COMM_WORLD_RANK: '1', OMPI_COMM_WORLD_SIZE: '4', OMPI_COMM_WORLD_LOCAL_RANK: '1' })).toEqual({ launcher: 'mpirun', rank: 1, size: 4, localRank: 1 });
+    expect(detectLaunch({ SLURM_PROCID: '3', SLURM_NTASKS: '8', SLURM_LOCALID: '1' })).toEqual({ launcher: 'srun', rank: 3, size: 8, localRank: 1 });
+    expect(detectLaunch({ SLURM_PROCID: '3', SLURM_NTASKS: '8', SLURM_STEP_NUM_TASKS: '4' })).toEqual({ launcher: 'srun', rank: 3, size: 4, localRank: null });
+    expect(detectLaunch({ PMI_RANK: '0', PMI_SIZE: '2' })).toEqual({ launcher: 'pmi', rank: 0, size: 2, localRank: null });
     expect(detectLaunch({ OMPI_COMM_WORLD_RANK: '5', OMPI_COMM_WORLD_SIZE: '4' })).toBeNull();
   });
 
