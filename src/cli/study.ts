@@ -3,7 +3,7 @@
 // study score-error` (score error against an exact oracle, gradient noise, time and memory). The
 // two share one option table; an option meant for the other study is an error naming it.
 import { ArgumentError } from '../errors.js';
-import { checkerboardStudy, STUDY_OBJECTIVES } from '../study/checkerboard.js';
+import { checkerboardStudy, STUDY_DEFAULT_SEEDS, STUDY_OBJECTIVES } from '../study/checkerboard.js';
 import { scoreErrorStudy, SCORE_ERROR_DEFAULTS } from '../study/score_error.js';
 import { SCORE_ERROR_OBJECTIVES } from '../study/score_error_objectives.js';
 import { lcssSweep } from '../study/lcss_sweep.js';
@@ -14,7 +14,7 @@ type Study = (typeof STUDIES)[number];
 /** Options only some studies read. */
 const ONLY: Record<string, readonly Study[]> = {
   samples: ['checkerboard'], 'sampling-steps': ['checkerboard'], seed: ['checkerboard'],
-  dims: ['score-error', 'lcss-sweep'], seeds: ['score-error', 'lcss-sweep'], quick: ['score-error'], 'batch-size': ['score-error', 'lcss-sweep'],
+  dims: ['score-error', 'lcss-sweep'], seeds: ['checkerboard', 'score-error', 'lcss-sweep'], quick: ['score-error'], 'batch-size': ['score-error', 'lcss-sweep'],
   sde: ['score-error'], 'exact-max-dim': ['score-error'], components: ['score-error'], 'eval-n': ['score-error', 'lcss-sweep'],
   evals: ['score-error', 'lcss-sweep'], objectives: ['checkerboard', 'score-error'],
 };
@@ -27,12 +27,12 @@ export const studySpec: CommandSpec = {
     steps: { type: 'number', arg: 'N', integer: true, min: 1, help: `training steps per objective (checkerboard 3000, score-error ${SCORE_ERROR_DEFAULTS.steps})` },
     out: { type: 'string', arg: 'DIR', help: 'output directory (default runs/study-<name>; a rerun replaces the study there)' },
     objectives: { type: 'string', arg: 'LIST', help: `objectives to compare (checkerboard: ${STUDY_OBJECTIVES.join(',')}; score-error: ${SCORE_ERROR_OBJECTIVES.join(',')})` },
-    seed: { type: 'number', arg: 'N', integer: true, min: 0, default: 0, help: 'checkerboard: the seed' },
+    seed: { type: 'number', arg: 'N', integer: true, min: 0, default: 0, help: 'checkerboard: the first seed (the runs use seed, seed + 1, ...)' },
     samples: { type: 'number', arg: 'N', integer: true, min: 1, default: 2000, help: 'checkerboard: samples per objective for the metrics' },
     'sampling-steps': { type: 'number', arg: 'N', integer: true, min: 1, default: 500, help: 'checkerboard: reverse-SDE steps' },
     quick: { type: 'boolean', help: 'score-error: a small version of the whole pipeline (seconds)' },
     dims: { type: 'string', arg: 'LIST', help: `score-error: data dimensions (default ${SCORE_ERROR_DEFAULTS.dims.join(',')})` },
-    seeds: { type: 'number', arg: 'N', integer: true, min: 1, help: `score-error: seeds per cell (default ${SCORE_ERROR_DEFAULTS.seeds})` },
+    seeds: { type: 'number', arg: 'N', integer: true, min: 1, help: `seeds per objective (checkerboard ${STUDY_DEFAULT_SEEDS}, the same set for every objective: mean, 95% t-interval and a pairwise ranking) or per cell (score-error ${SCORE_ERROR_DEFAULTS.seeds})` },
     'batch-size': { type: 'number', arg: 'N', integer: true, min: 2, help: `score-error: batch size (default ${SCORE_ERROR_DEFAULTS.batchSize})` },
     sde: { type: 'string', arg: 'NAME', help: 'score-error: vp (default), ve or subvp' },
     components: { type: 'number', arg: 'K', integer: true, min: 1, help: 'score-error: mixture components (default 8 at D = 2, 16 above)' },
@@ -40,7 +40,7 @@ export const studySpec: CommandSpec = {
     evals: { type: 'number', arg: 'N', integer: true, min: 1, help: `score-error: evaluations per cell (default ${SCORE_ERROR_DEFAULTS.evals})` },
     'eval-n': { type: 'number', arg: 'N', integer: true, min: 2, help: `score-error: fresh draws per t band per evaluation (default ${SCORE_ERROR_DEFAULTS.evalN})` },
   },
-  examples: ['lcss study checkerboard', 'lcss study checkerboard --steps 500 --objectives lcss,dsm', 'lcss study score-error --quick',
+  examples: ['lcss study checkerboard', 'lcss study checkerboard --steps 500 --objectives lcss,dsm --seeds 5', 'lcss study score-error --quick',
     'lcss study score-error --dims 2,16 --objectives lcss,dsm,ssm-vr --seeds 5', 'lcss study lcss-sweep --dims 16 --steps 300'],
 };
 
@@ -76,7 +76,7 @@ export async function runStudy(argv: string[]): Promise<number> {
     for (const o of objectives ?? []) if (!(STUDY_OBJECTIVES as readonly string[]).includes(o)) throw new ArgumentError(`lcss study: unknown objective ${JSON.stringify(o)} (${STUDY_OBJECTIVES.join(', ')})`);
     const r = await checkerboardStudy({
       steps: opts.steps === undefined ? 3000 : Number(opts.steps), out: opts.out === undefined ? 'runs/study-checkerboard' : String(opts.out), objectives,
-      seed: Number(opts.seed), samples: Number(opts.samples), samplingSteps: Number(opts['sampling-steps']), log: (l) => console.error(l), quiet: true,
+      seed: Number(opts.seed), seeds: num('seeds'), samples: Number(opts.samples), samplingSteps: Number(opts['sampling-steps']), log: (l) => console.error(l), quiet: true,
     });
     console.log(r.table);
     console.error(`wrote ${r.out}: losses.png, loss-*.png, samples-*.png, results.md, results.json`);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { PRESET_NAMES } from '../../src/train/config.js';
+import { checkerboardStudy } from '../../src/study/checkerboard.js';
 import * as lc from '../../src/index.js';
 
 let dir = '';
@@ -107,8 +108,25 @@ describe('lcss CLI', () => {
     await expect(run('bench', 'losses', '--memory-budget', '-1')).rejects.toThrow(/--memory-budget expects a positive number/);
     const k = await run('bench', 'kernels', '--workloads', 'W1', '--reps', '1');
     expect(k.out).toMatch(/W1/);
-    const s = await run('study', 'checkerboard', '--steps', '20', '--objectives', 'lcss,dsm', '--samples', '100', '--sampling-steps', '100', '--out', join(dir, 'study'));
-    expect(s.out).toMatch(/\| lcss \|/);
+    // the Checkerboard study's quick path: 2 seeds per objective give a mean with a 95 % interval
+    // per metric and a pairwise ranking (or "cannot rank") per metric, in the table and the JSON
+    const s = await run('study', 'checkerboard', '--steps', '20', '--seeds', '2', '--objectives', 'lcss,dsm', '--samples', '100', '--sampling-steps', '100', '--out', join(dir, 'study'));
+    expect(s.out).toMatch(/\| lcss \| 2 \| -?[\d.]+ \[-?[\d.]+, -?[\d.]+\] \|/);
+    expect(s.out).toMatch(/\| dsm \| 2 \|/);
+    expect(s.out).toMatch(/over seeds 0, 1;/);
+    for (const m of ['inside cells', 'NLL', 'MMD²', 'sliced W1']) expect(s.out).toMatch(new RegExp(`\\*\\*${m}\\*\\*: .*(cannot rank lcss and dsm|(lcss|dsm) better than (dsm|lcss))`));
     expect(existsSync(join(dir, 'study', 'losses.png'))).toBe(true);
+    expect(existsSync(join(dir, 'study', 'lcss', 'seed-1', 'metrics.jsonl'))).toBe(true);
+    const json = JSON.parse(readFileSync(join(dir, 'study', 'results.json'), 'utf8'));
+    expect(json.seeds).toEqual([0, 1]);
+    expect(json.rows.length).toBe(4);
+    expect(json.summary.map((x: { objective: string; seeds: number }) => [x.objective, x.seeds])).toEqual([['lcss', 2], ['dsm', 2]]);
+    expect(json.summary[0].metrics.finalLoss.lo).toBeLessThanOrEqual(json.summary[0].metrics.finalLoss.hi);
+    expect(json.ranking.map((x: { metric: string }) => x.metric)).toEqual(['inside', 'nll', 'mmd2', 'sw']);
+    for (const r of json.ranking) expect(r.pairs).toEqual([expect.objectContaining({ a: 'lcss', b: 'dsm' })]);
+    for (const bad of ['0', '1.5', 'x'])
+      await expect(run('study', 'checkerboard', '--seeds', bad, '--out', join(dir, 'bad'))).rejects.toThrow(new RegExp(`lcss study: --seeds expects (an integer|a number).*got "${bad}"`));
+    await expect(run('study', 'checkerboard', '--seeds', '0')).rejects.toBeInstanceOf(lc.ArgumentError);
+    await expect(checkerboardStudy({ seeds: 1.5, out: join(dir, 'bad') })).rejects.toThrow(/checkerboardStudy: argument 'seeds' got 1.5, expected an integer in \[1, 1000\]/);
   });
 });

@@ -117,7 +117,7 @@ describe('lcss study score-error --quick', () => {
     await expect(run('study', 'score-error', '--dims', '2,x')).rejects.toThrow(/lcss study score-error: --dims got "2,x", expected a comma-separated list of integers >= 1/);
     await expect(run('study', 'score-error', '--sde', 'doublewell')).rejects.toThrow(/--sde got "doublewell", expected vp, ve or subvp/);
     await expect(run('study', 'score-error', '--objectives', 'lcss,foo')).rejects.toThrow(/--objectives got "foo"/);
-    await expect(run('study', 'checkerboard', '--seeds', '3')).rejects.toThrow(/--seeds is an option of `lcss study score-error`/);
+    await expect(run('study', 'checkerboard', '--dims', '2')).rejects.toThrow(/--dims is an option of `lcss study score-error` and `lcss study lcss-sweep`/);
     await expect(run('study', 'score')).rejects.toThrow(/expected the study name 'checkerboard', 'score-error' or 'lcss-sweep', got "score"/);
   });
 });
