@@ -161,33 +161,44 @@ std::string missing_ranks(State& s) {
   std::_Exit(code);  // MPI_Abort does not return; if it did, the process must end anyway
 }
 
-// Polls `req` until it completes, the deadline passes, or an abort is requested. Backs off from
-// spinning to sleeps of up to 200 us: a waiting rank must leave the cores to the kernels it overlaps.
-bool wait_request(State& s, MPI_Request* req, const std::string& what, std::string* err) {
+// Polls `finished` until it says true (or throws), the deadline passes, or an abort is requested;
+// the roll call is collected meanwhile so a timeout can name the missing ranks. Spins for the first
+// 50 us (a small collective completes in tens of us), then sleeps up to 200 us, longer the longer it
+// waits: a waiting rank must leave the cores to the kernels it overlaps (this thread's timer slack
+// is 1 us, so a sleep is about what it asks). Both transports wait here.
+template <typename F>
+bool poll_until(State& s, F&& finished, const std::string& what, const char* transport, std::string* err) {
   const auto start = Clock::now();
   const double limit = s.timeout_s.load();
   int idle = 0;
   for (;;) {
-    int flag = 0;
-    const int rc = MPI_Test(req, &flag, MPI_STATUS_IGNORE);
-    if (rc != MPI_SUCCESS) {
-      *err = strfmt("%s failed on rank %d: %s", what.c_str(), s.world.rank, mpi_error(rc).c_str());
-      return false;
-    }
-    if (flag) return true;
+    if (finished()) return true;
     collect_notices(s);
     const int code = s.abort_code.load();
     if (code >= 0) do_abort(code);
     const double waited = std::chrono::duration<double>(Clock::now() - start).count();
     if (waited > limit) {
-      *err = strfmt("%s (collective #%lld) did not complete within %g s on rank %d: %s", what.c_str(),
-                    (long long)s.seq, limit, s.world.rank, missing_ranks(s).c_str());
+      *err = strfmt("%s (collective #%lld%s%s) did not complete within %g s on rank %d: %s", what.c_str(),
+                    (long long)s.seq, *transport ? ", " : "", transport, limit, s.world.rank, missing_ranks(s).c_str());
       return false;
     }
-    // spin for the first 50 us (a small collective completes in tens of us), then sleep, longer
-    // the longer it waits (the timer slack of this thread is 1 us, so a sleep is about what it asks)
     if (waited > 50e-6) std::this_thread::sleep_for(std::chrono::microseconds(std::min(200, 5 + ++idle * 5)));
   }
+}
+
+// An MPI request, polled by poll_until; an MPI error ends the wait with its message.
+bool wait_request(State& s, MPI_Request* req, const std::string& what, std::string* err) {
+  int rc = MPI_SUCCESS;
+  const bool ok = poll_until(s, [&] {
+    int flag = 0;
+    rc = MPI_Test(req, &flag, MPI_STATUS_IGNORE);
+    return rc != MPI_SUCCESS || flag;
+  }, what, "", err);
+  if (ok && rc != MPI_SUCCESS) {
+    *err = strfmt("%s failed on rank %d: %s", what.c_str(), s.world.rank, mpi_error(rc).c_str());
+    return false;
+  }
+  return ok;
 }
 
 // dst[i] = src[i] / n over `bytes` of float32 or float64 (dst may be src).
@@ -225,23 +236,9 @@ bool run_device_job(State& s, const DeviceTransport& t, Job& job, int device, st
                   "%s: tensors on cuda:%d, but this rank's %s communicator is on cuda:%d (one device per rank)",
                   job.what.c_str(), device, t.name, s.joined_device);
   t.start(job, device);
-  const auto start = Clock::now();
-  const double limit = s.timeout_s.load();
-  int idle = 0;
-  while (!t.finished(device)) {
-    collect_notices(s);
-    const int code = s.abort_code.load();
-    if (code >= 0) do_abort(code);
-    const double waited = std::chrono::duration<double>(Clock::now() - start).count();
-    if (waited > limit) {
-      t.abort();
-      *err = strfmt("%s (collective #%lld, %s) did not complete within %g s on rank %d: %s", job.what.c_str(),
-                    (long long)s.seq, t.name, limit, s.world.rank, missing_ranks(s).c_str());
-      return false;
-    }
-    if (waited > 50e-6) std::this_thread::sleep_for(std::chrono::microseconds(std::min(200, 5 + ++idle * 5)));
-  }
-  return true;
+  if (poll_until(s, [&] { return t.finished(device); }, job.what, t.name, err)) return true;
+  t.abort();
+  return false;
 }
 
 // Runs one job; returns false with *err set when it failed.

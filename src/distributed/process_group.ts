@@ -39,7 +39,7 @@ let world: World | null = null;
 let finalized = false;
 
 /** The timeout of init() when none is given: LCSS_DIST_TIMEOUT seconds, else 300. */
-function defaultTimeout(): number {
+export function defaultTimeout(): number {
   const v = process.env.LCSS_DIST_TIMEOUT;
   if (v === undefined || v === '') return 300;
   const n = Number(v);

@@ -9,7 +9,7 @@
 // the ranks' means (equal shards), and gradients are averaged before the optimiser step.
 import { ArgumentError, checkFinite, checkKnownKeys, checkOptions, DistributedError } from '../errors.js';
 import { DataFormatError } from '../io/errors.js';
-import { allReduce, barrier, broadcast, broadcastObject, init, type World } from '../distributed/process_group.js';
+import { allReduce, barrier, broadcast, broadcastObject, defaultTimeout, init, type World } from '../distributed/process_group.js';
 import { DistributedDataParallel } from '../distributed/ddp.js';
 import { narrow, contiguous } from '../ops/index.js';
 import { native } from '../native.js';
@@ -66,7 +66,7 @@ export class DataParallelRun {
     c.generators.loss.shard = shard;
     c.generators.dropout.shard = shard;
     const ddp = new DistributedDataParallel(c.model, opts.bucketCapMB === undefined ? {} : { bucketCapMB: opts.bucketCapMB });
-    const timeout = opts.timeout ?? Number(process.env.LCSS_DIST_TIMEOUT || 300);
+    const timeout = opts.timeout ?? defaultTimeout();  // what init() used, validated there
     return new DataParallelRun(world, ddp, timeout);
   }
 
