@@ -9,8 +9,8 @@
 // (one SIMD lane per tile), so transformed tiles are stored [xi][channel][tile] with tiles
 // contiguous: exactly the rows of the 36 GEMMs M_xi[O x T] = U_xi[O x C] V_xi[C x T].
 // Forward: blocks of NR tiles (V and M for a block, 2 x 295 KB at C = O = 64, stay in L2).
-// Weight gradient: super-blocks of kTs tiles per thread so each of the 36 GEMMs reduces over a
-// long K (= tiles) dimension.
+// Weight gradient: super-blocks of tiles shared by the threads, so each of the 36 GEMMs reduces
+// over a long K (= tiles) dimension.
 //
 // Accuracy (float32, random data): max error ~1e-5 relative to the output scale, a few times the
 // direct method's; LCSS_CONV=direct (see conv.cc) turns Winograd off.
@@ -26,12 +26,15 @@
 #include "gemm_nt_impl.h"
 #include "simd.h"
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 namespace lcss {
 namespace LCSS_ISA_NS {
 namespace wino {
 
 using simd::vec;
-constexpr int64_t kTs = 512;  // tiles per weight-gradient super-block (the K of its 36 GEMMs)
 
 // One group's geometry: x [N, *, H, W] (image stride xs), y [N, *, OH, OW] (image stride ys).
 // Inputs are first copied into a zero-padded buffer xp [N, C, Hp, Wp] in which every 6x6 tile
@@ -115,6 +118,56 @@ inline void deinterleave_row(const T* sr, int64_t W, int64_t pw, int64_t TWq, T*
   }
 }
 
+#if defined(__AVX512F__)
+// Padded rows of at most 64 elements (images up to ~60 wide: MNIST, CIFAR and every U-Net level
+// below them), float32: the whole row is one permutation of at most four vectors, out[j * TWq + k]
+// = padded[4k + j]. Masked loads zero the frame and never fault on the lanes they skip, so no row
+// is staged; per row that is <= 4 loads, <= 8 two-source permutes + 4 blends and <= 4 stores,
+// against the generic path's 4 loads, 6 shuffles and 4 stores per 16 tiles plus per-row mask
+// arithmetic, which made the copy ~20 % of a 28x28 convolution (37 % of its weight gradient).
+constexpr int64_t kSmallRow = 64;
+
+struct SmallRowPlan {
+  int nv;                 // vectors per padded row: ceil(row / 16)
+  __m512i idx[4];         // source lane (0..63) of each output lane
+  __mmask16 hi[4];        // output lanes whose source is in vectors 2..3
+  __mmask16 in[4], out[4];  // source lanes inside [pw, pw + W) of the row; output lanes < row
+};
+
+inline SmallRowPlan small_row_plan(int64_t W, int64_t pw, int64_t TWq) {
+  SmallRowPlan pl{};
+  const int64_t row = 4 * TWq;
+  pl.nv = int((row + 15) / 16);
+  for (int v = 0; v < 4; ++v) {
+    alignas(64) int32_t ix[16];
+    unsigned hi = 0, in = 0, out = 0;
+    for (int l = 0; l < 16; ++l) {
+      const int64_t p = 16 * v + l;  // output lane p = j * TWq + k  <-  padded column 4k + j
+      const int64_t src = p < row ? 4 * (p % TWq) + p / TWq : 0;
+      ix[l] = int32_t(src & 31);
+      if (src >= 32) hi |= 1u << l;
+      if (p < row) out |= 1u << l;
+      if (p < row && p >= pw && p < pw + W) in |= 1u << l;  // padded column p holds source column p - pw
+    }
+    pl.idx[v] = _mm512_load_si512(ix);
+    pl.hi[v] = __mmask16(hi);
+    pl.in[v] = __mmask16(in);
+    pl.out[v] = __mmask16(out);
+  }
+  return pl;
+}
+
+inline void deinterleave_row_small(const SmallRowPlan& pl, const float* base, float* r) {
+  __m512 v[4];
+  for (int i = 0; i < 4; ++i) v[i] = i < pl.nv ? _mm512_maskz_loadu_ps(pl.in[i], base + 16 * i) : _mm512_setzero_ps();
+  for (int i = 0; i < pl.nv; ++i) {
+    const __m512 lo = _mm512_permutex2var_ps(v[0], pl.idx[i], v[1]);
+    const __m512 q = pl.nv > 2 ? _mm512_mask_blend_ps(pl.hi[i], lo, _mm512_permutex2var_ps(v[2], pl.idx[i], v[3])) : lo;
+    _mm512_mask_storeu_ps(r + 16 * i, pl.out[i], q);
+  }
+}
+#endif
+
 // dst[n][c] = src[n][c] (H x W, image stride xs) shifted by (ph, pw) into a zero frame of Hd rows,
 // column-deinterleaved: padded column w of row h sits at dst[h][w % 4][w / 4] (rows of 4 x TWq).
 // A tile's column 4 tw + j then is element tw + j / 4 of sub-row j % 4: consecutive tiles are
@@ -125,6 +178,27 @@ void deinterleave(const T* src, int64_t N, int64_t C, int64_t H, int64_t W, int6
   const int64_t row = 4 * TWq;
   const T* src_lo = src;  // the source tensor's extent (the vector path reads within it)
   const T* src_hi = src + (N - 1) * xs + C * H * W;
+#if defined(__AVX512F__)
+  if constexpr (sizeof(T) == 4) {
+    if (row <= kSmallRow) {
+      const SmallRowPlan pl = small_row_plan(W, pw, TWq);
+      parallel_for_dynamic(N * C, std::max<int64_t>(1, 16384 / (Hd * row)), [&](int64_t b, int64_t e) {
+        for (int64_t nc = b; nc < e; ++nc) {
+          const T* sp = src + (nc / C) * xs + (nc % C) * H * W;
+          T* dp = dst + nc * Hd * row;
+          for (int64_t h = 0; h < Hd; ++h) {
+            const int64_t sh = h - ph;
+            if (sh < 0 || sh >= H)
+              std::memset(dp + h * row, 0, sizeof(T) * size_t(row));
+            else
+              deinterleave_row_small(pl, sp + sh * W - pw, dp + h * row);
+          }
+        }
+      });
+      return;
+    }
+  }
+#endif
   parallel_for_dynamic(N * C, std::max<int64_t>(1, 16384 / (Hd * row)), [&](int64_t b, int64_t e) {
     for (int64_t nc = b; nc < e; ++nc) {
       const T* sp = src + (nc / C) * xs + (nc % C) * H * W;
@@ -471,50 +545,47 @@ void forward_group(const Geom& g, const T* xp, const T* Upk, const ConvEpilogue<
 }
 
 // dU[xi][o][c] (double, for the final transform) = sum over tiles of Gt_xi[o][t] V_xi[c][t];
-// xp and gq are the deinterleaved input and output gradient. Threads take contiguous ranges of
-// super-blocks and keep double partials, summed in a fixed order (deterministic).
+// xp and gq are the deinterleaved input and output gradient. Tiles go in super-blocks whose
+// transformed tiles (V and Gt, shared by all threads) stay within kSuperBlockBytes; per super-block
+// the threads first transform tile blocks, then take whole xi's: each of the 36 GEMMs runs on one
+// thread over the super-block's full K and accumulates straight into dU. The earlier split gave
+// every thread its own super-blocks and double partials of dU, which cost a serial reduction of
+// threads x 36 x O x C doubles (4x slower with two threads than the whole reduction with one:
+// the partials arrive from the other core's cache) and halved each GEMM's K on small batches of
+// tiles (a 7x7 weight gradient ran 0.7x slower on two threads than on one). Now the sum order is
+// fixed by the super-blocks alone: the result is the same for any number of threads.
+constexpr size_t kSuperBlockBytes = size_t(6) << 20;
+
 template <typename T>
 void weight_grad_group(const Geom& g, const T* xp, const T* gq, double* dU) {
   constexpr int64_t kTb = GemmCfg<T>::NR;  // tiles per transform call
-  // Super-blocks of up to kTs tiles, but small enough that every thread gets one (a 14x14 batch of
-  // 32 has 512 tiles: one 512-tile super-block would leave the other thread idle).
-  const int64_t nt = num_threads();
-  const int64_t ts = std::min(kTs, std::max(kTb, ((g.T + nt - 1) / nt + kTb - 1) / kTb * kTb));
-  const int64_t nsb = (g.T + ts - 1) / ts;
-  const int64_t nch = std::min<int64_t>(nt, nsb);
-  const int64_t usz = 36 * g.O * g.C;
-  Scratch<double> part(size_t(nch * usz));
-  const size_t nv = size_t(36 * g.C * ts);  // a multiple of 16 elements: Gt stays 64-byte aligned
-  parallel_for_scratch(nch, 1, (nv + size_t(36 * g.O * ts)) * sizeof(T), [&](int64_t c0, int64_t c1, void* scr) {
-    T* const V = static_cast<T*>(scr);
-    T* const Gt = V + nv;
-    Seg segs[kTb];
-    Piece<T> pc[kTb];
-    int cnt[kTb / simd::V<T>::W];
-    for (int64_t ch = c0; ch < c1; ++ch) {
-      double* P = part.p + ch * usz;
-      const int64_t s0 = nsb * ch / nch, s1 = nsb * (ch + 1) / nch;
-      for (int64_t sb = s0; sb < s1; ++sb) {
-        const int64_t t0 = sb * ts, ntot = std::min(ts, g.T - t0);
-        const int64_t kpad = (ntot + kTb - 1) / kTb * kTb;
-        for (int64_t tb = 0; tb < ntot; tb += kTb) {
-          const int64_t nt_ = std::min(kTb, ntot - tb);
-          const int ns = segments(g, t0 + tb, nt_, segs);
-          pieces_for(segs, ns, kTb, pc, cnt);
-          for (int64_t c = 0; c < g.C; ++c) input_tiles(g, xp, segs, pc, cnt, kTb, c, V + tb, ts);
-          for (int64_t o = 0; o < g.O; ++o) grad_tiles(g, gq, segs, pc, cnt, kTb, o, Gt + tb, ts);
-        }
-        // P_xi [O x C] (+)= Gt_xi [O x K] * V_xi [C x K]^T, K = tiles (padding lanes are zero)
-        for (int xi = 0; xi < 36; ++xi)
-          nt::gemm_nt<T>(g.O, g.C, kpad, Gt + xi * g.O * ts, ts, V + xi * g.C * ts, ts, P + xi * g.O * g.C, g.C,
-                         sb == s0);
+  const int64_t per_tile = 36 * (g.C + g.O) * int64_t(sizeof(T));
+  const int64_t tiles_pad = (g.T + kTb - 1) / kTb * kTb;
+  const int64_t ts = std::min(tiles_pad, std::max<int64_t>(1, int64_t(kSuperBlockBytes) / per_tile / kTb) * kTb);
+  // V[xi][c][t] and Gt[xi][o][t], t < ts (a multiple of kTb: rows stay 64-byte aligned)
+  Scratch<T> buf(size_t(36 * (g.C + g.O) * ts));
+  T* const V = buf.p;
+  T* const Gt = V + 36 * g.C * ts;
+  if (g.T == 0) std::fill(dU, dU + 36 * g.O * g.C, 0.0);  // an empty batch: no super-block writes dU
+  for (int64_t t0 = 0; t0 < g.T; t0 += ts) {
+    const int64_t ntot = std::min(ts, g.T - t0), kpad = (ntot + kTb - 1) / kTb * kTb;
+    parallel_for_dynamic(kpad / kTb, 1, [&](int64_t b0, int64_t b1) {
+      Seg segs[kTb];
+      Piece<T> pc[kTb];
+      int cnt[kTb / simd::V<T>::W];
+      for (int64_t tb = b0 * kTb; tb < b1 * kTb; tb += kTb) {
+        const int64_t nt_ = std::min(kTb, ntot - tb);
+        const int ns = segments(g, t0 + tb, nt_, segs);
+        pieces_for(segs, ns, kTb, pc, cnt);
+        for (int64_t c = 0; c < g.C; ++c) input_tiles(g, xp, segs, pc, cnt, kTb, c, V + tb, ts);
+        for (int64_t o = 0; o < g.O; ++o) grad_tiles(g, gq, segs, pc, cnt, kTb, o, Gt + tb, ts);
       }
-    }
-  }, 1);
-  for (int64_t i = 0; i < usz; ++i) {
-    double s = 0;
-    for (int64_t ch = 0; ch < nch; ++ch) s += part.p[ch * usz + i];
-    dU[i] = s;
+    });
+    // dU_xi [O x C] (+)= Gt_xi [O x K] * V_xi [C x K]^T, K = the super-block's tiles (padding lanes are zero)
+    parallel_for(36, 1, [&](int64_t x0, int64_t x1) {
+      for (int64_t xi = x0; xi < x1; ++xi)
+        nt::gemm_nt<T>(g.O, g.C, kpad, Gt + xi * g.O * ts, ts, V + xi * g.C * ts, ts, dU + xi * g.O * g.C, g.C, t0 == 0);
+    });
   }
 }
 

@@ -76,6 +76,10 @@ const CASES: Cfg[] = [
   { N: 1, C: 8, H: 3, W: 3, O: 8, KH: 3, KW: 3, p: 0 },  // a single 1x1 output: one mostly-empty tile
   { N: 5, C: 12, H: 8, W: 8, O: 20, KH: 3, KW: 3, p: 1 },  // more tiles than one 32-tile block
   { N: 1, C: 8, H: 5, W: 70, O: 8, KH: 3, KW: 3, p: 1 },   // rows of several deinterleave vectors
+  { N: 2, C: 8, H: 6, W: 28, O: 8, KH: 3, KW: 3, p: 1 },   // padded rows of 32: two vectors (the U-Net's 28x28)
+  { N: 1, C: 8, H: 5, W: 60, O: 8, KH: 3, KW: 3, p: 1 },   // padded rows of exactly 64: the permute path's limit
+  { N: 1, C: 8, H: 5, W: 61, O: 8, KH: 3, KW: 3, p: 2 },   // one past it (68): the generic path
+  { N: 2, C: 8, H: 7, W: 14, O: 8, KH: 3, KW: 3, p: 2 },   // padding 2 inside a two-vector row
   { N: 1, C: 8, H: 3, W: 1100, O: 8, KH: 3, KW: 3, p: 2 }, // rows past the vector path's limit
   // im2col paths: stride, dilation, other kernels, few channels, 1x1
   { N: 2, C: 3, H: 9, W: 8, O: 5, KH: 3, KW: 3, p: 1 },
