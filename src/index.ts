@@ -7,7 +7,7 @@ export { type DType, DTYPES, isFloat, promote } from './tensor/dtype.js';
 export { Device, device, cuda, CPU, defaultDevice, setDefaultDevice, withDefaultDevice, type DeviceLike } from './tensor/device.js';
 export { tidy, keep, dispose, numTensors, memory, emptyCache, resetPeakMemory, type MemoryInfo } from './tensor/scope.js';
 export type { Conv2dEpilogue } from './ops/index.js';
-export { profile, startProfile, stopProfile, isProfiling, type ProfileReport, type KernelStat, type ProfileOptions } from './profile.js';
+export { profile, startProfile, stopProfile, isProfiling, type ProfileReport, type KernelStat, type ProfileOptions, type PoolReport } from './profile.js';
 export { LcssError, ShapeError, DTypeError, DeviceError, DisposedError, ArgumentError, AutogradError, IndexError, OutOfMemoryError, NativeError, DistributedError } from './errors.js';
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/mode.js';

@@ -27,6 +27,21 @@ export interface MemoryStats {
   liveBuffers?: number;
 }
 
+/** The kernel thread pool's counters since the process started (native/core/threadpool.h). */
+export interface NativePoolStats {
+  threads: number;
+  /** calls that fanned out to the workers, and the wall time from publishing each to its last chunk */
+  regions: number;
+  regionMs: number;
+  /** calls that reached the pool but ran on the calling thread alone: one chunk of work, nested, or the pool busy */
+  inlineRuns: number;
+  workerChunks: number;
+  /** inside regions: the caller's time waiting for workers after its own chunks ran out */
+  callerWaitMs: number;
+  /** the workers' time inside chunks, summed over workers */
+  workerBusyMs: number;
+}
+
 export interface NativeAddon {
   alloc(dtype: number, numel: number, device: number, deviceIndex: number): B;
   free(b: B): void;
@@ -41,6 +56,8 @@ export interface NativeAddon {
   setNumThreads(n: number): void;
   /** chunks the kernel thread pool's workers have run since start (tests prove the pool ran) */
   poolWorkerChunks(): number;
+  /** the kernel thread pool's cumulative counters (see PoolStats in native/core/threadpool.h) */
+  poolStats(): NativePoolStats;
   cpuIsa(): string;
   setErrorClasses(classes: Record<'LCSS_ARGUMENT' | 'LCSS_INDEX' | 'LCSS_OUT_OF_MEMORY' | 'LCSS_DEVICE', new (message: string) => LcssError>): void;
 

@@ -9,7 +9,7 @@
 // CPU kernels run synchronously, so their times are exact. CUDA launches return before the GPU
 // finishes: pass `{ synchronize: true }` to wait after each call (slower, but attributes time to
 // the kernel that spent it).
-import { native, Unary, Binary, Reduce, type NativeAddon } from './native.js';
+import { native, Unary, Binary, Reduce, type NativeAddon, type NativePoolStats } from './native.js';
 import { ArgumentError, checkBool, checkFunction, checkKnownKeys, checkOptions } from './errors.js';
 
 export interface KernelStat {
@@ -22,8 +22,26 @@ export interface KernelStat {
   fraction: number;
 }
 
+/** How the profiled stretch used the kernel thread pool (differences of its counters). */
+export interface PoolReport {
+  threads: number;
+  /** native calls that fanned out to the workers, and the wall time inside them */
+  regions: number;
+  regionMs: number;
+  /** calls that ran on the calling thread alone (too small to split, nested, or the pool busy) */
+  inlineRuns: number;
+  /** the caller's wait for workers at the end of regions: imbalance and late wake-ups */
+  callerWaitMs: number;
+  /** the workers' time inside chunks */
+  workerBusyMs: number;
+  /** workerBusyMs / (wall x (threads - 1)): how much of the step the other cores did work (0 with one thread) */
+  workerUtilisation: number;
+}
+
 export interface ProfileReport {
   wallMs: number;
+  /** the kernel thread pool over the same stretch */
+  pool: PoolReport;
   /** time inside native calls */
   nativeMs: number;
   kernels: KernelStat[];
@@ -38,12 +56,12 @@ export interface ProfileOptions {
 
 // Entries that are bookkeeping, not kernels: not timed, not wrapped.
 const UNTIMED = new Set(['getNumThreads', 'setNumThreads', 'cpuIsa', 'cpuMemoryStats', 'cudaBuilt', 'cudaDeviceCount',
-  'cudaStatus', 'cudaDeviceInfo', 'cudaMemoryStats', 'cudaResetPeak', 'cpuResetPeak']);
+  'cudaStatus', 'cudaDeviceInfo', 'cudaMemoryStats', 'cudaResetPeak', 'cpuResetPeak', 'poolStats', 'poolWorkerChunks']);
 
 const invert = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [v, k])) as Record<number, string>;
 const OP_NAMES: Record<string, Record<number, string>> = { unary: invert(Unary), binary: invert(Binary), reduce: invert(Reduce) };
 
-interface Active { stats: Map<string, { calls: number; ms: number }>; t0: number; originals: Map<string, unknown>; syncDevices: number }
+interface Active { stats: Map<string, { calls: number; ms: number }>; t0: number; originals: Map<string, unknown>; syncDevices: number; pool0: NativePoolStats }
 let active: Active | null = null;
 
 /** Starts recording every native call; throws if a profile is already running. */
@@ -59,7 +77,7 @@ function startProfileFor(op: string, options: ProfileOptions | undefined): void 
   if (active) throw new ArgumentError(`${op}: a profile is already running (call stopProfile first)`);
   // devices to wait for after each call (none on a CPU-only build or machine)
   const syncDevices = opts.synchronize && native.cudaBuilt() ? native.cudaDeviceCount() : 0;
-  const a: Active = { stats: new Map(), t0: performance.now(), originals: new Map(), syncDevices };
+  const a: Active = { stats: new Map(), t0: performance.now(), originals: new Map(), syncDevices, pool0: native.poolStats() };
   const target = native as unknown as Record<string, unknown>;
   for (const key of Object.keys(target)) {
     const f = target[key];
@@ -95,11 +113,18 @@ export function stopProfile(): ProfileReport {
   for (const [k, f] of a.originals) target[k] = f;
   active = null;
   const wallMs = performance.now() - a.t0;
+  const p1 = native.poolStats(), p0 = a.pool0;
+  const workerBusyMs = p1.workerBusyMs - p0.workerBusyMs;
+  const pool: PoolReport = {
+    threads: p1.threads, regions: p1.regions - p0.regions, regionMs: p1.regionMs - p0.regionMs,
+    inlineRuns: p1.inlineRuns - p0.inlineRuns, callerWaitMs: p1.callerWaitMs - p0.callerWaitMs, workerBusyMs,
+    workerUtilisation: p1.threads > 1 && wallMs > 0 ? workerBusyMs / (wallMs * (p1.threads - 1)) : 0,
+  };
   const kernels: KernelStat[] = [...a.stats].map(([name, s]) => ({
     name, calls: s.calls, totalMs: s.ms, meanMs: s.ms / s.calls, fraction: wallMs > 0 ? s.ms / wallMs : 0,
   })).sort((x, y) => y.totalMs - x.totalMs);
   const nativeMs = kernels.reduce((s, k) => s + k.totalMs, 0);
-  return { wallMs, nativeMs, kernels, table: (top = 25) => formatTable(wallMs, nativeMs, kernels, top) };
+  return { wallMs, pool, nativeMs, kernels, table: (top = 25) => formatTable(wallMs, nativeMs, kernels, top, pool) };
 }
 
 /** Runs `fn` (sync or async) under the profiler; the profile stops even when `fn` throws. */
@@ -120,7 +145,7 @@ export function isProfiling(): boolean {
   return active !== null;
 }
 
-function formatTable(wallMs: number, nativeMs: number, kernels: KernelStat[], top: number): string {
+function formatTable(wallMs: number, nativeMs: number, kernels: KernelStat[], top: number, pool: PoolReport): string {
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`.padStart(7);
   const lines = [`${'kernel'.padEnd(34)} ${'calls'.padStart(8)} ${'total ms'.padStart(11)} ${'mean ms'.padStart(10)} ${'wall'.padStart(7)}`];
   for (const k of kernels.slice(0, top)) {
@@ -133,5 +158,10 @@ function formatTable(wallMs: number, nativeMs: number, kernels: KernelStat[], to
   const outside = Math.max(0, wallMs - nativeMs);
   lines.push(`${'outside native calls (JS, autograd)'.padEnd(34)} ${''.padStart(8)} ${outside.toFixed(2).padStart(11)} ${''.padStart(10)} ${pct(outside / wallMs)}`);
   lines.push(`${'wall'.padEnd(34)} ${''.padStart(8)} ${wallMs.toFixed(2).padStart(11)}`);
+  if (pool.threads > 1) {
+    lines.push(`thread pool (${pool.threads} threads): ${pool.regions} parallel regions, ${pool.regionMs.toFixed(1)} ms = ${pct(pool.regionMs / wallMs).trim()} of the wall; ` +
+      `${pool.inlineRuns} calls ran on one thread; the caller waited ${pool.callerWaitMs.toFixed(1)} ms for workers; ` +
+      `workers busy ${pool.workerBusyMs.toFixed(1)} ms = ${pct(pool.workerUtilisation).trim()} of the wall per worker`);
+  }
   return lines.join('\n');
 }

@@ -393,6 +393,19 @@ Napi::Value PoolWorkerChunks(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(pool_worker_chunks()));
 }
 
+Napi::Value PoolStatsValue(const Napi::CallbackInfo& info) {
+  const PoolStats s = pool_stats();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("threads", double(num_threads()));
+  o.Set("regions", double(s.regions));
+  o.Set("inlineRuns", double(s.inline_runs));
+  o.Set("workerChunks", double(s.worker_chunks));
+  o.Set("regionMs", double(s.region_ns) / 1e6);
+  o.Set("callerWaitMs", double(s.caller_wait_ns) / 1e6);
+  o.Set("workerBusyMs", double(s.worker_busy_ns) / 1e6);
+  return o;
+}
+
 // setErrorClasses({ LCSS_ARGUMENT, LCSS_INDEX, LCSS_OUT_OF_MEMORY, LCSS_DEVICE }): the classes
 // (constructors taking a message) that native failures of each kind are thrown as.
 Napi::Value SetErrorClasses(const Napi::CallbackInfo& info) {
@@ -425,6 +438,7 @@ void register_memory(Napi::Env env, Napi::Object exports, Context* ctx) {
   define(env, exports, ctx, "getNumThreads", GetThreads);
   define(env, exports, ctx, "setNumThreads", SetThreads);
   define(env, exports, ctx, "poolWorkerChunks", PoolWorkerChunks);
+  define(env, exports, ctx, "poolStats", PoolStatsValue);
   define(env, exports, ctx, "cpuIsa", CpuIsa);
   define(env, exports, ctx, "setErrorClasses", SetErrorClasses);
 }

@@ -93,6 +93,10 @@ void inline_scratch(RangeFn f, int64_t n, size_t bytes) {
   t_scratch = saved;
   cpu_free(tmp, bytes);
 }
+uint64_t now_ns() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
 constexpr std::chrono::microseconds kSpin{200};
 // How long the caller spins on the last chunks before it starts yielding its core: on a machine
 // with more runnable threads than cores the chunk it waits for may belong to a descheduled
@@ -133,6 +137,7 @@ class Pool {
   void run(int64_t n, int64_t grain, RangeFn f, int per_thread, size_t scratch) {
     std::unique_lock<std::mutex> lk(run_mu_, std::try_to_lock);
     if (!lk.owns_lock() || t_in_pool_region) {  // busy or nested: run inline
+      inline_runs_.fetch_add(1, std::memory_order_relaxed);
       inline_scratch(f, n, scratch);
       return;
     }
@@ -141,9 +146,11 @@ class Pool {
     const int64_t chunks = std::min<int64_t>(
         {int64_t(target) * std::max(1, per_thread), (n + grain - 1) / grain, int64_t(kMaxChunks)});
     if (chunks <= 1) {
+      inline_runs_.fetch_add(1, std::memory_order_relaxed);
       inline_scratch(f, n, scratch);
       return;
     }
+    const uint64_t t_start = now_ns();
     if (scratch) {
       // Every thread's block, grown now, while no worker can hold a chunk (we hold run_mu_ and
       // the previous job has completed): the first region of a size allocates for all threads.
@@ -173,8 +180,24 @@ class Pool {
     work();
     t_in_pool_region = false;
     t_scratch = saved;
+    const uint64_t t_wait = now_ns();
     wait_done(chunks);
+    const uint64_t t_end = now_ns();
+    regions_.fetch_add(1, std::memory_order_relaxed);
+    region_ns_.fetch_add(t_end - t_start, std::memory_order_relaxed);
+    caller_wait_ns_.fetch_add(t_end - t_wait, std::memory_order_relaxed);
     if (error_) std::rethrow_exception(error_);
+  }
+
+  PoolStats stats() const {
+    PoolStats s;
+    s.regions = regions_.load(std::memory_order_relaxed);
+    s.inline_runs = inline_runs_.load(std::memory_order_relaxed);
+    s.worker_chunks = worker_chunks_.load(std::memory_order_relaxed);
+    s.region_ns = region_ns_.load(std::memory_order_relaxed);
+    s.caller_wait_ns = caller_wait_ns_.load(std::memory_order_relaxed);
+    s.worker_busy_ns = worker_busy_ns_.load(std::memory_order_relaxed);
+    return s;
   }
 
   // Counters for tests: chunks run by the pool's workers and by callers since start.
@@ -202,13 +225,17 @@ class Pool {
       const int64_t n = job_n_, nc = job_chunks_;
       const int64_t b = n * int64_t(c) / nc, e = n * int64_t(c + 1) / nc;
       if (job_scratch_) t_scratch = t_is_worker ? warena_[size_t(t_worker_index - 1)].p : caller_scratch_;
+      const uint64_t t0 = t_is_worker ? now_ns() : 0;
       try {
         (*job_fn_)(b, e);
       } catch (...) {
         std::lock_guard<std::mutex> g(err_mu_);
         if (!error_) error_ = std::current_exception();
       }
-      if (t_is_worker) worker_chunks_.fetch_add(1, std::memory_order_relaxed);
+      if (t_is_worker) {
+        worker_chunks_.fetch_add(1, std::memory_order_relaxed);
+        worker_busy_ns_.fetch_add(now_ns() - t0, std::memory_order_relaxed);
+      }
       LCSS_POOL_STALL();
       done_chunks_.fetch_add(1, std::memory_order_acq_rel);
     }
@@ -274,6 +301,7 @@ class Pool {
   std::atomic<uint64_t> cursor_{0};
   std::atomic<int64_t> done_chunks_{0};
   std::atomic<uint64_t> worker_chunks_{0};
+  std::atomic<uint64_t> regions_{0}, inline_runs_{0}, region_ns_{0}, caller_wait_ns_{0}, worker_busy_ns_{0};
   // The current job (see run()).
   RangeFn* job_fn_ = nullptr;
   int64_t job_n_ = 0, job_chunks_ = 0;
@@ -300,5 +328,6 @@ void parallel_for_impl(int64_t n, int64_t grain, RangeFn f, int per_thread, size
 }
 void* region_scratch() { return t_scratch; }
 uint64_t pool_worker_chunks() { return pool().worker_chunks(); }
+PoolStats pool_stats() { return pool().stats(); }
 
 }  // namespace lcss

@@ -35,6 +35,18 @@ void set_num_threads(int n);  // clamped to [1, kMaxThreads]; takes effect for t
 // Chunks run by pool worker threads since start (tests use it to prove the pool was exercised).
 uint64_t pool_worker_chunks();
 
+// Cumulative counters since start, for the profiler's account of how a step uses the threads:
+// regions that fanned out to the workers and the wall time from publishing each to its last
+// chunk, how much of that the caller spent waiting for workers after its own chunks ran out, and
+// the time the workers spent inside chunks; calls that reached the pool but ran inline instead
+// (one chunk's worth of work, a nested call, or the pool busy with another thread). Loops that
+// parallel_for and parallel_for_dynamic keep on the caller because n <= grain never reach it.
+struct PoolStats {
+  uint64_t regions = 0, inline_runs = 0, worker_chunks = 0;
+  uint64_t region_ns = 0, caller_wait_ns = 0, worker_busy_ns = 0;
+};
+PoolStats pool_stats();
+
 // Runs f over [0, n) split into at most chunks_per_thread * num_threads() contiguous chunks of at
 // least `grain` iterations, which the threads claim one at a time. Exceptions thrown by f are
 // rethrown on the calling thread.

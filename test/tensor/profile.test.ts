@@ -30,6 +30,52 @@ describe('profile', () => {
     lc.dispose([a, b]);
   });
 
+  it('reports how the stretch used the thread pool: regions on two threads, inline calls, worker time', async () => {
+    const threads = lc.getNumThreads();
+    lc.setNumThreads(2);
+    try {
+      const a = lc.randn([256, 256]), b = lc.randn([256, 256]), s = lc.randn([1, 8, 4, 4]), w = lc.randn([8, 8, 3, 3]);
+      const { report } = await lc.profile(() => lc.tidy(() => {
+        for (let i = 0; i < 5; i++) lc.matmul(a, b).dataSync();  // 33 MFLOP each: split over both threads
+        // a one-tile Winograd convolution: its tile loop reaches the pool with one chunk of work and runs inline
+        for (let i = 0; i < 7; i++) lc.conv2d(s, w, null, { padding: 1 }).dataSync();
+      }));
+      const p = report.pool;
+      expect(p.threads).toBe(2);
+      expect(p.regions).toBeGreaterThanOrEqual(5);
+      expect(p.inlineRuns).toBeGreaterThanOrEqual(7);
+      expect(p.regionMs).toBeGreaterThan(0);
+      expect(p.regionMs).toBeLessThanOrEqual(report.wallMs + 1e-6);
+      expect(p.workerBusyMs).toBeGreaterThan(0);  // the worker ran chunks of the GEMMs
+      expect(p.callerWaitMs).toBeGreaterThanOrEqual(0);
+      expect(p.callerWaitMs).toBeLessThanOrEqual(p.regionMs + 1e-6);
+      expect(p.workerUtilisation).toBeCloseTo(p.workerBusyMs / report.wallMs, 9);
+      expect(report.table()).toMatch(/thread pool \(2 threads\): \d+ parallel regions/);
+      // the counters are differences over the profiled stretch: an empty one reports none
+      const { report: empty } = await lc.profile(() => {});
+      expect(empty.pool.regions).toBe(0);
+      expect(empty.pool.inlineRuns).toBe(0);
+      lc.dispose([a, b, s, w]);
+    } finally {
+      lc.setNumThreads(threads);
+    }
+  });
+
+  it('with one thread the pool has nothing to report and the table says nothing of it', async () => {
+    const threads = lc.getNumThreads();
+    lc.setNumThreads(1);
+    try {
+      const a = lc.randn([128, 128]);
+      const { report } = await lc.profile(() => lc.tidy(() => { lc.matmul(a, a).dataSync(); }));
+      expect(report.pool.regions).toBe(0);
+      expect(report.pool.workerUtilisation).toBe(0);
+      expect(report.table()).not.toMatch(/thread pool/);
+      a.dispose();
+    } finally {
+      lc.setNumThreads(threads);
+    }
+  });
+
   it('restores the addon after stopping, also when the profiled function throws', async () => {
     const gemm = native.gemm;
     await expect(lc.profile(() => { lc.matmul(lc.ones([2, 3]), lc.ones([4, 5])); })).rejects.toThrow(/matmul/);
