@@ -4,6 +4,7 @@
 // float32 and float64, with the Winograd F(4x4, 3x3) path and the im2col path both checked on
 // the same shapes.
 import { afterAll, describe, expect, it } from 'vitest';
+import * as lc from '../../src/index.js';
 import { kernels, native } from '../../src/native.js';
 import { Buf, DTYPES, expectClose, rand, rounded, type FDType } from './helpers.js';
 
@@ -103,4 +104,36 @@ describe('conv2d kernels', () => {
       });
     }
   }
+});
+
+describe('Winograd weight gradient: the same bits at any thread count', () => {
+  // The threads share each super-block of tiles and each xi's GEMM runs on one thread over the
+  // whole super-block, so the sum order is fixed by the super-blocks alone. (The earlier per-thread
+  // partials summed in double mostly rounded to the same floats too; now it holds by construction,
+  // and this guards it.) 3136 tiles of 8 -> 8 channels make two super-blocks, the second
+  // accumulating onto the first.
+  it('1, 2 and 3 threads give bitwise equal gradients of x and w', () => {
+    const saved = native.convWinograd();
+    const threads = lc.getNumThreads();
+    native.convWinograd(true);
+    try {
+      lc.manualSeed(3);
+      const x = lc.randn([4, 8, 112, 112]).requiresGrad_(), w = lc.randn([8, 8, 3, 3]).requiresGrad_(), gy = lc.randn([4, 8, 112, 112]);
+      const grads = (n: number) => {
+        lc.setNumThreads(n);
+        return lc.tidy(() => lc.grad(lc.conv2d(x, w, null, { padding: 1 }), [x, w], { gradOutputs: gy }).map((t) => t.dataSync().slice()));
+      };
+      const [gx1, gw1] = grads(1);
+      for (const n of [2, 3]) {
+        const [gxn, gwn] = grads(n);
+        expect(Buffer.compare(Buffer.from(gw1.buffer), Buffer.from(gwn.buffer)), `gw at ${n} threads`).toBe(0);
+        expect(Buffer.compare(Buffer.from(gx1.buffer), Buffer.from(gxn.buffer)), `gx at ${n} threads`).toBe(0);
+      }
+      expect(gw1.some((v) => v !== 0)).toBe(true);
+      lc.dispose([x, w, gy]);
+    } finally {
+      lc.setNumThreads(threads);
+      native.convWinograd(saved);
+    }
+  });
 });
