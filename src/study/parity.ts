@@ -8,7 +8,13 @@ import { argError, ArgumentError } from '../errors.js';
 import { rankPairs, type PairVerdict } from './ranking.js';
 import { meanInterval, type Interval } from './stats.js';
 
-/** One trained and evaluated run. */
+/** Any run a parity study compares: its arm (objective, or SDE), its seed, and its metrics as numeric fields named by the metric keys. */
+export interface ParityRecord {
+  objective: string;
+  seed: number;
+}
+
+/** One trained and evaluated MNIST run (the default metric set's keys). */
 export interface ParityRun {
   objective: string;
   seed: number;
@@ -25,7 +31,8 @@ export interface ParityRun {
 
 /** A column of the study: the quality metrics carry a direction, the budget columns do not (they describe, not rank). */
 export interface ParityMetric {
-  key: 'fid' | 'kid' | 'is' | 'bpd' | 'steps' | 'trainSeconds' | 'sPerStep';
+  /** a numeric field of the runs; 'sPerStep' is derived from trainSeconds / steps */
+  key: string;
   label: string;
   /** true: higher is better; false: lower is better; null: descriptive (no verdict) */
   higherIsBetter: boolean | null;
@@ -50,25 +57,35 @@ export interface ParitySummary {
   /** the two objectives, in the order given (the first is the one the differences are taken from) */
   objectives: [string, string];
   seeds: Record<string, number[]>;
+  /** the columns summarised, in order */
+  metricList: ParityMetric[];
   /** metric key -> objective -> mean, interval and the per-seed values (seed order) */
   metrics: Record<string, Record<string, ParityCell>>;
   /** quality metric key -> Welch verdict of objectives[0] against objectives[1] */
   comparisons: Record<string, PairVerdict & { difference: number }>;
 }
 
-function metricValue(r: ParityRun, key: ParityMetric['key']): number {
+function metricValue(r: ParityRecord, key: string): number {
   // s/step from the trainer's own totals: it includes the data pipeline and checkpoint writes,
   // which is what a user pays per step at this budget
-  return key === 'sPerStep' ? r.trainSeconds / r.steps : r[key];
+  const f = r as unknown as Record<string, unknown>;
+  const v = key === 'sPerStep' ? (f.trainSeconds as number) / (f.steps as number) : f[key];
+  if (typeof v !== 'number') throw argError('summarizeParity', `runs[].${key}`, v, `a number (run ${r.objective} seed ${r.seed})`);
+  return v;
 }
 
-/** Summarises `runs` for the two `objectives`; a run of another objective is ignored, a missing objective is an error. */
-export function summarizeParity(runs: readonly ParityRun[], objectives: readonly [string, string]): ParitySummary {
+/**
+ * Summarises `runs` for the two `objectives` over `metrics` (default: the MNIST study's); a run
+ * of another objective is ignored, a missing objective is an error.
+ */
+export function summarizeParity(runs: readonly ParityRecord[], objectives: readonly [string, string],
+  metrics: readonly ParityMetric[] = PARITY_METRICS): ParitySummary {
   const fn = 'summarizeParity';
   if (!Array.isArray(runs)) throw argError(fn, 'runs', runs, 'an array of runs');
   if (!Array.isArray(objectives) || objectives.length !== 2 || objectives[0] === objectives[1])
     throw argError(fn, 'objectives', objectives, 'two different objective names');
-  const byObj = new Map<string, ParityRun[]>();
+  if (!Array.isArray(metrics) || metrics.length === 0) throw argError(fn, 'metrics', metrics, 'a non-empty array of metric columns');
+  const byObj = new Map<string, ParityRecord[]>();
   for (const o of objectives) {
     const rs = runs.filter((r) => r.objective === o).sort((a, b) => a.seed - b.seed);
     if (rs.length === 0) throw new ArgumentError(`${fn}: no run of objective ${JSON.stringify(o)} among ${runs.length} runs`);
@@ -76,23 +93,23 @@ export function summarizeParity(runs: readonly ParityRun[], objectives: readonly
     if (new Set(seeds).size !== seeds.length) throw new ArgumentError(`${fn}: objective ${JSON.stringify(o)} has a seed twice (${seeds.join(', ')})`);
     byObj.set(o, rs);
   }
-  const metrics: ParitySummary['metrics'] = {};
+  const cells: ParitySummary['metrics'] = {};
   const comparisons: ParitySummary['comparisons'] = {};
-  for (const m of PARITY_METRICS) {
-    metrics[m.key] = {};
+  for (const m of metrics) {
+    cells[m.key] = {};
     const groups = new Map<string, number[]>();
     for (const o of objectives) {
       const values = byObj.get(o)!.map((r) => metricValue(r, m.key));
       groups.set(o, values);
-      metrics[m.key][o] = { ...meanInterval(values), values };
+      cells[m.key][o] = { ...meanInterval(values), values };
     }
     if (m.higherIsBetter !== null) {
       const [v] = rankPairs(groups, m.higherIsBetter);
-      comparisons[m.key] = { ...v, difference: metrics[m.key][objectives[0]].mean - metrics[m.key][objectives[1]].mean };
+      comparisons[m.key] = { ...v, difference: cells[m.key][objectives[0]].mean - cells[m.key][objectives[1]].mean };
     }
   }
   const seeds = Object.fromEntries(objectives.map((o) => [o, byObj.get(o)!.map((r) => r.seed)]));
-  return { objectives: [objectives[0], objectives[1]], seeds, metrics, comparisons };
+  return { objectives: [objectives[0], objectives[1]], seeds, metricList: [...metrics], metrics: cells, comparisons };
 }
 
 function fmt(x: number, digits: number): string {
@@ -108,14 +125,14 @@ export function formatCell(c: Interval, digits: number): string {
 export function parityMarkdown(s: ParitySummary): string {
   const [a, b] = s.objectives;
   const lines: string[] = [];
-  lines.push(`| objective | seeds | ${PARITY_METRICS.map((m) => m.label).join(' | ')} |`);
-  lines.push(`|---|---|${PARITY_METRICS.map(() => '---|').join('')}`);
+  lines.push(`| objective | seeds | ${s.metricList.map((m) => m.label).join(' | ')} |`);
+  lines.push(`|---|---|${s.metricList.map(() => '---|').join('')}`);
   for (const o of s.objectives)
-    lines.push(`| ${o.toUpperCase()} | ${s.seeds[o].length} | ${PARITY_METRICS.map((m) => formatCell(s.metrics[m.key][o], m.digits)).join(' | ')} |`);
+    lines.push(`| ${o.toUpperCase()} | ${s.seeds[o].length} | ${s.metricList.map((m) => formatCell(s.metrics[m.key][o], m.digits)).join(' | ')} |`);
   lines.push('');
   lines.push(`| metric | ${a.toUpperCase()} − ${b.toUpperCase()} | Welch t (df) | differs at 5 %? | better |`);
   lines.push('|---|---|---|---|---|');
-  for (const m of PARITY_METRICS) {
+  for (const m of s.metricList) {
     const c = s.comparisons[m.key];
     if (!c) continue;
     const better = c.better === null ? 'cannot rank' : `${c.better.toUpperCase()}${c.disjoint ? ' (intervals disjoint)' : ''}`;

@@ -47,6 +47,26 @@ describe('summarizeParity', () => {
   });
 });
 
+describe('summarizeParity with its own metric columns (the doublewell against VP comparison)', () => {
+  const sw = [{ objective: 'dw', seed: 0, sw: 0.1 }, { objective: 'dw', seed: 1, sw: 0.2 }, { objective: 'vp', seed: 0, sw: 0.3 }, { objective: 'vp', seed: 1, sw: 0.5 }];
+  const cols = [{ key: 'sw', label: 'sliced W1 ↓', higherIsBetter: false, digits: 2 }];
+
+  it('summarises and tabulates exactly the columns given', () => {
+    const s = summarizeParity(sw, ['dw', 'vp'], cols);
+    expect(Object.keys(s.metrics)).toEqual(['sw']);
+    expect(s.metrics.sw.dw.mean).toBeCloseTo(0.15, 12);
+    expect(s.comparisons.sw.difference).toBeCloseTo(-0.25, 12);
+    const md = parityMarkdown(s).trim().split('\n');
+    expect(md[0]).toBe('| objective | seeds | sliced W1 ↓ |');
+    expect(md.some((l) => l.startsWith('| sliced W1 ↓ | -0.25 |'))).toBe(true);
+  });
+
+  it('refuses a run without a number for a column, and an empty column list', () => {
+    expect(() => summarizeParity([...sw, { objective: 'vp', seed: 2 }], ['dw', 'vp'], cols)).toThrow(/runs\[\]\.sw/);
+    expect(() => summarizeParity(sw, ['dw', 'vp'], [])).toThrow(/summarizeParity: argument 'metrics'/);
+  });
+});
+
 describe('parityMarkdown', () => {
   it('writes one row per objective and one verdict row per quality metric', () => {
     const md = parityMarkdown(summarizeParity(runs, ['a', 'b']));
