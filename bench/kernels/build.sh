@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Builds the kernel harness (kbench.cc) against the shipped native sources (no Node, no copies):
+# Builds the kernel harness (kbench.cc) against the shipped native sources (no Node, no copies).
+# KBENCH_FLAGS=-DLCSS_PHASES adds per-pass timers inside the Winograd convolution (native/cpu/phase_timer.h):
 #   sh bench/kernels/build.sh && build-kbench/kbench help
 set -e
 root=$(cd "$(dirname "$0")/../.." && pwd)

@@ -24,6 +24,7 @@
 #include "conv.h"
 #include "gemm_impl.h"
 #include "gemm_nt_impl.h"
+#include "phase_timer.h"
 #include "simd.h"
 
 #if defined(__AVX512F__)
@@ -179,25 +180,8 @@ void deinterleave(const T* src, int64_t N, int64_t C, int64_t H, int64_t W, int6
   const T* src_lo = src;  // the source tensor's extent (the vector path reads within it)
   const T* src_hi = src + (N - 1) * xs + C * H * W;
 #if defined(__AVX512F__)
-  if constexpr (sizeof(T) == 4) {
-    if (row <= kSmallRow) {
-      const SmallRowPlan pl = small_row_plan(W, pw, TWq);
-      parallel_for_dynamic(N * C, std::max<int64_t>(1, 16384 / (Hd * row)), [&](int64_t b, int64_t e) {
-        for (int64_t nc = b; nc < e; ++nc) {
-          const T* sp = src + (nc / C) * xs + (nc % C) * H * W;
-          T* dp = dst + nc * Hd * row;
-          for (int64_t h = 0; h < Hd; ++h) {
-            const int64_t sh = h - ph;
-            if (sh < 0 || sh >= H)
-              std::memset(dp + h * row, 0, sizeof(T) * size_t(row));
-            else
-              deinterleave_row_small(pl, sp + sh * W - pw, dp + h * row);
-          }
-        }
-      });
-      return;
-    }
-  }
+  const bool small = sizeof(T) == 4 && row <= kSmallRow;
+  const SmallRowPlan pl = small ? small_row_plan(W, pw, TWq) : SmallRowPlan{};
 #endif
   parallel_for_dynamic(N * C, std::max<int64_t>(1, 16384 / (Hd * row)), [&](int64_t b, int64_t e) {
     for (int64_t nc = b; nc < e; ++nc) {
@@ -211,6 +195,14 @@ void deinterleave(const T* src, int64_t N, int64_t C, int64_t H, int64_t W, int6
           continue;
         }
         const T* sr = sp + sh * W;
+#if defined(__AVX512F__)
+        if constexpr (sizeof(T) == 4) {
+          if (small) {
+            deinterleave_row_small(pl, sr - pw, r);
+            continue;
+          }
+        }
+#endif
         if (4 * TWq <= kRowMax) {
           deinterleave_row(sr, W, pw, TWq, r, src_lo, src_hi, dp + Hd * row);
           continue;
@@ -548,12 +540,10 @@ void forward_group(const Geom& g, const T* xp, const T* Upk, const ConvEpilogue<
 // xp and gq are the deinterleaved input and output gradient. Tiles go in super-blocks whose
 // transformed tiles (V and Gt, shared by all threads) stay within kSuperBlockBytes; per super-block
 // the threads first transform tile blocks, then take whole xi's: each of the 36 GEMMs runs on one
-// thread over the super-block's full K and accumulates straight into dU. The earlier split gave
-// every thread its own super-blocks and double partials of dU, which cost a serial reduction of
-// threads x 36 x O x C doubles (4x slower with two threads than the whole reduction with one:
-// the partials arrive from the other core's cache) and halved each GEMM's K on small batches of
-// tiles (a 7x7 weight gradient ran 0.7x slower on two threads than on one). Now the sum order is
-// fixed by the super-blocks alone: the result is the same for any number of threads.
+// thread over the super-block's full K and accumulates straight into dU. Per-thread partials of dU
+// would need a serial reduction of threads x 36 x O x C doubles read from the other cores' caches,
+// and would halve each GEMM's K on small tile counts (7x7 batches). The sum order depends on the
+// super-blocks alone, so the result is the same for any number of threads.
 constexpr size_t kSuperBlockBytes = size_t(6) << 20;
 
 template <typename T>
@@ -569,19 +559,23 @@ void weight_grad_group(const Geom& g, const T* xp, const T* gq, double* dU) {
   if (g.T == 0) std::fill(dU, dU + 36 * g.O * g.C, 0.0);  // an empty batch: no super-block writes dU
   for (int64_t t0 = 0; t0 < g.T; t0 += ts) {
     const int64_t ntot = std::min(ts, g.T - t0), kpad = (ntot + kTb - 1) / kTb * kTb;
-    parallel_for_dynamic(kpad / kTb, 1, [&](int64_t b0, int64_t b1) {
-      Seg segs[kTb];
-      Piece<T> pc[kTb];
-      int cnt[kTb / simd::V<T>::W];
-      for (int64_t tb = b0 * kTb; tb < b1 * kTb; tb += kTb) {
-        const int64_t nt_ = std::min(kTb, ntot - tb);
-        const int ns = segments(g, t0 + tb, nt_, segs);
-        pieces_for(segs, ns, kTb, pc, cnt);
-        for (int64_t c = 0; c < g.C; ++c) input_tiles(g, xp, segs, pc, cnt, kTb, c, V + tb, ts);
-        for (int64_t o = 0; o < g.O; ++o) grad_tiles(g, gq, segs, pc, cnt, kTb, o, Gt + tb, ts);
-      }
-    });
+    {
+      LCSS_PHASE(bww_tr, "bwd-weight tile transforms");
+      parallel_for_dynamic(kpad / kTb, 1, [&](int64_t b0, int64_t b1) {
+        Seg segs[kTb];
+        Piece<T> pc[kTb];
+        int cnt[kTb / simd::V<T>::W];
+        for (int64_t tb = b0 * kTb; tb < b1 * kTb; tb += kTb) {
+          const int64_t nt_ = std::min(kTb, ntot - tb);
+          const int ns = segments(g, t0 + tb, nt_, segs);
+          pieces_for(segs, ns, kTb, pc, cnt);
+          for (int64_t c = 0; c < g.C; ++c) input_tiles(g, xp, segs, pc, cnt, kTb, c, V + tb, ts);
+          for (int64_t o = 0; o < g.O; ++o) grad_tiles(g, gq, segs, pc, cnt, kTb, o, Gt + tb, ts);
+        }
+      });
+    }
     // dU_xi [O x C] (+)= Gt_xi [O x K] * V_xi [C x K]^T, K = the super-block's tiles (padding lanes are zero)
+    LCSS_PHASE(bww_gemm, "bwd-weight GEMMs");
     parallel_for(36, 1, [&](int64_t x0, int64_t x1) {
       for (int64_t xi = x0; xi < x1; ++xi)
         nt::gemm_nt<T>(g.O, g.C, kpad, Gt + xi * g.O * ts, ts, V + xi * g.C * ts, ts, dU + xi * g.O * g.C, g.C, t0 == 0);
@@ -601,13 +595,20 @@ inline void forward_f32(const ConvShape& s, const float* x, const float* w, cons
   Scratch<float> U(size_t(36 * og * cg)), Upk(size_t(36 * panels * Cfg::MR * cg)),
       xp(size_t(g.N * cg * g.Hp * g.Wp + 2 * W));
   for (int64_t gi = 0; gi < s.groups; ++gi) {
-    weight_transform(w + gi * og * cg * 9, og, cg, U.p);
-    for (int xi = 0; xi < 36; ++xi) pack_a<float>(Upk.p + xi * panels * Cfg::MR * cg, U.p + xi * og * cg, cg, 1, og, cg);
-    deinterleave(x + gi * cg * s.H * s.W, g.N, cg, s.H, s.W, g.xs, s.ph, s.pw, g.Hp, g.TW + 1, xp.p + W);
+    {
+      LCSS_PHASE(fwd_wt, "fwd weight transform + pack");
+      weight_transform(w + gi * og * cg * 9, og, cg, U.p);
+      for (int xi = 0; xi < 36; ++xi) pack_a<float>(Upk.p + xi * panels * Cfg::MR * cg, U.p + xi * og * cg, cg, 1, og, cg);
+    }
+    {
+      LCSS_PHASE(fwd_di, "fwd deinterleave");
+      deinterleave(x + gi * cg * s.H * s.W, g.N, cg, s.H, s.W, g.xs, s.ph, s.pw, g.Hp, g.TW + 1, xp.p + W);
+    }
     ConvEpilogue<float> eg = ep;  // this group's channels
     if (eg.bias) eg.bias += gi * og;
     if (eg.channel) eg.channel += gi * og;
     if (eg.residual) eg.residual += gi * og * s.OH * s.OW;
+    LCSS_PHASE(fwd_tiles, "fwd tiles (transforms, GEMMs)");
     forward_group(g, xp.p + W, Upk.p, eg, y + gi * og * s.OH * s.OW);
   }
 }
@@ -619,9 +620,13 @@ inline void backward_weight_f32(const ConvShape& s, const float* x, const float*
   Scratch<double> dU(size_t(36 * og * cg));
   Scratch<float> xp(size_t(g.N * cg * g.Hp * g.Wp + 2 * W)), gq(size_t(g.N * og * 16 * g.TH * g.TW + 2 * W));
   for (int64_t gi = 0; gi < s.groups; ++gi) {
-    deinterleave(x + gi * cg * s.H * s.W, g.N, cg, s.H, s.W, g.xs, s.ph, s.pw, g.Hp, g.TW + 1, xp.p + W);
-    deinterleave(gy + gi * og * s.OH * s.OW, g.N, og, s.OH, s.OW, g.ys, int64_t(0), int64_t(0), 4 * g.TH, g.TW, gq.p + W);
+    {
+      LCSS_PHASE(bww_di, "bwd-weight deinterleave x, gy");
+      deinterleave(x + gi * cg * s.H * s.W, g.N, cg, s.H, s.W, g.xs, s.ph, s.pw, g.Hp, g.TW + 1, xp.p + W);
+      deinterleave(gy + gi * og * s.OH * s.OW, g.N, og, s.OH, s.OW, g.ys, int64_t(0), int64_t(0), 4 * g.TH, g.TW, gq.p + W);
+    }
     weight_grad_group(g, xp.p + W, gq.p + W, dU.p);
+    LCSS_PHASE(bww_gt, "bwd-weight G^T dU G");
     weight_grad_transform(dU.p, og, cg, gw + gi * og * cg * 9);
   }
 }
