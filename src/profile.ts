@@ -22,19 +22,12 @@ export interface KernelStat {
   fraction: number;
 }
 
-/** How the profiled stretch used the kernel thread pool (differences of its counters). */
-export interface PoolReport {
-  threads: number;
-  /** native calls that fanned out to the workers, and the wall time inside them */
-  regions: number;
-  regionMs: number;
-  /** calls that ran on the calling thread alone (too small to split, nested, or the pool busy) */
-  inlineRuns: number;
-  /** the caller's wait for workers at the end of regions: imbalance and late wake-ups */
-  callerWaitMs: number;
-  /** the workers' time inside chunks */
-  workerBusyMs: number;
-  /** workerBusyMs / (wall x (threads - 1)): how much of the step the other cores did work (0 with one thread) */
+/**
+ * How the profiled stretch used the kernel thread pool: the differences of its counters over the
+ * stretch (NativePoolStats says what each counts), and the workers' busy share of the wall time.
+ */
+export interface PoolReport extends Omit<NativePoolStats, 'workerChunks'> {
+  /** workerBusyMs / (wall x (threads - 1)): how much of the stretch the other cores did work (0 with one thread) */
   workerUtilisation: number;
 }
 
@@ -114,11 +107,11 @@ export function stopProfile(): ProfileReport {
   active = null;
   const wallMs = performance.now() - a.t0;
   const p1 = native.poolStats(), p0 = a.pool0;
-  const workerBusyMs = p1.workerBusyMs - p0.workerBusyMs;
+  const d = (k: 'regions' | 'regionMs' | 'inlineRuns' | 'callerWaitMs' | 'workerBusyMs') => p1[k] - p0[k];
   const pool: PoolReport = {
-    threads: p1.threads, regions: p1.regions - p0.regions, regionMs: p1.regionMs - p0.regionMs,
-    inlineRuns: p1.inlineRuns - p0.inlineRuns, callerWaitMs: p1.callerWaitMs - p0.callerWaitMs, workerBusyMs,
-    workerUtilisation: p1.threads > 1 && wallMs > 0 ? workerBusyMs / (wallMs * (p1.threads - 1)) : 0,
+    threads: p1.threads, regions: d('regions'), regionMs: d('regionMs'), inlineRuns: d('inlineRuns'),
+    callerWaitMs: d('callerWaitMs'), workerBusyMs: d('workerBusyMs'),
+    workerUtilisation: p1.threads > 1 && wallMs > 0 ? d('workerBusyMs') / (wallMs * (p1.threads - 1)) : 0,
   };
   const kernels: KernelStat[] = [...a.stats].map(([name, s]) => ({
     name, calls: s.calls, totalMs: s.ms, meanMs: s.ms / s.calls, fraction: wallMs > 0 ? s.ms / wallMs : 0,
