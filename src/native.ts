@@ -27,7 +27,7 @@ export interface MemoryStats {
   liveBuffers?: number;
 }
 
-/** The kernel thread pool's counters since the process started (native/core/threadpool.h). */
+/** The kernel thread pool's counters since the process started (native/core/threadpool.h); the *Ms times advance only while poolTiming is on. */
 export interface NativePoolStats {
   threads: number;
   /** calls that fanned out to the workers, and the wall time from publishing each to its last chunk */
@@ -58,6 +58,8 @@ export interface NativeAddon {
   poolWorkerChunks(): number;
   /** the kernel thread pool's cumulative counters (see PoolStats in native/core/threadpool.h) */
   poolStats(): NativePoolStats;
+  /** turns the pool's region and chunk timers on or off (the profiler's stretch); counts always run */
+  poolTiming(on: boolean): void;
   cpuIsa(): string;
   setErrorClasses(classes: Record<'LCSS_ARGUMENT' | 'LCSS_INDEX' | 'LCSS_OUT_OF_MEMORY' | 'LCSS_DEVICE', new (message: string) => LcssError>): void;
 

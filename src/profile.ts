@@ -49,7 +49,7 @@ export interface ProfileOptions {
 
 // Entries that are bookkeeping, not kernels: not timed, not wrapped.
 const UNTIMED = new Set(['getNumThreads', 'setNumThreads', 'cpuIsa', 'cpuMemoryStats', 'cudaBuilt', 'cudaDeviceCount',
-  'cudaStatus', 'cudaDeviceInfo', 'cudaMemoryStats', 'cudaResetPeak', 'cpuResetPeak', 'poolStats', 'poolWorkerChunks']);
+  'cudaStatus', 'cudaDeviceInfo', 'cudaMemoryStats', 'cudaResetPeak', 'cpuResetPeak', 'poolStats', 'poolWorkerChunks', 'poolTiming']);
 
 const invert = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [v, k])) as Record<number, string>;
 const OP_NAMES: Record<string, Record<number, string>> = { unary: invert(Unary), binary: invert(Binary), reduce: invert(Reduce) };
@@ -70,6 +70,7 @@ function startProfileFor(op: string, options: ProfileOptions | undefined): void 
   if (active) throw new ArgumentError(`${op}: a profile is already running (call stopProfile first)`);
   // devices to wait for after each call (none on a CPU-only build or machine)
   const syncDevices = opts.synchronize && native.cudaBuilt() ? native.cudaDeviceCount() : 0;
+  native.poolTiming(true);  // the pool's timers run only inside a profile (they cost ~0.7 us a region)
   const a: Active = { stats: new Map(), t0: performance.now(), originals: new Map(), syncDevices, pool0: native.poolStats() };
   const target = native as unknown as Record<string, unknown>;
   for (const key of Object.keys(target)) {
@@ -107,6 +108,7 @@ export function stopProfile(): ProfileReport {
   active = null;
   const wallMs = performance.now() - a.t0;
   const p1 = native.poolStats(), p0 = a.pool0;
+  native.poolTiming(false);
   const d = (k: 'regions' | 'regionMs' | 'inlineRuns' | 'callerWaitMs' | 'workerBusyMs') => p1[k] - p0[k];
   const pool: PoolReport = {
     threads: p1.threads, regions: d('regions'), regionMs: d('regionMs'), inlineRuns: d('inlineRuns'),

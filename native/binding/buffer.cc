@@ -406,6 +406,13 @@ Napi::Value PoolStatsValue(const Napi::CallbackInfo& info) {
   return o;
 }
 
+Napi::Value PoolTiming(const Napi::CallbackInfo& info) {
+  return guarded(info, "poolTiming", [&]() -> Napi::Value {
+    pool_set_timing(arg_bool(info, 0, "poolTiming"));
+    return info.Env().Undefined();
+  });
+}
+
 // setErrorClasses({ LCSS_ARGUMENT, LCSS_INDEX, LCSS_OUT_OF_MEMORY, LCSS_DEVICE }): the classes
 // (constructors taking a message) that native failures of each kind are thrown as.
 Napi::Value SetErrorClasses(const Napi::CallbackInfo& info) {
@@ -439,6 +446,7 @@ void register_memory(Napi::Env env, Napi::Object exports, Context* ctx) {
   define(env, exports, ctx, "setNumThreads", SetThreads);
   define(env, exports, ctx, "poolWorkerChunks", PoolWorkerChunks);
   define(env, exports, ctx, "poolStats", PoolStatsValue);
+  define(env, exports, ctx, "poolTiming", PoolTiming);
   define(env, exports, ctx, "cpuIsa", CpuIsa);
   define(env, exports, ctx, "setErrorClasses", SetErrorClasses);
 }

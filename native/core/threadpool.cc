@@ -93,6 +93,10 @@ void inline_scratch(RangeFn f, int64_t n, size_t bytes) {
   t_scratch = saved;
   cpu_free(tmp, bytes);
 }
+// Region and chunk times are taken only while a profile asks for them (pool_set_timing): the clock
+// reads cost ~0.7 us per two-chunk region on this VM, which small-op workloads would feel.
+std::atomic<bool> g_timing{false};
+
 uint64_t now_ns() {
   return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
 }
@@ -150,7 +154,8 @@ class Pool {
       inline_scratch(f, n, scratch);
       return;
     }
-    const uint64_t t_start = now_ns();
+    const bool timed = g_timing.load(std::memory_order_relaxed);
+    const uint64_t t_start = timed ? now_ns() : 0;
     if (scratch) {
       // Every thread's block, grown now, while no worker can hold a chunk (we hold run_mu_ and
       // the previous job has completed): the first region of a size allocates for all threads.
@@ -180,12 +185,14 @@ class Pool {
     work();
     t_in_pool_region = false;
     t_scratch = saved;
-    const uint64_t t_wait = now_ns();
+    const uint64_t t_wait = timed ? now_ns() : 0;
     wait_done(chunks);
-    const uint64_t t_end = now_ns();
     regions_.fetch_add(1, std::memory_order_relaxed);
-    region_ns_.fetch_add(t_end - t_start, std::memory_order_relaxed);
-    caller_wait_ns_.fetch_add(t_end - t_wait, std::memory_order_relaxed);
+    if (timed) {
+      const uint64_t t_end = now_ns();
+      region_ns_.fetch_add(t_end - t_start, std::memory_order_relaxed);
+      caller_wait_ns_.fetch_add(t_end - t_wait, std::memory_order_relaxed);
+    }
     if (error_) std::rethrow_exception(error_);
   }
 
@@ -225,7 +232,8 @@ class Pool {
       const int64_t n = job_n_, nc = job_chunks_;
       const int64_t b = n * int64_t(c) / nc, e = n * int64_t(c + 1) / nc;
       if (job_scratch_) t_scratch = t_is_worker ? warena_[size_t(t_worker_index - 1)].p : caller_scratch_;
-      const uint64_t t0 = t_is_worker ? now_ns() : 0;
+      const bool timed = t_is_worker && g_timing.load(std::memory_order_relaxed);
+      const uint64_t t0 = timed ? now_ns() : 0;
       try {
         (*job_fn_)(b, e);
       } catch (...) {
@@ -234,7 +242,7 @@ class Pool {
       }
       if (t_is_worker) {
         worker_chunks_.fetch_add(1, std::memory_order_relaxed);
-        worker_busy_ns_.fetch_add(now_ns() - t0, std::memory_order_relaxed);
+        if (timed) worker_busy_ns_.fetch_add(now_ns() - t0, std::memory_order_relaxed);
       }
       LCSS_POOL_STALL();
       done_chunks_.fetch_add(1, std::memory_order_acq_rel);
@@ -329,5 +337,6 @@ void parallel_for_impl(int64_t n, int64_t grain, RangeFn f, int per_thread, size
 void* region_scratch() { return t_scratch; }
 uint64_t pool_worker_chunks() { return pool().worker_chunks(); }
 PoolStats pool_stats() { return pool().stats(); }
+void pool_set_timing(bool on) { g_timing.store(on, std::memory_order_relaxed); }
 
 }  // namespace lcss

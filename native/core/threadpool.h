@@ -46,6 +46,9 @@ struct PoolStats {
   uint64_t region_ns = 0, caller_wait_ns = 0, worker_busy_ns = 0;
 };
 PoolStats pool_stats();
+// The three times above advance only while timing is on (the profiler turns it on for its
+// stretch); the counts always do.
+void pool_set_timing(bool on);
 
 // Runs f over [0, n) split into at most chunks_per_thread * num_threads() contiguous chunks of at
 // least `grain` iterations, which the threads claim one at a time. Exceptions thrown by f are

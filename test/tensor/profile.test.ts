@@ -61,6 +61,28 @@ describe('profile', () => {
     }
   });
 
+  it("the pool's timers run only inside a profile; its counts always do", async () => {
+    const threads = lc.getNumThreads();
+    lc.setNumThreads(2);
+    try {
+      const a = lc.randn([256, 256]);
+      const before = native.poolStats();
+      lc.tidy(() => { lc.matmul(a, a).dataSync(); });
+      const after = native.poolStats();
+      expect(after.regions).toBeGreaterThan(before.regions);
+      expect(after.regionMs).toBe(before.regionMs);
+      expect(after.workerBusyMs).toBe(before.workerBusyMs);
+      const { report } = await lc.profile(() => lc.tidy(() => { lc.matmul(a, a).dataSync(); }));
+      expect(report.pool.regionMs).toBeGreaterThan(0);
+      const later = native.poolStats();
+      lc.tidy(() => { lc.matmul(a, a).dataSync(); });
+      expect(native.poolStats().regionMs).toBe(later.regionMs);  // off again after the profile
+      a.dispose();
+    } finally {
+      lc.setNumThreads(threads);
+    }
+  });
+
   it('with one thread the pool has nothing to report and the table says nothing of it', async () => {
     const threads = lc.getNumThreads();
     lc.setNumThreads(1);
