@@ -5,6 +5,17 @@ import { describe, expect, it } from 'vitest';
 import * as lc from '../../src/index.js';
 import { native } from '../../src/native.js';
 
+/** Runs fn with the kernel pool at n threads, restoring the previous count afterwards. */
+async function withThreads(n: number, fn: () => Promise<void>): Promise<void> {
+  const threads = lc.getNumThreads();
+  lc.setNumThreads(n);
+  try {
+    await fn();
+  } finally {
+    lc.setNumThreads(threads);
+  }
+}
+
 describe('profile', () => {
   it('counts every native call by kernel and accounts for the wall time', async () => {
     const a = lc.randn([64, 64]), b = lc.randn([64, 64]);
@@ -31,9 +42,7 @@ describe('profile', () => {
   });
 
   it('reports how the stretch used the thread pool: regions on two threads, inline calls, worker time', async () => {
-    const threads = lc.getNumThreads();
-    lc.setNumThreads(2);
-    try {
+    await withThreads(2, async () => {
       const a = lc.randn([256, 256]), b = lc.randn([256, 256]), s = lc.randn([1, 8, 4, 4]), w = lc.randn([8, 8, 3, 3]);
       const { report } = await lc.profile(() => lc.tidy(() => {
         for (let i = 0; i < 5; i++) lc.matmul(a, b).dataSync();  // 33 MFLOP each: split over both threads
@@ -56,15 +65,11 @@ describe('profile', () => {
       expect(empty.pool.regions).toBe(0);
       expect(empty.pool.inlineRuns).toBe(0);
       lc.dispose([a, b, s, w]);
-    } finally {
-      lc.setNumThreads(threads);
-    }
+    });
   });
 
   it("the pool's timers run only inside a profile; its counts always do", async () => {
-    const threads = lc.getNumThreads();
-    lc.setNumThreads(2);
-    try {
+    await withThreads(2, async () => {
       const a = lc.randn([256, 256]);
       const before = native.poolStats();
       lc.tidy(() => { lc.matmul(a, a).dataSync(); });
@@ -78,24 +83,18 @@ describe('profile', () => {
       lc.tidy(() => { lc.matmul(a, a).dataSync(); });
       expect(native.poolStats().regionMs).toBe(later.regionMs);  // off again after the profile
       a.dispose();
-    } finally {
-      lc.setNumThreads(threads);
-    }
+    });
   });
 
   it('with one thread the pool has nothing to report and the table says nothing of it', async () => {
-    const threads = lc.getNumThreads();
-    lc.setNumThreads(1);
-    try {
+    await withThreads(1, async () => {
       const a = lc.randn([128, 128]);
       const { report } = await lc.profile(() => lc.tidy(() => { lc.matmul(a, a).dataSync(); }));
       expect(report.pool.regions).toBe(0);
       expect(report.pool.workerUtilisation).toBe(0);
       expect(report.table()).not.toMatch(/thread pool/);
       a.dispose();
-    } finally {
-      lc.setNumThreads(threads);
-    }
+    });
   });
 
   it('restores the addon after stopping, also when the profiled function throws', async () => {
