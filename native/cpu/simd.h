@@ -49,30 +49,64 @@ inline void store(T* p, vec<T> v) { std::memcpy(p, &v, sizeof(v)); }
 template <typename T>
 inline vec<T> splat(T s) { return vec<T>{} + s; }
 
+// Lanes added in double as a tree (halves, then quarters, ...): log2(W) dependent vector adds
+// instead of W scalar ones, which matters for short reductions (a 1024-element GroupNorm group paid
+// ~25 % of its statistics in the sequential 16-lane fold). Halves are split with memcpy, which GCC
+// turns into register extracts.
+template <int Bytes>
+struct DTree {
+  typedef double type __attribute__((vector_size(Bytes)));
+  typedef double half __attribute__((vector_size(Bytes / 2)));
+  static double sum(type v) {
+    half lo, hi;
+    std::memcpy(&lo, &v, sizeof lo);
+    std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+    return DTree<Bytes / 2>::sum(lo + hi);
+  }
+};
+template <>
+struct DTree<8> {
+  typedef double type __attribute__((vector_size(8)));
+  static double sum(type v) { return v[0]; }
+};
+
 template <typename T>
 inline double hsum(vec<T> v) {
-  double s = 0;
-  for (int i = 0; i < V<T>::W; ++i) s += double(v[i]);
-  return s;
+  if constexpr (sizeof(T) == 8) {
+    return DTree<LCSS_VEC_BYTES>::sum(v);
+  } else {
+    // float: the two halves widened to doubles and added (exact), then the double tree
+    typedef float hf __attribute__((vector_size(LCSS_VEC_BYTES / 2)));
+    hf lo, hi;
+    std::memcpy(&lo, &v, sizeof lo);
+    std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+    typedef typename DTree<LCSS_VEC_BYTES>::type dv;
+    return DTree<LCSS_VEC_BYTES>::sum(__builtin_convertvector(lo, dv) + __builtin_convertvector(hi, dv));
+  }
 }
 
 // Sum of x[0..n) in double: float lanes over short runs (<= 64 terms per lane before each flush,
-// so float rounding stays at the 1e-6 level), lanes and runs combined in double.
+// so float rounding stays at the 1e-6 level), lanes and runs combined in double. Four (two for the
+// paired sums) independent accumulators per run: one chain waited the add's full latency per vector
+// (GroupNorm statistics ran at a third of the load rate).
+template <typename T>
+constexpr int64_t kRun() { return 4 * 64 * V<T>::W; }
 template <typename T>
 inline double sum(const T* x, int64_t n) {
   constexpr int W = V<T>::W;
-  constexpr int64_t kRun = 64 * W;
   double total = 0;
   int64_t i = 0;
   while (i + W <= n) {
-    vec<T> a0{}, a1{};
-    int64_t e = i + kRun < n ? i + kRun : n;
-    for (; i + 2 * W <= e; i += 2 * W) {
+    vec<T> a0{}, a1{}, a2{}, a3{};
+    const int64_t e = i + kRun<T>() < n ? i + kRun<T>() : n;
+    for (; i + 4 * W <= e; i += 4 * W) {
       a0 += load(x + i);
       a1 += load(x + i + W);
+      a2 += load(x + i + 2 * W);
+      a3 += load(x + i + 3 * W);
     }
     for (; i + W <= e; i += W) a0 += load(x + i);
-    total += hsum<T>(a0 + a1);
+    total += hsum<T>((a0 + a1) + (a2 + a3));
   }
   for (; i < n; ++i) total += double(x[i]);
   return total;
@@ -116,23 +150,25 @@ inline double sum_exact(const double* x, int64_t n) {
 template <typename T>
 inline double sum_sq_dev(const T* x, int64_t n, T c) {
   constexpr int W = V<T>::W;
-  constexpr int64_t kRun = 64 * W;
   const vec<T> cv = splat<T>(c);
   double total = 0;
   int64_t i = 0;
   while (i + W <= n) {
-    vec<T> a0{}, a1{};
-    int64_t e = i + kRun < n ? i + kRun : n;
-    for (; i + 2 * W <= e; i += 2 * W) {
-      vec<T> d0 = load(x + i) - cv, d1 = load(x + i + W) - cv;
+    vec<T> a0{}, a1{}, a2{}, a3{};
+    const int64_t e = i + kRun<T>() < n ? i + kRun<T>() : n;
+    for (; i + 4 * W <= e; i += 4 * W) {
+      const vec<T> d0 = load(x + i) - cv, d1 = load(x + i + W) - cv;
+      const vec<T> d2 = load(x + i + 2 * W) - cv, d3 = load(x + i + 3 * W) - cv;
       a0 += d0 * d0;
       a1 += d1 * d1;
+      a2 += d2 * d2;
+      a3 += d3 * d3;
     }
     for (; i + W <= e; i += W) {
-      vec<T> d = load(x + i) - cv;
+      const vec<T> d = load(x + i) - cv;
       a0 += d * d;
     }
-    total += hsum<T>(a0 + a1);
+    total += hsum<T>((a0 + a1) + (a2 + a3));
   }
   for (; i < n; ++i) {
     double d = double(x[i]) - double(c);
@@ -145,20 +181,26 @@ inline double sum_sq_dev(const T* x, int64_t n, T c) {
 template <typename T>
 inline void sum_g_gxc(const T* g, const T* x, int64_t n, T c, double* sg, double* sgx) {
   constexpr int W = V<T>::W;
-  constexpr int64_t kRun = 64 * W;
   const vec<T> cv = splat<T>(c);
   double tg = 0, tgx = 0;
   int64_t i = 0;
   while (i + W <= n) {
-    vec<T> a{}, b{};
-    int64_t e = i + kRun < n ? i + kRun : n;
-    for (; i + W <= e; i += W) {
-      vec<T> gv = load(g + i);
-      a += gv;
-      b += gv * (load(x + i) - cv);
+    vec<T> a0{}, a1{}, b0{}, b1{};
+    const int64_t e = i + kRun<T>() / 2 < n ? i + kRun<T>() / 2 : n;  // two chains per sum
+    for (; i + 2 * W <= e; i += 2 * W) {
+      const vec<T> g0 = load(g + i), g1 = load(g + i + W);
+      a0 += g0;
+      a1 += g1;
+      b0 += g0 * (load(x + i) - cv);
+      b1 += g1 * (load(x + i + W) - cv);
     }
-    tg += hsum<T>(a);
-    tgx += hsum<T>(b);
+    for (; i + W <= e; i += W) {
+      const vec<T> gv = load(g + i);
+      a0 += gv;
+      b0 += gv * (load(x + i) - cv);
+    }
+    tg += hsum<T>(a0 + a1);
+    tgx += hsum<T>(b0 + b1);
   }
   for (; i < n; ++i) {
     tg += double(g[i]);
@@ -172,18 +214,19 @@ inline void sum_g_gxc(const T* g, const T* x, int64_t n, T c, double* sg, double
 template <typename T>
 inline double dot(const T* a, const T* b, int64_t n) {
   constexpr int W = V<T>::W;
-  constexpr int64_t kRun = 64 * W;
   double total = 0;
   int64_t i = 0;
   while (i + W <= n) {
-    vec<T> a0{}, a1{};
-    int64_t e = i + kRun < n ? i + kRun : n;
-    for (; i + 2 * W <= e; i += 2 * W) {
+    vec<T> a0{}, a1{}, a2{}, a3{};
+    const int64_t e = i + kRun<T>() < n ? i + kRun<T>() : n;
+    for (; i + 4 * W <= e; i += 4 * W) {
       a0 += load(a + i) * load(b + i);
       a1 += load(a + i + W) * load(b + i + W);
+      a2 += load(a + i + 2 * W) * load(b + i + 2 * W);
+      a3 += load(a + i + 3 * W) * load(b + i + 3 * W);
     }
     for (; i + W <= e; i += W) a0 += load(a + i) * load(b + i);
-    total += hsum<T>(a0 + a1);
+    total += hsum<T>((a0 + a1) + (a2 + a3));
   }
   for (; i < n; ++i) total += double(a[i]) * double(b[i]);
   return total;
