@@ -37,6 +37,19 @@ describe('elementwise kernels', () => {
       expectClose(Array.from({ length: n }, (_, i) => y[3 * i]), Array.from({ length: n }, (_, i) => x[2 * i] * sig(x[2 * i])), dt, 'strided silu', { f32: [1e-37, 4e-7] });
       bx.free(); by.free();
     });
+    it(`${dt}: sigmoid, silu and tanh across their clamps (a dense sweep over [-120, 120])`, () => {
+      // float32 sigmoid clamps e^-x's argument to [-87.3, 88.8] and tanh its exp to 2|x| <= 80:
+      // the sweep crosses both clamps, the overflow of e^-x near x = -88.7 and the 0.625 switch of tanh
+      const n = 24_001, x = rounded(dt, Float64Array.from({ length: n }, (_, i) => -120 + i * 0.01));
+      for (const [name, f] of UN.filter(([k]) => k === 'sigmoid' || k === 'silu' || k === 'tanh')) {
+        const bx = Buf.from(dt, x), by = new Buf(dt, n);
+        kernels.unary({ op: Unary[name], p1: 0, p2: 0, y: { buffer: by.buf, offset: 0, shape: [n], strides: [1] }, x: { buffer: bx.buf, offset: 0, shape: [n], strides: [1] } });
+        // silu(x) = x sigmoid(x) for x in (-89.5, -88.72): e^-x overflows float32, sigmoid gives 0 and
+        // silu -0 where the true value is -1e-37 ... -2.3e-37 (the atol 3e-37 below covers it)
+        expectClose(by.read(), Float64Array.from(x, f), dt, `${name} sweep`, { f32: [name === 'silu' ? 3e-37 : 1e-37, 4e-7], f64: [1e-300, 1e-14] });
+        bx.free(); by.free();
+      }
+    });
     it(`${dt}: binary activation gradients with broadcast operands`, () => {
       const R = 37, C = 19;
       const x = rounded(dt, rand(R * C, 1, -8, 8)), g = rounded(dt, rand(C, 2));
