@@ -4,11 +4,16 @@
 // docs/PERFORMANCE.md. On a shared machine timings swing with other jobs, so each round first
 // waits (up to --quiet-wait seconds) for both cores to be idle, and rounds alternate ours/peer.
 //   node dist/bench/peer.js [--workloads W1,W2,W3,W4,W5] [--rounds 2] [--reps 7] [--d-list ...]
-//                           [--peers DIR] [--quiet-wait 120] [--threads 2] [--json]
+//                           [--peers DIR] [--quiet-wait 120] [--threads 2] [--peak GFLOPS|auto] [--json]
 // --threads sets both sides' thread count (ours: setNumThreads; the peer: torch.set_num_threads),
 // so the same command measures the 1-thread and the 2-thread ratio.
-import { spawnSync } from 'node:child_process';
+// --peak is the host's fp32 FMA peak at that thread count, which W1's target (>= 90 % of it) needs:
+// a number, or `auto` to build and run the peer folder's peak_fma.cpp (g++) first. Without it W1
+// is reported against PyTorch only and its target stays unjudged. W4's LCSS target also needs our
+// DSM step of the same run (LCSS <= 1.8x it).
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as lc from '../src/index.js';
@@ -39,15 +44,59 @@ async function waitQuiet(maxS: number): Promise<number> {
   return idle;
 }
 
-interface Target { workload: string; case: string; max?: number; minGflops?: number; note: string }
+interface Target { workload: string; case: string; max?: number; note: string }
 const TARGETS: Target[] = [
   { workload: 'W1_sgemm_1024', case: 'mm', note: '>= 90% of peak and ahead of PyTorch', max: 1.0 },
   { workload: 'W2_conv3x3', case: 'fwd+bwd(dx,dw)', max: 0.7, note: '<= 0.7x PyTorch' },
   { workload: 'W3_groupnorm', case: 'fwd+bwd(dx,dgamma,dbeta)', max: 0.45, note: '<= 0.45x PyTorch' },
   { workload: 'W4_unet_b32', case: 'dsm', max: 0.8, note: '<= 0.8x PyTorch' },
-  { workload: 'W4_unet_b32', case: 'lcss_cat', max: 0.8, note: '<= 0.8x PyTorch (and <= 1.8x our DSM step)' },
+  { workload: 'W4_unet_b32', case: 'lcss_cat', max: 0.8, note: '<= 0.8x PyTorch and <= 1.8x our DSM step' },
   ...['dsm', 'lcss', 'ssm', 'fdssm'].map((c) => ({ workload: 'W5_mlp_b128', case: c, max: 1.0, note: '<= 1.0x PyTorch' })),
 ];
+
+/** The fp32 FMA peak (GFLOP/s) at `threads` from peak_fma's JSON lines: the best instruction set's median. */
+export function peakFromPeakFma(stdout: string, threads: number): number | undefined {
+  const suffix = threads === 1 ? '_1thread' : `_${threads}threads`;
+  let best: number | undefined;
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const o = JSON.parse(line) as { bench?: string; unit?: string; median?: number };
+    if (o.unit === 'GFLOP/s' && o.bench?.startsWith('fma_') && o.bench.endsWith(suffix) && typeof o.median === 'number')
+      best = Math.max(best ?? 0, o.median);
+  }
+  return best;
+}
+
+function measurePeak(peers: string, threads: number): number {
+  const src = join(peers, 'peak_fma.cpp'), bin = join(tmpdir(), `lcss-peak-fma-${process.pid}`);
+  if (!existsSync(src)) throw new Error(`bench:peer: --peak auto needs ${src}`);
+  execFileSync('g++', ['-O3', '-march=native', '-pthread', '-o', bin, src], { stdio: 'inherit' });
+  const peak = peakFromPeakFma(execFileSync(bin, [], { encoding: 'utf8' }), threads);
+  if (peak === undefined) throw new Error(`bench:peer: peak_fma printed no fma_*${threads === 1 ? '_1thread' : `_${threads}threads`} result (it measures 1 and 2 threads)`);
+  return peak;
+}
+
+export interface Judged { met?: boolean; detail: string }
+
+/**
+ * Whether a row meets its target. W1 needs the peak (>= 90 % of it, and ahead of PyTorch); the W4
+ * LCSS step also needs our DSM step of the same run. A target that cannot be judged gets no verdict.
+ */
+export function judge(t: Target | undefined, ratio: number, ours: number, extra: { peak?: number; oursDsmMs?: number; unit: string }): Judged {
+  if (!t || t.max === undefined) return { detail: '' };
+  if (t.workload === 'W1_sgemm_1024') {
+    if (extra.unit !== 'GFLOP/s') return { detail: '' };  // judged once, on the GFLOP/s row
+    if (extra.peak === undefined) return { detail: 'peak not given (--peak): not judged' };
+    const frac = ours / extra.peak;
+    return { met: frac >= 0.9 && ratio <= t.max, detail: `${(100 * frac).toFixed(0)} % of ${extra.peak.toFixed(0)} GFLOP/s` };
+  }
+  if (t.workload === 'W4_unet_b32' && t.case === 'lcss_cat') {
+    if (extra.oursDsmMs === undefined) return { met: undefined, detail: 'no DSM step in this run: not judged' };
+    const vsDsm = ours / extra.oursDsmMs;
+    return { met: ratio <= t.max && vsDsm <= 1.8, detail: `${vsDsm.toFixed(2)}x our DSM step` };
+  }
+  return { met: ratio <= t.max, detail: '' };
+}
 
 // The peer's case name -> ours, where they differ (the same computation: see src/bench/workloads.ts)
 const PEER_TO_OURS: Record<string, string> = {
@@ -74,6 +123,10 @@ async function main() {
   const json = process.argv.includes('--json');
   const threads = +arg('threads', '2');
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`bench:peer: --threads must be an integer >= 1, got ${arg('threads', '2')}`);
+  const peakArg = arg('peak', '');
+  const peak = peakArg === '' ? undefined : peakArg === 'auto' ? measurePeak(peers, threads) : +peakArg;
+  if (peak !== undefined && !(peak > 0)) throw new Error(`bench:peer: --peak must be a positive GFLOP/s figure or auto, got ${peakArg}`);
+  if (peak !== undefined) console.error(`# fp32 FMA peak at ${threads} thread(s): ${peak.toFixed(1)} GFLOP/s`);
   lc.setNumThreads(threads);
   const rows = new Map<string, { ours: number[]; peer: number[]; unit: string }>();
   const key = (r: Result) => `${r.workload}/${r.case}${r.D !== undefined ? `/D=${r.D}` : ''}/${r.unit}`;
@@ -97,7 +150,9 @@ async function main() {
     }
   }
   // best-of-rounds medians: the least disturbed measurement of each side
-  const out: Record<string, unknown>[] = [];
+  const out: { key: string; ours: number; peer: number; ratio_time: number; target: string; detail: string; met?: boolean }[] = [];
+  const dsm = rows.get('W4_unet_b32/dsm/ms');
+  const oursDsmMs = dsm?.ours.length ? Math.min(...dsm.ours) : undefined;
   for (const [k, v] of rows) {
     if (!v.ours.length || !v.peer.length) continue;
     const best = (a: number[]) => (v.unit === 'ms' ? Math.min(...a) : Math.max(...a));
@@ -105,12 +160,16 @@ async function main() {
     const ratio = v.unit === 'ms' ? o / p : p / o;  // always ours-time / peer-time
     const [wl, cs] = k.split('/');
     const t = TARGETS.find((x) => x.workload === wl && x.case === cs);
-    out.push({ key: k, ours: +o.toFixed(4), peer: +p.toFixed(4), ratio_time: +ratio.toFixed(3), target: t?.note ?? '', met: t?.max !== undefined ? ratio <= t.max : undefined });
+    const j = judge(t, ratio, o, { peak, oursDsmMs, unit: v.unit });
+    out.push({ key: k, ours: +o.toFixed(4), peer: +p.toFixed(4), ratio_time: +ratio.toFixed(3), target: t?.note ?? '', detail: j.detail, met: j.met });
   }
   if (json) for (const o of out) console.log(JSON.stringify(o));
   else {
     console.log(`${'workload/case'.padEnd(52)} ${'ours'.padStart(10)} ${'peer'.padStart(10)} ${'ours/peer(time)'.padStart(16)}  target`);
-    for (const o of out) console.log(`${String(o.key).padEnd(52)} ${String(o.ours).padStart(10)} ${String(o.peer).padStart(10)} ${String(o.ratio_time).padStart(16)}  ${o.target}${o.met === undefined ? '' : o.met ? ' (met)' : ' (MISSED)'}`);
+    for (const o of out) {
+      const verdict = o.met === undefined ? '' : o.met ? ' (met)' : ' (MISSED)';
+      console.log(`${o.key.padEnd(52)} ${String(o.ours).padStart(10)} ${String(o.peer).padStart(10)} ${String(o.ratio_time).padStart(16)}  ${o.target}${o.detail ? ` [${o.detail}]` : ''}${verdict}`);
+    }
   }
 }
 
