@@ -21,12 +21,9 @@ LCSS_INLINE float bits_to_float(int32_t i) {
   return f;
 }
 
-// exp of an argument already in [-86.5, 88.8] and not NaN: the Cephes reduction and polynomial, then
-// 2^n as 2^(n-1) (one exponent field, n in [-125, 128]) times 2, so that e^88.4 = 0.71 * 2^128 stays
-// finite and only true overflow gives +inf. The callers below clamp first; sigmoid and tanh never
-// need exp's subnormal results, and skipping exp_f's two-factor scaling and NaN selects makes them
-// ~28 % faster (9 fewer vector instructions in a ~37-instruction body).
-LCSS_INLINE float exp_f_normal(float xc) {
+// e^x = p * 2^fn for a non-NaN x with |x| < 2^22 ln2: the Cephes range reduction and minimax
+// polynomial; the callers form 2^fn for the range they allow.
+LCSS_INLINE float exp_reduced(float xc, float* fn_out) {
   // n = round(x / ln2) with the 1.5*2^23 trick (valid for |v| < 2^22, round-to-nearest mode)
   float fn = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = xc - fn * 0.693359375f;
@@ -38,7 +35,18 @@ LCSS_INLINE float exp_f_normal(float xc) {
   p = p * r + 4.1665795894E-2f;
   p = p * r + 1.6666665459E-1f;
   p = p * r + 5.0000001201E-1f;
-  p = p * z + r + 1.0f;
+  *fn_out = fn;
+  return p * z + r + 1.0f;
+}
+
+// exp of an argument already in [-86.5, 88.8] and not NaN, with 2^n as 2^(n-1) (one exponent
+// field, n in [-125, 128]) times 2, so that e^88.4 = 0.71 * 2^128 stays finite and only true
+// overflow gives +inf. The callers below clamp first; sigmoid and tanh never need exp's subnormal
+// results, and skipping exp_f's two-factor scaling and NaN selects makes them ~28 % faster (9 fewer
+// vector instructions in a ~37-instruction body).
+LCSS_INLINE float exp_f_normal(float xc) {
+  float fn;
+  const float p = exp_reduced(xc, &fn);
   return p * bits_to_float(int32_t(uint32_t(int32_t(fn) + 126) << 23)) * 2.0f;
 }
 
@@ -48,18 +56,8 @@ LCSS_INLINE float exp_f(float x) {
   // NaN takes the polynomial path with 0 and is put back at the end: converting NaN to int32
   // below would be undefined behaviour (UBSan reports it; the hardware gives INT_MIN)
   xc = x == x ? xc : 0.0f;
-  // n = round(x / ln2) with the 1.5*2^23 trick (valid for |v| < 2^22, round-to-nearest mode)
-  float fn = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float r = xc - fn * 0.693359375f;
-  r = r - fn * -2.12194440e-4f;
-  float z = r * r;
-  float p = 1.9875691500E-4f;
-  p = p * r + 1.3981999507E-3f;
-  p = p * r + 8.3334519073E-3f;
-  p = p * r + 4.1665795894E-2f;
-  p = p * r + 1.6666665459E-1f;
-  p = p * r + 5.0000001201E-1f;
-  p = p * z + r + 1.0f;
+  float fn;
+  const float p = exp_reduced(xc, &fn);
   // 2^n as two factors so n in [-150, 128] never leaves the normal exponent range
   int32_t n = int32_t(fn);
   int32_t n1 = n / 2, n2 = n - n1;
